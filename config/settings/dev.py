@@ -1,0 +1,11 @@
+"""Embedded default for `make run`: SQLite, jobs in-process, email written to files."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR
+
+DEBUG = True
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-insecure-key-never-in-production"
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+MEDIA_ROOT = BASE_DIR / "var" / "media"

@@ -1,0 +1,13 @@
+"""Settings for the test suite: the database and broker come from the environment."""
+
+import os
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = "test-only-key"  # noqa: S105 (tests only)
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+AXES_ENABLED = os.environ.get("AXES_ENABLED", "1") == "1"
+REST_FRAMEWORK = {**REST_FRAMEWORK}
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "100000/minute", "user": "100000/minute"}

@@ -1,0 +1,1 @@
+"""Escalation rules, the working-day calendar and the reminder outbox."""

@@ -1,0 +1,366 @@
+"""Directives and the tasks they assign, with their five clears, reports and extensions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from tasks.choices import (
+    DirectiveKind,
+    ExtensionStatus,
+    Recurrence,
+    ResultKind,
+    TaskField,
+    TaskStatus,
+)
+from tasks.clears import all_clears_q, missing_clears
+
+TEXT_LIMIT = 20_000  # longest free text accepted anywhere: a long note, never a whole book
+
+
+class Directive(models.Model):
+    """The source document that assigns tasks, e.g. Notice No. 56/TB-VPCP."""
+
+    number = models.CharField(_("number"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=DirectiveKind.choices)
+    title = models.CharField(_("title"), max_length=500)
+    issued_on = models.DateField(_("issue date"))
+    issuing_agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("issuing agency"),
+        on_delete=models.PROTECT,
+        related_name="directives_issued",
+    )
+    signer = models.CharField(_("signer"), max_length=255, blank=True)
+    full_text = models.TextField(_("full text"), blank=True)
+    link = models.URLField(_("link"), blank=True, max_length=500)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("directive")
+        verbose_name_plural = _("directives")
+        ordering = ["-issued_on", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.issued_on:%d/%m/%Y})"
+
+
+class Task(models.Model):
+    """One task of a directive, held with its five clears.
+
+    A task that lacks any clear stays a draft and cannot be assigned; the database refuses
+    any other status for it. Status changes only through ``tasks.services``; timeliness is
+    never stored but computed as of a date (``tasks.selectors.with_timeliness``).
+    """
+
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    directive = models.ForeignKey(
+        Directive, verbose_name=_("directive"), on_delete=models.PROTECT, related_name="tasks"
+    )
+    # clear task
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    field = models.CharField(_("field"), max_length=32, choices=TaskField.choices, default=TaskField.OTHER)
+    # clear responsibility
+    lead_agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("lead agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks_led",
+    )
+    coordinating_agencies = models.ManyToManyField(
+        "agencies.Agency",
+        verbose_name=_("coordinating agencies"),
+        blank=True,
+        related_name="tasks_coordinated",
+    )
+    accountable_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accountable leader"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks_accountable",
+    )
+    # clear person
+    responsible_official = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible official"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks_responsible",
+    )
+    # clear deadline
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    original_deadline = models.DateField(_("original deadline"), null=True, blank=True)
+    deadline_phrase = models.CharField(_("deadline as written"), max_length=255, blank=True)
+    recurrence = models.CharField(
+        _("recurrence"),
+        max_length=16,
+        choices=Recurrence.choices,
+        default=Recurrence.NONE,
+        blank=True,
+    )
+    # clear result
+    result_kind = models.CharField(_("kind of result"), max_length=16, choices=ResultKind.choices, blank=True)
+    expected_result = models.CharField(_("expected result"), max_length=1000, blank=True)
+    target_value = models.DecimalField(
+        _("target value"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    target_unit = models.CharField(_("unit"), max_length=64, blank=True)
+    current_value = models.DecimalField(
+        _("current value"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    # state
+    status = models.CharField(
+        _("status"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.DRAFT
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    result_summary = models.TextField(_("submitted result"), blank=True)
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # The Hanoi date on which the agency submitted the result that was then confirmed:
+    # the day timeliness is judged by, fixed at confirmation.
+    completion_date = models.DateField(_("completion date"), null=True, blank=True)
+    completion_confirmed_on = models.DateField(_("confirmation date"), null=True, blank=True)
+    status_reason = models.TextField(_("reason for return or cancellation"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["deadline", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=TaskStatus.values), name="task_status_valid"),
+            # The heart of the 5-clear rule: only a draft may lack a clear.
+            models.CheckConstraint(
+                condition=Q(status=TaskStatus.DRAFT) | all_clears_q(),
+                name="task_five_clears_unless_draft",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__isnull=True) | Q(recurrence=Recurrence.NONE),
+                name="task_deadline_or_recurrence",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__isnull=True) | Q(original_deadline__isnull=False),
+                name="task_original_deadline_kept",
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100), name="task_progress_0_100"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="task_version_positive"),
+            models.CheckConstraint(
+                condition=~Q(status=TaskStatus.SUBMITTED) | Q(submitted_at__isnull=False),
+                name="task_submitted_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=TaskStatus.COMPLETED)
+                | (Q(completion_date__isnull=False) & Q(completion_confirmed_on__isnull=False)),
+                name="task_completed_has_dates",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["lead_agency", "status", "deadline"], name="task_lead_status_dl"),
+            models.Index(fields=["directive", "status"], name="task_directive_status"),
+            models.Index(fields=["responsible_official", "deadline"], name="task_resp_deadline"),
+            # Open tasks are a fifth of the table: the list of what is still due reads this.
+            models.Index(
+                fields=["deadline", "id"],
+                name="task_open_deadline",
+                condition=Q(status__in=["assigned", "in_progress", "submitted"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.title or _('(untitled)')}"
+
+    @property
+    def missing_clears(self) -> list[str]:
+        return missing_clears(self)
+
+    @property
+    def is_standing(self) -> bool:
+        return self.recurrence != Recurrence.NONE
+
+
+class ProgressReport(models.Model):
+    """A dated report from the lead agency, or a coordinating agency's contribution."""
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="progress_reports"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("reporting agency"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reported_on = models.DateField(_("report date"))
+    percent = models.PositiveSmallIntegerField(
+        _("progress (%)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    indicator_value = models.DecimalField(
+        _("indicator value"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    is_contribution = models.BooleanField(_("coordinating contribution"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        ordering = ["-reported_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | (Q(percent__gte=0) & Q(percent__lte=100)),
+                name="report_percent_0_100",
+            ),
+        ]
+        indexes = [models.Index(fields=["task", "-reported_on"], name="report_task_date")]
+
+    def __str__(self) -> str:
+        return f"{self.task.code} {self.reported_on:%d/%m/%Y}"
+
+
+def evidence_upload_to(instance: EvidenceFile, filename: str) -> str:
+    return f"evidence/{instance.report.task_id}/{instance.report_id}/{filename}"
+
+
+class EvidenceFile(models.Model):
+    """A file attached to a progress report (minutes, a draft law, a screenshot)."""
+
+    report = models.ForeignKey(
+        ProgressReport,
+        verbose_name=_("progress report"),
+        on_delete=models.CASCADE,
+        related_name="evidence",
+    )
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=500)
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ExtensionRequest(models.Model):
+    """An agency's request to move a deadline, decided by a Government Office monitor."""
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="extension_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    current_deadline = models.DateField(_("deadline when requested"))
+    proposed_deadline = models.DateField(_("proposed deadline"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ExtensionStatus.choices,
+        default=ExtensionStatus.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task"],
+                condition=Q(status=ExtensionStatus.PENDING),
+                name="extension_one_pending_per_task",
+            ),
+            models.CheckConstraint(
+                condition=Q(proposed_deadline__gt=F("current_deadline")),
+                name="extension_moves_deadline_later",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ExtensionStatus.PENDING)
+                | (Q(decided_by__isnull=False) & Q(decided_at__isnull=False)),
+                name="extension_decision_recorded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task.code} → {self.proposed_deadline:%d/%m/%Y} ({self.get_status_display()})"
+
+
+class TaskEvent(models.Model):
+    """History: one row per change of a task, with who, when, and each field's old and new value.
+
+    Written by the same service call that makes the change, inside its transaction, so a
+    change and its history row commit together or not at all.
+    """
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=32)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["task", "at"], name="event_task_at")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,82 @@
+"""Who may do what to a task: the one place that says it.
+
+Predicates combine the official's role with their agency's relation to the task (lead or
+coordinating). Services check these rules before acting; selectors scope querysets with
+``visible_tasks_q`` so that lists and detail pages agree with them.
+"""
+
+from __future__ import annotations
+
+import rules
+from django.db.models import Exists, OuterRef, Q
+
+from agencies.choices import Role
+
+
+@rules.predicate
+def is_monitor(user) -> bool:
+    return bool(user and user.is_authenticated and getattr(user, "is_monitor", False))
+
+
+@rules.predicate
+def is_focal_point(user) -> bool:
+    return bool(user and user.is_authenticated and user.role == Role.FOCAL_POINT)
+
+
+@rules.predicate
+def of_lead_agency(user, task) -> bool:
+    return task is not None and user.agency_id is not None and task.lead_agency_id == user.agency_id
+
+
+@rules.predicate
+def of_coordinating_agency(user, task) -> bool:
+    if task is None or user.agency_id is None or task.pk is None:
+        return False
+    return any(a.pk == user.agency_id for a in task.coordinating_agencies.all())
+
+
+@rules.predicate
+def is_responsible(user, task) -> bool:
+    return task is not None and task.responsible_official_id == user.pk
+
+
+@rules.predicate
+def requested_it(user, extension) -> bool:
+    return extension is not None and extension.requested_by_id == user.pk
+
+
+lead_focal_point = is_focal_point & of_lead_agency
+lead_worker = lead_focal_point | is_responsible
+
+rules.add_perm("tasks.view_task", is_monitor | of_lead_agency | of_coordinating_agency)
+rules.add_perm("tasks.add_task", is_monitor)
+rules.add_perm("tasks.change_task", is_monitor | lead_focal_point)
+rules.add_perm("tasks.assign_task", is_monitor)
+rules.add_perm("tasks.start_task", is_monitor | lead_worker)
+rules.add_perm("tasks.report_progress", lead_worker | (is_focal_point & of_coordinating_agency))
+rules.add_perm("tasks.submit_task", lead_worker)
+rules.add_perm("tasks.confirm_task", is_monitor)
+rules.add_perm("tasks.return_task", is_monitor)
+rules.add_perm("tasks.cancel_task", is_monitor)
+rules.add_perm("tasks.request_extension", lead_worker)
+# Nobody decides their own request, whatever their role.
+rules.add_perm("tasks.decide_extension", is_monitor & ~requested_it)
+rules.add_perm("tasks.add_directive", is_monitor)
+
+#: Task fields a lead focal point may change; the rest are the Government Office's.
+FOCAL_POINT_EDITABLE = frozenset({"description", "responsible_official", "accountable_leader"})
+
+
+def visible_tasks_q(user) -> Q | None:
+    """The condition on tasks a user may read, or None for 'all of them' (monitors)."""
+    if is_monitor(user):
+        return None
+    if user.agency_id is None:
+        return Q(pk__in=[])
+    from tasks.models import Task
+
+    coordinating = Task.coordinating_agencies.through.objects.filter(
+        task_id=OuterRef("pk"), agency_id=user.agency_id
+    )
+    # EXISTS rather than a join: a join would repeat a task once per coordinating agency.
+    return Q(lead_agency_id=user.agency_id) | Q(Exists(coordinating))

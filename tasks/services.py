@@ -1,0 +1,782 @@
+"""Every change to a directive, a task, a report or an extension goes through here.
+
+Each service checks who may act (``tasks.permissions``), checks the task's status, writes
+the change and its history row in one transaction, and refuses with a reason the user can
+read. Views, the API, the admin, commands and jobs all call these functions, so a rule holds
+whichever door a change comes through.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.choices import Role
+from agencies.models import Agency, Official
+from tasks.choices import ExtensionStatus, Recurrence, ResultKind, TaskStatus
+from tasks.errors import ActionNotAllowed, InvalidTransition, StaleVersion
+from tasks.models import (
+    TEXT_LIMIT,
+    Directive,
+    EvidenceFile,
+    ExtensionRequest,
+    ProgressReport,
+    Task,
+    TaskEvent,
+)
+from tasks.permissions import FOCAL_POINT_EDITABLE
+
+#: Fields whose old and new values the history keeps.
+TRACKED_FIELDS = (
+    "title",
+    "description",
+    "field",
+    "lead_agency",
+    "accountable_leader",
+    "responsible_official",
+    "deadline",
+    "original_deadline",
+    "deadline_phrase",
+    "recurrence",
+    "result_kind",
+    "expected_result",
+    "target_value",
+    "target_unit",
+    "current_value",
+    "status",
+    "progress",
+    "result_summary",
+    "status_reason",
+    "completion_date",
+)
+
+#: Fields a caller may set when creating or updating a task.
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "field",
+    "lead_agency",
+    "coordinating_agencies",
+    "accountable_leader",
+    "responsible_official",
+    "deadline",
+    "deadline_phrase",
+    "recurrence",
+    "result_kind",
+    "expected_result",
+    "target_value",
+    "target_unit",
+)
+
+
+def _local_today() -> dt.date:
+    return timezone.localdate()
+
+
+def _require(actor: Official, perm: str, obj: Any, message: str) -> None:
+    if not actor.has_perm(perm, obj):
+        raise ActionNotAllowed(message)
+
+
+def _require_status(task: Task, allowed: Iterable[str], action: str) -> None:
+    allowed = tuple(allowed)
+    if task.status not in allowed:
+        raise InvalidTransition(
+            _("Cannot %(action)s a task that is %(status)s; it must be %(allowed)s.")
+            % {
+                "action": action,
+                "status": task.get_status_display(),
+                "allowed": _(" or ").join(str(TaskStatus(s).label) for s in allowed),
+            }
+        )
+
+
+def _lock(task: Task | int, expected_version: int | None) -> Task:
+    """Reload the task under a row lock and check the caller saw its latest version."""
+    pk = task.pk if isinstance(task, Task) else task
+    locked = Task.objects.select_for_update().get(pk=pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion(
+            _(
+                "The task was changed by someone else (version %(stored)s, you edited %(sent)s). "
+                "Reload it and try again."
+            )
+            % {"stored": locked.version, "sent": expected_version}
+        )
+    return locked
+
+
+def _value_for_history(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Agency):
+        return value.code
+    if isinstance(value, Official):
+        return value.username
+    return value
+
+
+def _snapshot(task: Task) -> dict[str, Any]:
+    snap = {}
+    for name in TRACKED_FIELDS:
+        field = Task._meta.get_field(name)
+        if field.is_relation:
+            related_id = getattr(task, field.attname)
+            snap[name] = _value_for_history(getattr(task, name)) if related_id else None
+        else:
+            snap[name] = _value_for_history(getattr(task, name))
+    if task.pk:
+        snap["coordinating_agencies"] = sorted(task.coordinating_agencies.values_list("code", flat=True))
+    return snap
+
+
+def _save_with_history(
+    task: Task,
+    *,
+    actor: Official | None,
+    action: str,
+    before: dict[str, Any],
+    note: str = "",
+    bump: bool = True,
+) -> Task:
+    """Save the task, bump its version, and record which fields changed from ``before``."""
+    if bump:
+        task.version += 1
+    task.full_clean(exclude=["coordinating_agencies"], validate_unique=False)
+    task.save()
+    after = _snapshot(task)
+    changes = {
+        key: {"old": before.get(key), "new": after[key]} for key in after if before.get(key) != after[key]
+    }
+    TaskEvent.objects.create(task=task, actor=actor, action=action, changes=changes, note=note)
+    return task
+
+
+def _check_text(errors: dict[str, list[str]], name: str, value: str | None, limit: int) -> None:
+    if value is not None and len(value) > limit:
+        errors.setdefault(name, []).append(
+            _("At most %(limit)s characters (this has %(length)s).") % {"limit": limit, "length": len(value)}
+        )
+
+
+def _validate_task_fields(task: Task, coordinating: list[Agency] | None) -> None:
+    """Checks that span fields; raises one ValidationError naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    _check_text(errors, "description", task.description, TEXT_LIMIT)
+    if task.deadline and task.directive_id and task.deadline < task.directive.issued_on:
+        errors.setdefault("deadline", []).append(
+            _("The deadline %(deadline)s is before the directive was issued (%(issued)s).")
+            % {
+                "deadline": task.deadline.strftime("%d/%m/%Y"),
+                "issued": task.directive.issued_on.strftime("%d/%m/%Y"),
+            }
+        )
+    if task.deadline and task.recurrence != Recurrence.NONE:
+        errors.setdefault("recurrence", []).append(
+            _("A standing task has a recurrence instead of a deadline, not both.")
+        )
+    for name in ("responsible_official", "accountable_leader"):
+        person = getattr(task, name)
+        if person is None:
+            continue
+        if task.lead_agency_id is None or person.agency_id != task.lead_agency_id:
+            errors.setdefault(name, []).append(
+                _("%(person)s does not work at the lead agency.") % {"person": person}
+            )
+    leader = task.accountable_leader
+    if leader is not None and leader.role != Role.LEADER:
+        errors.setdefault("accountable_leader", []).append(
+            _("%(person)s is not a leader of the agency.") % {"person": leader}
+        )
+    if coordinating and task.lead_agency_id in {a.pk for a in coordinating}:
+        errors.setdefault("coordinating_agencies", []).append(
+            _("The lead agency cannot also coordinate its own task.")
+        )
+    if task.target_value is not None and task.target_value < 0:
+        errors.setdefault("target_value", []).append(_("The target cannot be negative."))
+    if task.result_kind == ResultKind.DELIVERABLE and (task.target_value or task.target_unit):
+        errors.setdefault("target_value", []).append(
+            _("A deliverable has no target value; choose an indicator instead.")
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _clean_text(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+# --- directives --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def directive_create(
+    *,
+    actor: Official,
+    number: str,
+    kind: str,
+    title: str,
+    issued_on: dt.date,
+    issuing_agency: Agency,
+    signer: str = "",
+    full_text: str = "",
+    link: str = "",
+) -> Directive:
+    """Record a directive document; only the Government Office enters them."""
+    _require(actor, "tasks.add_directive", None, _("Only a Government Office monitor can enter a directive."))
+    directive = Directive(
+        number=number.strip(),
+        kind=kind,
+        title=title.strip(),
+        issued_on=issued_on,
+        issuing_agency=issuing_agency,
+        signer=signer.strip(),
+        full_text=full_text,
+        link=link,
+    )
+    errors: dict[str, list[str]] = {}
+    _check_text(errors, "full_text", full_text, 500_000)
+    if errors:
+        raise ValidationError(errors)
+    directive.full_clean()
+    directive.save()
+    return directive
+
+
+# --- tasks -------------------------------------------------------------------------------
+
+
+def _next_task_code(directive: Directive) -> str:
+    # Lock the directive so that two tasks created at once do not take the same number.
+    Directive.objects.select_for_update().filter(pk=directive.pk).first()
+    seq = Task.objects.filter(directive=directive).count() + 1
+    while True:
+        code = f"{directive.number}-T{seq:02d}"
+        if not Task.objects.filter(code=code).exists():
+            return code
+        seq += 1
+
+
+@transaction.atomic
+def task_create(
+    *,
+    actor: Official,
+    directive: Directive,
+    code: str | None = None,
+    coordinating_agencies: list[Agency] | None = None,
+    **fields: Any,
+) -> Task:
+    """Create a task; it is a draft, listing its missing clears, until someone assigns it."""
+    _require(actor, "tasks.add_task", None, _("Only a Government Office monitor can create tasks."))
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"task_create got unknown fields: {sorted(unknown)}")
+    task = Task(directive=directive, created_by=actor, status=TaskStatus.DRAFT)
+    for name, value in fields.items():
+        setattr(task, name, _clean_text(value))
+    if task.recurrence is None:
+        task.recurrence = Recurrence.NONE
+    task.original_deadline = task.deadline
+    task.code = (code or "").strip() or _next_task_code(directive)
+    _validate_task_fields(task, coordinating_agencies)
+    task.full_clean(exclude=["coordinating_agencies"])
+    task.save()
+    if coordinating_agencies:
+        task.coordinating_agencies.set(coordinating_agencies)
+    TaskEvent.objects.create(
+        task=task,
+        actor=actor,
+        action="created",
+        changes={k: {"old": None, "new": v} for k, v in _snapshot(task).items() if v not in (None, "", [])},
+    )
+    return task
+
+
+@transaction.atomic
+def task_update(
+    *,
+    actor: Official,
+    task: Task | int,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> Task:
+    """Change a task's clears. Monitors edit anything; a lead focal point edits who does it.
+
+    Once assigned, a deadline moves only by an approved extension, and no clear may be
+    removed: an assigned task never falls back to draft.
+    """
+    task = _lock(task, expected_version)
+    _require(actor, "tasks.change_task", task, _("You may not edit this task."))
+    if task.status in (TaskStatus.COMPLETED, TaskStatus.CANCELLED):
+        raise InvalidTransition(
+            _("A %(status)s task can no longer be edited.") % {"status": task.get_status_display()}
+        )
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"task_update got unknown fields: {sorted(unknown)}")
+    if not actor.is_monitor:
+        forbidden = sorted(set(changes) - FOCAL_POINT_EDITABLE)
+        if forbidden:
+            raise ActionNotAllowed(
+                _("Only the Government Office can change: %(fields)s.") % {"fields": ", ".join(forbidden)}
+            )
+    if task.status != TaskStatus.DRAFT and "deadline" in changes and changes["deadline"] != task.deadline:
+        raise ValidationError(
+            {"deadline": [_("The deadline of an assigned task moves only by an approved extension.")]}
+        )
+    before = _snapshot(task)
+    coordinating = changes.pop("coordinating_agencies", None)
+    for name, value in changes.items():
+        setattr(task, name, _clean_text(value))
+    if task.recurrence is None:
+        task.recurrence = Recurrence.NONE
+    if task.status == TaskStatus.DRAFT:
+        task.original_deadline = task.deadline
+    _validate_task_fields(task, coordinating)
+    if task.status != TaskStatus.DRAFT and task.missing_clears:
+        raise ValidationError(
+            {
+                "__all__": [
+                    _("An assigned task must keep its five clears; missing: %(missing)s.")
+                    % {"missing": ", ".join(task.missing_clears)}
+                ]
+            }
+        )
+    if coordinating is not None:
+        task.coordinating_agencies.set(coordinating)
+    return _save_with_history(task, actor=actor, action="updated", before=before)
+
+
+def _transition(
+    *,
+    actor: Official,
+    task: Task | int,
+    expected_version: int | None,
+    perm: str,
+    refusal: str,
+    allowed_from: Iterable[str],
+    action: str,
+    action_label: str,
+    apply: Callable[[Task], None],
+    note: str = "",
+) -> Task:
+    task = _lock(task, expected_version)
+    _require(actor, perm, task, refusal)
+    _require_status(task, allowed_from, action_label)
+    before = _snapshot(task)
+    apply(task)
+    return _save_with_history(task, actor=actor, action=action, before=before, note=note)
+
+
+@transaction.atomic
+def task_assign(*, actor: Official, task: Task | int, expected_version: int | None = None) -> Task:
+    """Send a complete task to its lead agency; refused while any clear is missing."""
+
+    def apply(t: Task) -> None:
+        missing = t.missing_clears
+        if missing:
+            raise ValidationError(
+                {
+                    "__all__": [
+                        _("The task cannot be assigned until it has all five clears; missing: %(missing)s.")
+                        % {"missing": ", ".join(missing)}
+                    ]
+                }
+            )
+        t.status = TaskStatus.ASSIGNED
+        t.assigned_at = timezone.now()
+
+    return _transition(
+        actor=actor,
+        task=task,
+        expected_version=expected_version,
+        perm="tasks.assign_task",
+        refusal=_("Only a Government Office monitor can assign tasks."),
+        allowed_from=[TaskStatus.DRAFT],
+        action="assigned",
+        action_label=_("assign"),
+        apply=apply,
+    )
+
+
+@transaction.atomic
+def task_start(*, actor: Official, task: Task | int, expected_version: int | None = None) -> Task:
+    """The lead agency acknowledges the task and starts work on it."""
+
+    def apply(t: Task) -> None:
+        t.status = TaskStatus.IN_PROGRESS
+
+    return _transition(
+        actor=actor,
+        task=task,
+        expected_version=expected_version,
+        perm="tasks.start_task",
+        refusal=_("Only the lead agency can start this task."),
+        allowed_from=[TaskStatus.ASSIGNED],
+        action="started",
+        action_label=_("start"),
+        apply=apply,
+    )
+
+
+@transaction.atomic
+def task_submit(
+    *, actor: Official, task: Task | int, result_summary: str, expected_version: int | None = None
+) -> Task:
+    """The lead agency reports the task done, with its result, for the Government Office to confirm."""
+    result_summary = (result_summary or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not result_summary:
+        errors["result_summary"] = [_("Describe the result you are submitting.")]
+    _check_text(errors, "result_summary", result_summary, TEXT_LIMIT)
+    if errors:
+        raise ValidationError(errors)
+
+    def apply(t: Task) -> None:
+        t.status = TaskStatus.SUBMITTED
+        t.result_summary = result_summary
+        t.submitted_at = timezone.now()
+        t.progress = 100
+        t.status_reason = ""
+
+    return _transition(
+        actor=actor,
+        task=task,
+        expected_version=expected_version,
+        perm="tasks.submit_task",
+        refusal=_("Only the lead agency can submit this task's result."),
+        allowed_from=[TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS],
+        action="submitted",
+        action_label=_("submit"),
+        apply=apply,
+    )
+
+
+@transaction.atomic
+def task_confirm(*, actor: Official, task: Task | int, expected_version: int | None = None) -> Task:
+    """The Government Office accepts the submitted result; the task counts as completed on the
+    Hanoi date the agency submitted it."""
+
+    def apply(t: Task) -> None:
+        t.status = TaskStatus.COMPLETED
+        t.completed_at = timezone.now()
+        t.completion_date = timezone.localdate(t.submitted_at)
+        t.completion_confirmed_on = timezone.localdate(t.completed_at)
+
+    task = _transition(
+        actor=actor,
+        task=task,
+        expected_version=expected_version,
+        perm="tasks.confirm_task",
+        refusal=_("Only a Government Office monitor can confirm a result."),
+        allowed_from=[TaskStatus.SUBMITTED],
+        action="confirmed",
+        action_label=_("confirm"),
+        apply=apply,
+    )
+    _close_pending_extensions(task, actor)
+    return task
+
+
+@transaction.atomic
+def task_return(
+    *, actor: Official, task: Task | int, reason: str, expected_version: int | None = None
+) -> Task:
+    """The Government Office sends a submitted result back, saying why."""
+    reason = _required_reason(reason)
+
+    def apply(t: Task) -> None:
+        t.status = TaskStatus.IN_PROGRESS
+        t.status_reason = reason
+        t.submitted_at = None
+
+    return _transition(
+        actor=actor,
+        task=task,
+        expected_version=expected_version,
+        perm="tasks.return_task",
+        refusal=_("Only a Government Office monitor can return a result."),
+        allowed_from=[TaskStatus.SUBMITTED],
+        action="returned",
+        action_label=_("return"),
+        apply=apply,
+        note=reason,
+    )
+
+
+@transaction.atomic
+def task_cancel(
+    *, actor: Official, task: Task | int, reason: str, expected_version: int | None = None
+) -> Task:
+    """Withdraw a task that is no longer needed (superseded, merged), saying why."""
+    reason = _required_reason(reason)
+
+    def apply(t: Task) -> None:
+        t.status = TaskStatus.CANCELLED
+        t.status_reason = reason
+
+    task = _transition(
+        actor=actor,
+        task=task,
+        expected_version=expected_version,
+        perm="tasks.cancel_task",
+        refusal=_("Only a Government Office monitor can cancel a task."),
+        allowed_from=[TaskStatus.DRAFT, TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.SUBMITTED],
+        action="cancelled",
+        action_label=_("cancel"),
+        apply=apply,
+        note=reason,
+    )
+    _close_pending_extensions(task, actor)
+    return task
+
+
+def _required_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = [_("Give a reason.")]
+    _check_text(errors, "reason", reason, TEXT_LIMIT)
+    if errors:
+        raise ValidationError(errors)
+    return reason
+
+
+# --- progress ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def progress_report_submit(
+    *,
+    actor: Official,
+    task: Task | int,
+    note: str = "",
+    percent: int | None = None,
+    indicator_value: Decimal | None = None,
+    evidence: Iterable[Any] = (),
+    expected_version: int | None = None,
+) -> ProgressReport:
+    """Record a progress report. The lead agency's report moves the task's progress (and
+    starts an assigned task); a coordinating agency's is its contribution and moves nothing."""
+    task = _lock(task, expected_version)
+    _require(
+        actor,
+        "tasks.report_progress",
+        task,
+        _("Only the lead or a coordinating agency can report on this task."),
+    )
+    _require_status(task, [TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS], _("report progress on"))
+    note = (note or "").strip()
+    errors: dict[str, list[str]] = {}
+    _check_text(errors, "note", note, TEXT_LIMIT)
+    if percent is not None and not 0 <= percent <= 100:
+        errors["percent"] = [_("Progress is a percentage from 0 to 100.")]
+    if indicator_value is not None and task.result_kind != ResultKind.INDICATOR:
+        errors["indicator_value"] = [_("This task's result is a deliverable, not an indicator.")]
+    if not note and percent is None and indicator_value is None:
+        errors["note"] = [_("Say what was done: a note, a percentage or the indicator's value.")]
+    if errors:
+        raise ValidationError(errors)
+    is_lead = actor.agency_id == task.lead_agency_id
+    report = ProgressReport(
+        task=task,
+        agency_id=actor.agency_id,
+        author=actor,
+        reported_on=_local_today(),
+        percent=percent,
+        indicator_value=indicator_value,
+        note=note,
+        is_contribution=not is_lead,
+    )
+    report.full_clean()
+    report.save()
+    for item in evidence:
+        evidence_attach(report=report, upload=item)
+    if is_lead:
+        before = _snapshot(task)
+        if task.status == TaskStatus.ASSIGNED:
+            task.status = TaskStatus.IN_PROGRESS
+        if percent is not None:
+            task.progress = percent
+        if indicator_value is not None:
+            task.current_value = indicator_value
+        _save_with_history(task, actor=actor, action="progress_reported", before=before, note=note)
+    else:
+        TaskEvent.objects.create(
+            task=task,
+            actor=actor,
+            action="contribution_reported",
+            changes={"agency": {"old": None, "new": actor.agency.code}},
+            note=note,
+        )
+    return report
+
+
+#: Evidence types accepted, by content signature rather than by the name's extension.
+EVIDENCE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    # .docx and .xlsx are zip containers
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (b"PK\x03\x04",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (b"PK\x03\x04",),
+}
+EVIDENCE_EXTENSIONS = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def evidence_attach(*, report: ProgressReport, upload: Any) -> EvidenceFile:
+    """Store an evidence file after checking its size and that its content matches its type."""
+    from django.conf import settings
+
+    name = getattr(upload, "name", "") or "evidence"
+    suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    content_type = EVIDENCE_EXTENSIONS.get(suffix)
+    if content_type is None:
+        raise ValidationError(
+            {
+                "evidence": [
+                    _("%(name)s: only PDF, PNG, JPEG, DOCX and XLSX files are accepted.") % {"name": name}
+                ]
+            }
+        )
+    size = upload.size
+    if size > settings.EVIDENCE_MAX_BYTES:
+        raise ValidationError(
+            {
+                "evidence": [
+                    _("%(name)s is larger than %(limit)s MB.")
+                    % {"name": name, "limit": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)}
+                ]
+            }
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(head.startswith(sig) for sig in EVIDENCE_SIGNATURES[content_type]):
+        raise ValidationError(
+            {"evidence": [_("%(name)s is not really a %(suffix)s file.") % {"name": name, "suffix": suffix}]}
+        )
+    item = EvidenceFile(report=report, original_name=name[:255], content_type=content_type, size=size)
+    item.file.save(name, upload, save=False)
+    item.save()
+    return item
+
+
+# --- extensions ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def extension_request_create(
+    *,
+    actor: Official,
+    task: Task | int,
+    proposed_deadline: dt.date,
+    reason: str,
+    expected_version: int | None = None,
+) -> ExtensionRequest:
+    """The lead agency asks to move its deadline; one request may be pending at a time."""
+    task = _lock(task, expected_version)
+    _require(actor, "tasks.request_extension", task, _("Only the lead agency can ask to extend this task."))
+    _require_status(task, [TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS], _("extend"))
+    reason = _required_reason(reason)
+    if task.deadline is None:
+        raise InvalidTransition(_("A standing task has no deadline to extend."))
+    if proposed_deadline <= task.deadline:
+        raise ValidationError(
+            {
+                "proposed_deadline": [
+                    _("The proposed deadline must be after the current one (%(deadline)s).")
+                    % {"deadline": task.deadline.strftime("%d/%m/%Y")}
+                ]
+            }
+        )
+    if task.extension_requests.filter(status=ExtensionStatus.PENDING).exists():
+        raise InvalidTransition(_("An extension request for this task is already waiting for a decision."))
+    request = ExtensionRequest.objects.create(
+        task=task,
+        requested_by=actor,
+        current_deadline=task.deadline,
+        proposed_deadline=proposed_deadline,
+        reason=reason,
+    )
+    TaskEvent.objects.create(
+        task=task,
+        actor=actor,
+        action="extension_requested",
+        changes={
+            "proposed_deadline": {"old": task.deadline.isoformat(), "new": proposed_deadline.isoformat()}
+        },
+        note=reason,
+    )
+    return request
+
+
+@transaction.atomic
+def extension_request_decide(
+    *,
+    actor: Official,
+    extension: ExtensionRequest | int,
+    approve: bool,
+    note: str = "",
+) -> ExtensionRequest:
+    """A monitor approves or rejects a request. Approval moves the deadline (the original is
+    kept) and so restarts the reminder ladder, which keys its reminders on the deadline."""
+    pk = extension.pk if isinstance(extension, ExtensionRequest) else extension
+    extension = ExtensionRequest.objects.select_for_update().select_related("task").get(pk=pk)
+    _require(
+        actor,
+        "tasks.decide_extension",
+        extension,
+        _("Only a Government Office monitor who did not ask for it can decide an extension."),
+    )
+    if extension.status != ExtensionStatus.PENDING:
+        raise InvalidTransition(_("This request was already decided."))
+    note = (note or "").strip()
+    errors: dict[str, list[str]] = {}
+    _check_text(errors, "note", note, TEXT_LIMIT)
+    if not approve and not note:
+        errors["note"] = [_("Say why the request is rejected.")]
+    if errors:
+        raise ValidationError(errors)
+    extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
+    extension.decided_by = actor
+    extension.decided_at = timezone.now()
+    extension.decision_note = note
+    extension.save()
+    task = _lock(extension.task_id, None)
+    if approve:
+        if task.status not in (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.SUBMITTED):
+            raise InvalidTransition(_("The task is no longer open; its deadline cannot move."))
+        before = _snapshot(task)
+        task.deadline = extension.proposed_deadline
+        task.deadline_phrase = ""
+        _save_with_history(task, actor=actor, action="extension_approved", before=before, note=note)
+    else:
+        TaskEvent.objects.create(task=task, actor=actor, action="extension_rejected", note=note)
+    return extension
+
+
+def _close_pending_extensions(task: Task, actor: Official) -> None:
+    """A closed task needs no new deadline: its pending requests are rejected, recorded."""
+    task.extension_requests.filter(status=ExtensionStatus.PENDING).update(
+        status=ExtensionStatus.REJECTED,
+        decided_by=actor,
+        decided_at=timezone.now(),
+        decision_note=_("Closed with the task."),
+    )
