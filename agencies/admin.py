@@ -1,0 +1,42 @@
+"""Back office for the agency register and the officials' accounts."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency, Official
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_vi", "name_en", "kind", "parent", "email", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("code", "name_vi", "name_en")
+    autocomplete_fields = ("parent",)
+    list_select_related = ("parent",)
+
+
+@admin.register(Official)
+class OfficialAdmin(UserAdmin):
+    list_display = (
+        "username",
+        "get_full_name",
+        "agency",
+        "role",
+        "position",
+        "email",
+        "language",
+        "is_active",
+    )
+    list_filter = ("role", "language", "is_active", "agency__kind")
+    search_fields = ("username", "first_name", "last_name", "email", "agency__code", "agency__name_vi")
+    autocomplete_fields = ("agency", "supervisor")
+    list_select_related = ("agency",)
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        (_("Five Clear"), {"fields": ("agency", "position", "role", "language", "supervisor")}),
+    )
+    add_fieldsets = (
+        *UserAdmin.add_fieldsets,
+        (_("Five Clear"), {"fields": ("email", "agency", "position", "role", "language", "supervisor")}),
+    )

@@ -1,0 +1,306 @@
+"""The Government Office's back office: directives, tasks and their reports, extensions and history.
+
+Edits made here go through ``tasks.services`` like every other change, so the same rules
+hold and the history records who changed what. Reports, extension requests and history are
+shown inline, read-only: they are made by the agencies through the web app and the API.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from tasks import services
+from tasks.choices import Timeliness
+from tasks.errors import ServiceError
+from tasks.models import Directive, EvidenceFile, ExtensionRequest, ProgressReport, Task, TaskEvent
+from tasks.selectors import timeliness_q, with_timeliness
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(getattr(exc, "message", exc))
+
+
+class TimelinessFilter(admin.SimpleListFilter):
+    title = _("timeliness (today)")
+    parameter_name = "timeliness"
+
+    def lookups(self, request, model_admin):
+        return Timeliness.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Timeliness.values:
+            return queryset.filter(timeliness_q(self.value(), timezone.localdate()))
+        return queryset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ProgressReportInline(ReadOnlyInline):
+    model = ProgressReport
+    fields = ("reported_on", "agency", "author", "percent", "indicator_value", "note", "is_contribution")
+    readonly_fields = fields
+
+
+class ExtensionRequestInline(ReadOnlyInline):
+    model = ExtensionRequest
+    fields = (
+        "requested_at",
+        "requested_by",
+        "current_deadline",
+        "proposed_deadline",
+        "reason",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    )
+    readonly_fields = fields
+
+
+class TaskEventInline(ReadOnlyInline):
+    model = TaskEvent
+    verbose_name_plural = _("history")
+    fields = ("at", "actor", "action", "changes", "note")
+    readonly_fields = fields
+
+
+@admin.register(Directive)
+class DirectiveAdmin(admin.ModelAdmin):
+    list_display = ("number", "kind", "title", "issued_on", "issuing_agency", "task_count")
+    list_filter = ("kind", "issuing_agency")
+    search_fields = ("number", "title", "signer")
+    date_hierarchy = "issued_on"
+    autocomplete_fields = ("issuing_agency",)
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).select_related("issuing_agency").annotate(n_tasks=Count("tasks"))
+
+    @admin.display(description=_("tasks"), ordering="n_tasks")
+    def task_count(self, obj):
+        return obj.n_tasks
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "title",
+        "lead_agency",
+        "deadline",
+        "status",
+        "timeliness_today",
+        "progress",
+        "missing",
+    )
+    list_filter = ("status", TimelinessFilter, "lead_agency", "directive", "field", "coordinating_agencies")
+    search_fields = (
+        "code",
+        "title",
+        "description",
+        "expected_result",
+        "lead_agency__code",
+        "lead_agency__name_vi",
+    )
+    list_select_related = ("lead_agency", "directive", "responsible_official", "accountable_leader")
+    autocomplete_fields = ("directive", "lead_agency", "responsible_official", "accountable_leader")
+    filter_horizontal = ("coordinating_agencies",)
+    date_hierarchy = "deadline"
+    inlines = (ProgressReportInline, ExtensionRequestInline, TaskEventInline)
+    actions = ("assign_selected", "confirm_selected")
+    readonly_fields = (
+        "status",
+        "version",
+        "original_deadline",
+        "progress",
+        "current_value",
+        "result_summary",
+        "assigned_at",
+        "submitted_at",
+        "completed_at",
+        "completion_date",
+        "status_reason",
+        "missing",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("code", "directive", "status", "version", "missing")}),
+        (_("clear task"), {"fields": ("title", "description", "field")}),
+        (
+            _("clear responsibility and person"),
+            {
+                "fields": (
+                    "lead_agency",
+                    "coordinating_agencies",
+                    "accountable_leader",
+                    "responsible_official",
+                )
+            },
+        ),
+        (
+            _("clear deadline"),
+            {"fields": ("deadline", "original_deadline", "deadline_phrase", "recurrence")},
+        ),
+        (
+            _("clear result"),
+            {"fields": ("result_kind", "expected_result", "target_value", "target_unit", "current_value")},
+        ),
+        (
+            _("progress"),
+            {
+                "fields": (
+                    "progress",
+                    "result_summary",
+                    "assigned_at",
+                    "submitted_at",
+                    "completed_at",
+                    "completion_date",
+                    "status_reason",
+                )
+            },
+        ),
+        (_("record"), {"fields": ("created_by", "created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        return with_timeliness(super().get_queryset(request))
+
+    @admin.display(description=_("timeliness (today)"), ordering="timeliness")
+    def timeliness_today(self, obj):
+        value = getattr(obj, "timeliness", None)
+        return Timeliness(value).label if value else "—"
+
+    @admin.display(description=_("missing clears"))
+    def missing(self, obj):
+        return ", ".join(obj.missing_clears) or "—"
+
+    # Every save goes through the services: the same checks and history as the API.
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name] for name in form.changed_data if name in services.EDITABLE_FIELDS
+        }
+        if "coordinating_agencies" in data:
+            data["coordinating_agencies"] = list(data["coordinating_agencies"])
+        if change:
+            saved = services.task_update(actor=request.user, task=obj.pk, **data)
+        else:
+            data.pop("directive", None)
+            saved = services.task_create(
+                actor=request.user, directive=form.cleaned_data["directive"], code=obj.code, **data
+            )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        # coordinating agencies were set by the service; inlines are read-only
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, ServiceError) as exc:
+            self.message_user(request, _error_text(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def _each(self, request, queryset, action, done_message):
+        done = 0
+        for task in queryset:
+            try:
+                with transaction.atomic():
+                    action(actor=request.user, task=task)
+                done += 1
+            except (ValidationError, ServiceError) as exc:
+                self.message_user(request, f"{task.code}: {_error_text(exc)}", messages.WARNING)
+        if done:
+            self.message_user(request, done_message(done), messages.SUCCESS)
+
+    @admin.action(description=_("Assign the selected tasks to their lead agencies"))
+    def assign_selected(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            services.task_assign,
+            lambda n: ngettext("%(n)d task assigned.", "%(n)d tasks assigned.", n) % {"n": n},
+        )
+
+    @admin.action(description=_("Confirm the submitted results of the selected tasks"))
+    def confirm_selected(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            services.task_confirm,
+            lambda n: ngettext("%(n)d task confirmed.", "%(n)d tasks confirmed.", n) % {"n": n},
+        )
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(admin.ModelAdmin):
+    list_display = ("task", "requested_by", "current_deadline", "proposed_deadline", "status", "decided_by")
+    list_filter = ("status", "task__lead_agency")
+    search_fields = ("task__code", "task__title", "reason")
+    list_select_related = ("task", "requested_by", "decided_by")
+    actions = ("approve_selected",)
+    readonly_fields = [f.name for f in ExtensionRequest._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Approve the selected extension requests"))
+    def approve_selected(self, request, queryset):
+        for extension in queryset:
+            try:
+                with transaction.atomic():
+                    services.extension_request_decide(actor=request.user, extension=extension, approve=True)
+            except (ValidationError, ServiceError) as exc:
+                self.message_user(request, f"{extension.task.code}: {_error_text(exc)}", messages.WARNING)
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(admin.ModelAdmin):
+    list_display = (
+        "task",
+        "agency",
+        "author",
+        "reported_on",
+        "percent",
+        "indicator_value",
+        "is_contribution",
+    )
+    list_filter = ("is_contribution", "agency")
+    search_fields = ("task__code", "note")
+    list_select_related = ("task", "agency", "author")
+    readonly_fields = [f.name for f in ProgressReport._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(EvidenceFile)
+class EvidenceFileAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "report", "content_type", "size", "uploaded_at")
+    readonly_fields = [f.name for f in EvidenceFile._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
