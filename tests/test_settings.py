@@ -1,0 +1,72 @@
+"""Configuration: production refuses to start unsafely, and CI really runs on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_check(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", **env_overrides})
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_check({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x"})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_database_url():
+    env = {"DJANGO_SECRET_KEY": "k" * 60}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            **env,
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "DATABASE_URL must point at PostgreSQL" in result.stderr
+
+
+def test_production_deploy_check_is_clean():
+    result = run_check(
+        {
+            "DJANGO_SECRET_KEY": "a-long-random-production-secret-" + "x9Z!" * 12,
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/fiveclear",
+            "DJANGO_ALLOWED_HOSTS": "fiveclear.gov.vn",
+        },
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_ci_runs_on_postgresql():
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        assert connection.vendor == "postgresql"
+    else:
+        assert connection.vendor in {"postgresql", "sqlite"}
