@@ -76,6 +76,11 @@ class Official(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="subordinates",
     )
+    # SHA-256 of the secret in the user's calendar feed address; the secret itself is shown
+    # once and never stored, so a leaked database does not leak the feeds.
+    calendar_token_hash = models.CharField(
+        _("calendar feed token (hash)"), max_length=64, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("official")
@@ -90,6 +95,11 @@ class Official(AbstractUser):
             models.CheckConstraint(condition=Q(role__in=Role.values), name="official_role_valid"),
             models.CheckConstraint(
                 condition=~Q(supervisor=models.F("pk")), name="official_not_own_supervisor"
+            ),
+            models.UniqueConstraint(
+                fields=["calendar_token_hash"],
+                condition=~Q(calendar_token_hash=""),
+                name="official_calendar_token_unique",
             ),
         ]
 

@@ -1,6 +1,5 @@
 """URL map: the admin, the REST API and its docs, the directive intake, and the web app."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,7 +11,5 @@ urlpatterns = [
     path("", include("tasks.web.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA is never served as such, not even in DEBUG: evidence files are downloaded through
+# tasks.web.views.evidence_download, which checks that the user may see the task.

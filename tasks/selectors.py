@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from agencies.models import Official
-from tasks.choices import TaskStatus, Timeliness
+from tasks.choices import OPEN_STATUSES, TaskStatus, Timeliness
 from tasks.models import Task
 from tasks.permissions import visible_tasks_q
 
@@ -103,3 +103,207 @@ def backlog_totals(rows: list[dict]) -> dict:
     totals = {c: sum(r[c] for r in rows) for c in BACKLOG_COLUMNS}
     totals["total"] = sum(totals.values())
     return totals
+
+
+# --- web app reads (dashboard, clarity index, drill-down lists, feeds) ----------------------
+
+#: A pseudo-timeliness meaning "any of the four": the backlog's total column.
+TIMELINESS_COUNTED = "counted"
+
+
+def tasks_filtered(
+    queryset: QuerySet[Task],
+    *,
+    directive: int | None = None,
+    field: str | None = None,
+    agency_kind: str | None = None,
+    lead_agency: str | None = None,
+    status: str | None = None,
+    timeliness: str | None = None,
+    as_of: dt.date | None = None,
+    search: str | None = None,
+) -> QuerySet[Task]:
+    """Narrow a visible queryset by the dashboard's and the task list's filters.
+
+    The dashboard counts ``backlog_by_lead_agency(tasks_filtered(...))`` and each of its numbers
+    links to the list of ``tasks_filtered(..., lead_agency=..., timeliness=...)``: the same
+    conditions, so a number and the length of the list behind it always agree.
+    """
+    if directive:
+        queryset = queryset.filter(directive_id=directive)
+    if field:
+        queryset = queryset.filter(field=field)
+    if agency_kind:
+        queryset = queryset.filter(lead_agency__kind=agency_kind)
+    if lead_agency:
+        queryset = queryset.filter(lead_agency__code=lead_agency)
+    if status:
+        queryset = queryset.filter(status=status)
+    if timeliness:
+        as_of = as_of or timezone.localdate()
+        if timeliness == TIMELINESS_COUNTED:
+            condition = Q()
+            for column in BACKLOG_COLUMNS:
+                condition |= timeliness_q(column, as_of)
+            queryset = queryset.filter(condition)
+        else:
+            queryset = queryset.filter(timeliness_q(timeliness, as_of))
+    if search:
+        queryset = queryset.filter(Q(code__icontains=search) | Q(title__icontains=search))
+    return queryset
+
+
+def on_time_rate(row: dict) -> float | None:
+    """Share of tasks judged so far that were done on time: completed on time over completed
+    (on time or late) plus overdue. Tasks still within their deadline are not judged yet;
+    None when nothing has been judged."""
+    judged = (
+        row[Timeliness.COMPLETED_ON_TIME]
+        + row[Timeliness.COMPLETED_LATE]
+        + row[Timeliness.IN_PROGRESS_OVERDUE]
+    )
+    if not judged:
+        return None
+    return row[Timeliness.COMPLETED_ON_TIME] / judged
+
+
+def overdue_trend(queryset: QuerySet[Task], dates: list[dt.date]) -> list[tuple[dt.date, int]]:
+    """How many tasks were in progress and overdue as of each date, by one aggregate query.
+
+    Uses the same rule as the backlog (``timeliness_q``), so the point for a date equals the
+    backlog's overdue total as of that date.
+    """
+    if not dates:
+        return []
+    counted = queryset.filter(status__in=COUNTED_STATUSES, deadline__isnull=False)
+    aggregates = {
+        f"d{i}": Count("id", filter=timeliness_q(Timeliness.IN_PROGRESS_OVERDUE, day))
+        for i, day in enumerate(dates)
+    }
+    values = counted.aggregate(**aggregates)
+    return [(day, values[f"d{i}"]) for i, day in enumerate(dates)]
+
+
+def _clarity_counts() -> dict:
+    from tasks.clears import CLEAR_CONDITIONS, all_clears_q
+
+    counts = {"tasks": Count("id"), "complete": Count("id", filter=all_clears_q())}
+    for clear, condition in CLEAR_CONDITIONS.items():
+        counts[f"missing_{clear}"] = Count("id", filter=~condition)
+    return counts
+
+
+def _clarity_rows(rows) -> list[dict]:
+    result = []
+    for row in rows:
+        row["share"] = row["complete"] / row["tasks"] if row["tasks"] else None
+        result.append(row)
+    return result
+
+
+def clarity_by_directive(queryset: QuerySet[Task]) -> list[dict]:
+    """For each directive: its tasks (cancelled ones aside), how many have all five clears,
+    and how many miss each clear, by one grouped query. Shows which directives were written
+    vaguely."""
+    rows = (
+        queryset.exclude(status=TaskStatus.CANCELLED)
+        .values("directive_id", "directive__number", "directive__title", "directive__issued_on")
+        .annotate(**_clarity_counts())
+        .order_by("-directive__issued_on", "directive__number")
+    )
+    return _clarity_rows(rows)
+
+
+def clarity_by_agency(queryset: QuerySet[Task]) -> list[dict]:
+    """The same per lead agency (tasks with no lead agency yet form their own row, with
+    ``lead_agency_id`` None): which agencies leave tasks without a person or a result."""
+    rows = (
+        queryset.exclude(status=TaskStatus.CANCELLED)
+        .values("lead_agency_id", "lead_agency__code", "lead_agency__name_vi", "lead_agency__name_en")
+        .annotate(**_clarity_counts())
+        .order_by("lead_agency__code")
+    )
+    return _clarity_rows(rows)
+
+
+def evidence_get_for_user(*, user: Official, evidence_id: int):
+    """Fetch an evidence file for download, authorized through its task with
+    ``task_get_for_user``: EvidenceFile.DoesNotExist or Task.DoesNotExist (both a 404)."""
+    from tasks.models import EvidenceFile
+
+    evidence = EvidenceFile.objects.select_related("report").get(pk=evidence_id)
+    task_get_for_user(user=user, task_id=evidence.report.task_id)
+    return evidence
+
+
+def task_page_related(task: Task) -> dict:
+    """What the task page shows beside the task: reports with their evidence, extension
+    requests, and the history, each fetched once."""
+    return {
+        "reports": list(
+            task.progress_reports.select_related("agency", "author").prefetch_related("evidence")
+        ),
+        "extensions": list(task.extension_requests.select_related("requested_by", "decided_by")),
+        "events": list(task.events.select_related("actor").order_by("-at", "-id")),
+    }
+
+
+def agency_work_list(user: Official, agency_id: int | None, as_of: dt.date) -> QuerySet[Task]:
+    """An agency's open tasks, as lead or coordinator, soonest deadline first (standing tasks,
+    which have no deadline, last), each with its timeliness as of ``as_of``."""
+    queryset = task_list_for_user(user).filter(status__in=OPEN_STATUSES)
+    if agency_id is not None:
+        coordinating = Task.coordinating_agencies.through.objects.filter(
+            task_id=OuterRef("pk"), agency_id=agency_id
+        )
+        queryset = queryset.filter(Q(lead_agency_id=agency_id) | Q(Exists(coordinating)))
+    return (
+        with_timeliness(queryset, as_of)
+        .select_related("directive", "lead_agency", "responsible_official")
+        .order_by(F("deadline").asc(nulls_last=True), "id")
+    )
+
+
+def awaiting_decision(user: Official):
+    """For a monitor: pending extension requests and submitted results, oldest first."""
+    from tasks.choices import ExtensionStatus
+    from tasks.models import ExtensionRequest
+
+    visible = task_list_for_user(user)
+    return {
+        "extensions": list(
+            ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING, task__in=visible)
+            .select_related("task", "task__lead_agency", "requested_by")
+            .order_by("requested_at", "id")
+        ),
+        "submitted": list(
+            visible.filter(status=TaskStatus.SUBMITTED)
+            .select_related("lead_agency", "directive")
+            .order_by("submitted_at", "id")
+        ),
+    }
+
+
+def deadline_feed_tasks(user: Official, scope: str) -> QuerySet[Task]:
+    """Tasks for a calendar feed: ``mine`` (the user is the responsible official or the
+    accountable leader) or ``agency`` (the user's agency leads them); open ones with a date."""
+    queryset = task_list_for_user(user).filter(status__in=OPEN_STATUSES, deadline__isnull=False)
+    if scope == "mine":
+        queryset = queryset.filter(Q(responsible_official=user) | Q(accountable_leader=user))
+    else:
+        queryset = queryset.filter(lead_agency_id=user.agency_id)
+    return queryset.select_related("directive", "lead_agency").order_by("deadline", "id")
+
+
+def timeliness_of(task: Task, as_of: dt.date) -> str | None:
+    """One task's timeliness as of a date, by the same SQL rule as the backlog."""
+    return with_timeliness(Task.objects.filter(pk=task.pk), as_of).values_list("timeliness", flat=True).get()
+
+
+def extension_get_for_user(*, user: Official, extension_id: int):
+    """Fetch an extension request through its task's visibility (a 404 otherwise)."""
+    from tasks.models import ExtensionRequest
+
+    extension = ExtensionRequest.objects.only("pk", "task_id", "status").get(pk=extension_id)
+    task_get_for_user(user=user, task_id=extension.task_id)
+    return extension

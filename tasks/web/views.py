@@ -1,0 +1,640 @@
+"""The server-rendered web app: thin views over tasks.selectors (reads) and tasks.services (writes).
+
+Every task is fetched with ``task_get_for_user`` (a 404 for a task the user may not see);
+every change is a service call; a refusal is shown on the form it came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from agencies.models import Official
+from agencies.selectors import official_for_calendar_token
+from agencies.services import official_calendar_token_reset, official_calendar_token_revoke
+from tasks import exports, services
+from tasks.choices import OPEN_STATUSES, ExtensionStatus, ResultKind, TaskStatus, Timeliness
+from tasks.errors import ServiceError, StaleVersion
+from tasks.models import EvidenceFile, ExtensionRequest, Task
+from tasks.selectors import (
+    BACKLOG_COLUMNS,
+    TIMELINESS_COUNTED,
+    agency_work_list,
+    awaiting_decision,
+    backlog_by_lead_agency,
+    backlog_totals,
+    clarity_by_agency,
+    clarity_by_directive,
+    deadline_feed_tasks,
+    evidence_get_for_user,
+    extension_get_for_user,
+    on_time_rate,
+    overdue_trend,
+    task_get_for_user,
+    task_list_for_user,
+    task_page_related,
+    tasks_filtered,
+    timeliness_of,
+    with_timeliness,
+)
+from tasks.web import charts
+from tasks.web.forms import (
+    AgencyChoiceForm,
+    BacklogFilterForm,
+    ConfirmForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    ProgressForm,
+    ReturnForm,
+    StartForm,
+    SubmitResultForm,
+    TaskFilterForm,
+    apply_service_error,
+)
+
+PAGE_SIZE = 50
+SORTABLE = ("lead_agency__code", *BACKLOG_COLUMNS, "total", "rate")
+
+
+# --- login -------------------------------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, telling the user the lockout rule up front, and opening the app in the
+    official's preferred language unless they already chose one."""
+
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["failure_limit"] = settings.AXES_FAILURE_LIMIT
+        context["cooloff_minutes"] = _cooloff_minutes()
+        return context
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        if settings.LANGUAGE_COOKIE_NAME not in self.request.COOKIES and user.language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                user.language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite="Lax",
+            )
+        return response
+
+
+def _cooloff_minutes() -> int:
+    cooloff = getattr(settings, "AXES_COOLOFF_TIME", None)
+    if isinstance(cooloff, int | float):
+        return round(cooloff * 60)
+    if isinstance(cooloff, dt.timedelta):
+        return round(cooloff.total_seconds() / 60)
+    return 0
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _task_list_url(params: dict) -> str:
+    clean = {k: v for k, v in params.items() if v not in (None, "")}
+    return reverse("web:task_list") + ("?" + urlencode(clean) if clean else "")
+
+
+def _rows_with_links(rows: list[dict], base_params: dict, as_of: dt.date) -> list[dict]:
+    for row in rows:
+        row["rate"] = on_time_rate(row)
+        params = {**base_params, "lead_agency": row["lead_agency__code"], "as_of": as_of.isoformat()}
+        row["links"] = {c: _task_list_url({**params, "timeliness": c}) for c in BACKLOG_COLUMNS}
+        row["links"]["total"] = _task_list_url({**params, "timeliness": TIMELINESS_COUNTED})
+    return rows
+
+
+def _sort_rows(rows: list[dict], sort: str) -> tuple[list[dict], str]:
+    key = sort.lstrip("-")
+    if key not in SORTABLE:
+        return rows, "lead_agency__code"
+    descending = sort.startswith("-")
+
+    def value(row):
+        v = row.get(key)
+        if v is None:
+            return (0, 0) if descending else (1, 0)
+        return (1, v) if descending else (0, v)
+
+    return sorted(rows, key=value, reverse=descending), sort
+
+
+def _backlog_for_request(request: HttpRequest):
+    """Filters from the query string, then the backlog by the one selector the API uses."""
+    form = BacklogFilterForm(request.GET or None)
+    as_of = _today()
+    filters: dict = {}
+    params: dict = {}
+    if form.is_bound and form.is_valid():
+        as_of = form.cleaned_data.get("as_of") or as_of
+        filters = form.selector_filters()
+        params = form.link_params()
+    queryset = tasks_filtered(task_list_for_user(request.user), **filters)
+    rows = backlog_by_lead_agency(queryset, as_of)
+    totals = backlog_totals(rows)
+    directive = form.cleaned_data.get("directive") if form.is_bound and form.is_valid() else None
+    return form, queryset, rows, totals, as_of, params, directive
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_monitor:
+        return redirect("web:dashboard")
+    return redirect("web:agency")
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form, queryset, rows, totals, as_of, params, directive = _backlog_for_request(request)
+    rows = _rows_with_links(rows, params, as_of)
+    totals["rate"] = on_time_rate(totals)
+    totals_params = {**params, "as_of": as_of.isoformat()}
+    totals["links"] = {c: _task_list_url({**totals_params, "timeliness": c}) for c in BACKLOG_COLUMNS}
+    totals["links"]["total"] = _task_list_url({**totals_params, "timeliness": TIMELINESS_COUNTED})
+    rows, sort = _sort_rows(rows, request.GET.get("sort", "lead_agency__code"))
+    sort_links = {}
+    for key in SORTABLE:
+        direction = key if sort != key else f"-{key}"
+        query = request.GET.copy()
+        query["sort"] = direction
+        sort_links[key] = "?" + query.urlencode()
+    export_query = request.GET.copy()
+    export_query.pop("sort", None)
+    trend = overdue_trend(queryset, charts.month_ends(as_of))
+    shown_form = (
+        form
+        if form.is_bound and not form.is_valid()
+        else BacklogFilterForm(initial={**(form.cleaned_data if form.is_bound else {}), "as_of": as_of})
+    )
+    context = {
+        "form": shown_form,
+        "rows": rows,
+        "totals": totals,
+        "as_of": as_of,
+        "directive": directive,
+        "columns": [(c, Timeliness(c).label) for c in BACKLOG_COLUMNS],
+        "sort": sort,
+        "sort_links": sort_links,
+        "export_query": export_query.urlencode(),
+        "bars": charts.backlog_bars(rows),
+        "trend": charts.trend_line(trend),
+        "trend_points": trend,
+    }
+    return render(request, "web/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def dashboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    _form, _queryset, rows, totals, as_of, _params, directive = _backlog_for_request(request)
+    table = exports.backlog_table(rows, totals)
+    headers = exports.backlog_headers()
+    stem = f"backlog-{as_of.isoformat()}"
+    if fmt == "xlsx":
+        content = exports.to_xlsx(
+            title=exports.report_title("backlog", directive, as_of),
+            subtitle=_exported_by(request),
+            headers=headers,
+            table=table,
+            sheet=_("Backlog"),
+        )
+        return _download(content, exports.XLSX_CONTENT_TYPE, f"{stem}.xlsx")
+    return _download(exports.to_csv(headers=headers, table=table), exports.CSV_CONTENT_TYPE, f"{stem}.csv")
+
+
+def _exported_by(request: HttpRequest) -> str:
+    return _("Exported from Five Clear by %(user)s on %(date)s") % {
+        "user": request.user.get_full_name() or request.user.username,
+        "date": _today().strftime("%d/%m/%Y"),
+    }
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def clarity(request: HttpRequest) -> HttpResponse:
+    form = BacklogFilterForm(request.GET or None)
+    filters = form.selector_filters() if form.is_bound and form.is_valid() else {}
+    queryset = tasks_filtered(task_list_for_user(request.user), **filters)
+    from tasks.choices import Clear
+
+    context = {
+        "form": form if form.is_bound else BacklogFilterForm(),
+        "by_directive": clarity_by_directive(queryset),
+        "by_agency": clarity_by_agency(queryset),
+        "clears": [(c.value, c.label) for c in Clear],
+    }
+    return render(request, "web/clarity.html", context)
+
+
+def _task_list_queryset(request: HttpRequest):
+    form = TaskFilterForm(request.GET or None)
+    as_of = _today()
+    filters: dict = {}
+    directive = None
+    if form.is_bound and form.is_valid():
+        as_of = form.cleaned_data.get("as_of") or as_of
+        filters = form.selector_filters()
+        directive = form.cleaned_data.get("directive")
+    queryset = tasks_filtered(task_list_for_user(request.user), as_of=as_of, **filters)
+    queryset = (
+        with_timeliness(queryset, as_of)
+        .select_related("directive", "lead_agency", "responsible_official")
+        .order_by("deadline", "id")
+    )
+    return form, queryset, as_of, directive
+
+
+@login_required
+@require_GET
+def task_list(request: HttpRequest) -> HttpResponse:
+    form, queryset, as_of, directive = _task_list_queryset(request)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown_form = (
+        form
+        if form.is_bound and not form.is_valid()
+        else TaskFilterForm(initial={**(form.cleaned_data if form.is_bound else {}), "as_of": as_of})
+    )
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
+    return render(
+        request,
+        "web/task_list.html",
+        {
+            "form": shown_form,
+            "page": page,
+            "as_of": as_of,
+            "directive": directive,
+            "export_query": export_query.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def task_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    _form, queryset, as_of, directive = _task_list_queryset(request)
+    table = exports.task_table(queryset)
+    headers = exports.task_headers()
+    stem = f"tasks-{as_of.isoformat()}"
+    if fmt == "xlsx":
+        content = exports.to_xlsx(
+            title=exports.report_title("tasks", directive, as_of),
+            subtitle=_exported_by(request),
+            headers=headers,
+            table=table,
+            sheet=_("Tasks"),
+        )
+        return _download(content, exports.XLSX_CONTENT_TYPE, f"{stem}.xlsx")
+    return _download(exports.to_csv(headers=headers, table=table), exports.CSV_CONTENT_TYPE, f"{stem}.csv")
+
+
+def _get_task(request: HttpRequest, pk: int) -> Task:
+    try:
+        return task_get_for_user(user=request.user, task_id=pk)
+    except Task.DoesNotExist:
+        raise Http404(_("No such task.")) from None
+
+
+def _action_forms(task: Task, user: Official, bound: dict | None = None) -> dict:
+    """The forms the user may use on this task now, unbound unless one came back with errors."""
+    initial = {"version": task.version}
+    is_open = task.status in (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS)
+    forms = {}
+    if user.has_perm("tasks.start_task", task) and task.status == TaskStatus.ASSIGNED:
+        forms["start"] = StartForm(initial=initial)
+    if user.has_perm("tasks.report_progress", task) and is_open:
+        forms["progress"] = ProgressForm(initial=initial, indicator=task.result_kind == ResultKind.INDICATOR)
+    if user.has_perm("tasks.submit_task", task) and is_open:
+        forms["submit"] = SubmitResultForm(initial=initial)
+    if user.has_perm("tasks.request_extension", task) and is_open and task.deadline:
+        forms["extension"] = ExtensionRequestForm(initial=initial)
+    if user.has_perm("tasks.confirm_task", task) and task.status == TaskStatus.SUBMITTED:
+        forms["confirm"] = ConfirmForm(initial=initial)
+    if user.has_perm("tasks.return_task", task) and task.status == TaskStatus.SUBMITTED:
+        forms["return"] = ReturnForm(initial=initial)
+    if bound:
+        forms.update(bound)
+    return forms
+
+
+def _render_task(request: HttpRequest, task: Task, *, bound: dict | None = None, status: int = 200):
+    related = task_page_related(task)
+    pending = [e for e in related["extensions"] if e.status == ExtensionStatus.PENDING]
+    decide = {}
+    for extension in pending:
+        if request.user.has_perm("tasks.decide_extension", extension):
+            decide[extension.pk] = ExtensionDecisionForm()
+    if bound and "decide" in bound:
+        decide.update(bound.pop("decide"))
+    clears = []
+    missing = set(task.missing_clears)
+    from tasks.choices import Clear
+
+    for clear in Clear:
+        clears.append({"key": clear.value, "label": clear.label, "present": clear.value not in missing})
+    context = {
+        "task": task,
+        "timeliness": timeliness_of(task, _today()),
+        "clears": clears,
+        "forms": _action_forms(task, request.user, bound),
+        "decide_forms": decide,
+        "is_indicator": task.result_kind == ResultKind.INDICATOR,
+        "deadline_moved": task.deadline
+        and task.original_deadline
+        and task.deadline != task.original_deadline,
+        "reminders_available": _reminders_available(),
+        **related,
+    }
+    return render(request, "web/task_detail.html", context, status=status)
+
+
+def _reminders_available() -> bool:
+    """The reminders section appears once the notifications app provides its template tag."""
+    from importlib import import_module
+
+    try:
+        import_module("notifications.templatetags.reminder_tags")
+    except ImportError:
+        return False
+    return True
+
+
+@login_required
+@require_GET
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_task(request, _get_task(request, pk))
+
+
+def _status_for(exc: Exception) -> int:
+    from tasks.errors import ActionNotAllowed, InvalidTransition
+
+    if isinstance(exc, ActionNotAllowed):
+        return 403
+    if isinstance(exc, InvalidTransition):
+        return 409
+    if isinstance(exc, StaleVersion):
+        return 412
+    return 400
+
+
+def _run_task_action(request: HttpRequest, pk: int, name: str, form_class, call, **form_kwargs):
+    """Validate the form, call the service, and either redirect with a message or show the
+    task page again with the form, its errors and what was typed."""
+    task = _get_task(request, pk)
+    form = form_class(request.POST, request.FILES, **form_kwargs)
+    if form.is_valid():
+        try:
+            message = call(task, form.cleaned_data)
+        except (ServiceError, ValidationError) as exc:
+            apply_service_error(form, exc)
+            task = _get_task(request, pk)
+            return _render_task(request, task, bound={name: form}, status=_status_for(exc))
+        messages.success(request, message)
+        return redirect("web:task_detail", pk=pk)
+    return _render_task(request, task, bound={name: form}, status=400)
+
+
+@login_required
+@require_POST
+def task_start(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(task, data):
+        services.task_start(actor=request.user, task=task, expected_version=data["version"])
+        return _("Work on the task has started.")
+
+    return _run_task_action(request, pk, "start", StartForm, call)
+
+
+@login_required
+@require_POST
+def task_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _get_task(request, pk)
+
+    def call(task, data):
+        services.progress_report_submit(
+            actor=request.user,
+            task=task,
+            note=data.get("note") or "",
+            percent=data.get("percent"),
+            indicator_value=data.get("indicator_value"),
+            evidence=data.get("evidence") or [],
+            expected_version=data["version"],
+        )
+        return _("Your progress report was recorded.")
+
+    return _run_task_action(
+        request, pk, "progress", ProgressForm, call, indicator=task.result_kind == ResultKind.INDICATOR
+    )
+
+
+@login_required
+@require_POST
+def task_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(task, data):
+        services.task_submit(
+            actor=request.user,
+            task=task,
+            result_summary=data.get("result_summary") or "",
+            expected_version=data["version"],
+        )
+        return _("The result was submitted to the Government Office for confirmation.")
+
+    return _run_task_action(request, pk, "submit", SubmitResultForm, call)
+
+
+@login_required
+@require_POST
+def task_extension(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(task, data):
+        services.extension_request_create(
+            actor=request.user,
+            task=task,
+            proposed_deadline=data["proposed_deadline"],
+            reason=data.get("reason") or "",
+            expected_version=data["version"],
+        )
+        return _("Your extension request was sent to the Government Office.")
+
+    return _run_task_action(request, pk, "extension", ExtensionRequestForm, call)
+
+
+@login_required
+@require_POST
+def task_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(task, data):
+        services.task_confirm(actor=request.user, task=task, expected_version=data["version"])
+        return _("The result is confirmed; the task is completed.")
+
+    return _run_task_action(request, pk, "confirm", ConfirmForm, call)
+
+
+@login_required
+@require_POST
+def task_return(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(task, data):
+        services.task_return(
+            actor=request.user, task=task, reason=data.get("reason") or "", expected_version=data["version"]
+        )
+        return _("The result was returned to the agency.")
+
+    return _run_task_action(request, pk, "return", ReturnForm, call)
+
+
+@login_required
+@require_POST
+def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        extension = extension_get_for_user(user=request.user, extension_id=pk)
+    except (ExtensionRequest.DoesNotExist, Task.DoesNotExist):
+        raise Http404(_("No such extension request.")) from None
+    task = _get_task(request, extension.task_id)
+    form = ExtensionDecisionForm(request.POST)
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            services.extension_request_decide(
+                actor=request.user, extension=extension.pk, approve=approve, note=form.cleaned_data["note"]
+            )
+        except (ServiceError, ValidationError) as exc:
+            apply_service_error(form, exc)
+            return _render_task(
+                request, _get_task(request, task.pk), bound={"decide": {pk: form}}, status=_status_for(exc)
+            )
+        messages.success(
+            request,
+            _("The extension was approved; the deadline has moved.")
+            if approve
+            else _("The extension was rejected."),
+        )
+        return redirect("web:task_detail", pk=task.pk)
+    return _render_task(request, task, bound={"decide": {pk: form}}, status=400)
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Evidence is never public: each download is authorized through its task."""
+    try:
+        evidence = evidence_get_for_user(user=request.user, evidence_id=pk)
+    except (EvidenceFile.DoesNotExist, Task.DoesNotExist):
+        raise Http404(_("No such file.")) from None
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def agency_work(request: HttpRequest) -> HttpResponse:
+    """A focal point's agency's open tasks, soonest deadline first; for a monitor, what waits
+    for a decision, and any agency's list on request."""
+    user = request.user
+    as_of = _today()
+    chooser = None
+    agency = user.agency
+    waiting = None
+    if user.is_monitor:
+        chooser = AgencyChoiceForm(request.GET or None)
+        agency = chooser.cleaned_data.get("agency") if chooser.is_bound and chooser.is_valid() else None
+        waiting = awaiting_decision(user)
+    tasks = agency_work_list(user, agency.pk, as_of) if agency is not None else None
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page")) if tasks is not None else None
+    return render(
+        request,
+        "web/agency.html",
+        {
+            "agency": agency,
+            "page": page,
+            "chooser": chooser,
+            "waiting": waiting,
+            "as_of": as_of,
+            "open_statuses": OPEN_STATUSES,
+        },
+    )
+
+
+@login_required
+def calendar_settings(request: HttpRequest) -> HttpResponse:
+    """Where an official makes (or turns off) the secret address of their deadline feeds."""
+    token = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            official_calendar_token_revoke(official=request.user)
+            messages.success(request, _("Your calendar feeds are switched off."))
+            return redirect("web:calendar")
+        token = official_calendar_token_reset(official=request.user)
+    feeds = None
+    if token:
+        feeds = {
+            scope: request.build_absolute_uri(reverse("web:ical_feed", args=[token, scope]))
+            for scope in ("mine", "agency")
+        }
+    return render(
+        request,
+        "web/calendar.html",
+        {"feeds": feeds, "has_token": bool(request.user.calendar_token_hash)},
+    )
+
+
+@require_GET
+def ical_feed(request: HttpRequest, token: str, scope: str) -> HttpResponse:
+    """The deadlines feed; the secret in the address is the only credential calendars send."""
+    try:
+        official = official_for_calendar_token(token)
+    except Official.DoesNotExist:
+        raise Http404 from None
+    tasks = deadline_feed_tasks(official, scope)
+    name = (
+        _("Five Clear: my deadlines")
+        if scope == "mine"
+        else _("Five Clear: deadlines of %(agency)s")
+        % {"agency": official.agency.code if official.agency else ""}
+    )
+    content = exports.deadlines_ical(
+        tasks=tasks,
+        name=name,
+        site_url=request.build_absolute_uri("/"),
+        task_path=lambda task: reverse("web:task_detail", args=[task.pk]),
+    )
+    response = HttpResponse(content, content_type=exports.ICS_CONTENT_TYPE)
+    response["Cache-Control"] = "private, max-age=300"
+    return response
