@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Reminders and escalation")
+
+    def ready(self) -> None:
+        from notifications import scheduler
+
+        scheduler.maybe_start()

@@ -156,7 +156,31 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict = {}
+# The sweep writes the reminders that are due, then enqueues a send; the periodic send also
+# picks up retries whose backoff has run out. Beat running twice is harmless: both are idempotent.
+CELERY_BEAT_SCHEDULE: dict = {
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": 300.0},
+    "notifications-send": {"task": "notifications.send_pending", "schedule": 60.0},
+}
+
+# --- reminders -----------------------------------------------------------------------
+# Local time at which a day's reminders fall due.
+NOTIFICATIONS_SEND_TIME = os.environ.get("NOTIFICATIONS_SEND_TIME", "08:00")
+NOTIFICATIONS_BATCH_SIZE = int(os.environ.get("NOTIFICATIONS_BATCH_SIZE", "200"))
+# Transient SMTP failures: retry after base * 2^(n-1) seconds, at most the cap, up to N attempts.
+NOTIFICATIONS_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATIONS_MAX_ATTEMPTS", "8"))
+NOTIFICATIONS_RETRY_BASE_SECONDS = int(os.environ.get("NOTIFICATIONS_RETRY_BASE_SECONDS", "60"))
+NOTIFICATIONS_RETRY_MAX_SECONDS = int(os.environ.get("NOTIFICATIONS_RETRY_MAX_SECONDS", "3600"))
+# A claimed batch belongs to its sender this long; longer than the Celery hard time limit,
+# so that rows are taken back only from a sender that is surely dead.
+NOTIFICATIONS_CLAIM_LEASE_SECONDS = int(os.environ.get("NOTIFICATIONS_CLAIM_LEASE_SECONDS", "600"))
+# A send run stops claiming after this many seconds (below the soft time limit).
+NOTIFICATIONS_SEND_TIME_BUDGET = float(os.environ.get("NOTIFICATIONS_SEND_TIME_BUDGET", "200"))
+# After an outage the sweep catches up at most this many days.
+NOTIFICATIONS_MAX_CATCHUP_DAYS = int(os.environ.get("NOTIFICATIONS_MAX_CATCHUP_DAYS", "31"))
+# The in-process scheduler of the embedded mode (see dev.py); off unless a settings file turns it on.
+NOTIFICATIONS_EMBEDDED_SCHEDULER = False
+NOTIFICATIONS_EMBEDDED_INTERVAL_SECONDS = int(os.environ.get("NOTIFICATIONS_EMBEDDED_INTERVAL_SECONDS", "300"))
 
 # --- REST API ----------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR
+from .base import BASE_DIR, REDIS_URL, env_bool
 
 DEBUG = True
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-insecure-key-never-in-production"
@@ -12,3 +12,8 @@ MEDIA_ROOT = BASE_DIR / "var" / "media"
 # Serve static files straight from the app folders while developing.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# No Redis, no beat: `runserver` starts a small scheduler thread that sweeps and sends every
+# few minutes, so reminders still go out on schedule (to files in EMAIL_FILE_PATH).
+# See docs/reminders.md. With REDIS_URL set, run `make worker` and `make beat` instead.
+NOTIFICATIONS_EMBEDDED_SCHEDULER = env_bool("NOTIFICATIONS_EMBEDDED_SCHEDULER", not REDIS_URL)
