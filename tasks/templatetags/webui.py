@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from tasks.choices import Clear, TaskStatus, Timeliness
 
@@ -72,3 +73,55 @@ def minutes(value) -> int:
         return round(value.total_seconds() / 60)
     except AttributeError:
         return 0
+
+
+EVENT_LABELS = {
+    "created": _("created"),
+    "updated": _("edited"),
+    "assigned": _("assigned to the lead agency"),
+    "started": _("work started"),
+    "progress_reported": _("progress reported"),
+    "contribution_reported": _("contribution reported"),
+    "submitted": _("result submitted"),
+    "confirmed": _("result confirmed"),
+    "returned": _("result returned"),
+    "cancelled": _("cancelled"),
+    "extension_requested": _("extension requested"),
+    "extension_approved": _("extension approved"),
+    "extension_rejected": _("extension rejected"),
+}
+
+
+@register.filter
+def event_label(action: str) -> str:
+    """A history entry's action in words; an action this list does not know shows as stored."""
+    label = EVENT_LABELS.get(action)
+    return str(label) if label else action
+
+
+@register.filter
+def task_field_label(name: str) -> str:
+    """A Task field's own verbose name, for the changes listed in the history."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    from tasks.models import ExtensionRequest, Task
+
+    for model in (Task, ExtensionRequest):
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            continue
+    return name
+
+
+@register.filter
+def history_value(value) -> str:
+    """A value kept in the history, with ISO dates written as Vietnamese officials write them."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    text = str(value)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit():
+        return f"{text[8:10]}/{text[5:7]}/{text[0:4]}"
+    return text

@@ -155,7 +155,17 @@ class AgencyChoiceForm(forms.Form):
 # --- actions ---------------------------------------------------------------------------------
 
 
-class VersionedForm(forms.Form):
+class ActionForm(forms.Form):
+    """An action form on the task page; each has its own id prefix, since several share a page."""
+
+    id_prefix = "action"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class VersionedForm(ActionForm):
     """Carries the task version the user saw, so a stale form is refused, not applied."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -178,6 +188,8 @@ class MultipleFileField(forms.FileField):
 
 
 class ProgressForm(VersionedForm):
+    id_prefix = "progress"
+
     percent = forms.IntegerField(
         label=_("Progress (%)"),
         required=False,
@@ -202,6 +214,8 @@ class ProgressForm(VersionedForm):
 
 
 class SubmitResultForm(VersionedForm):
+    id_prefix = "submit"
+
     result_summary = forms.CharField(
         label=_("Result achieved"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -211,25 +225,31 @@ class SubmitResultForm(VersionedForm):
 
 
 class ExtensionRequestForm(VersionedForm):
+    id_prefix = "extension"
+
     proposed_deadline = VNDateField(label=_("Proposed new deadline"))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
 class ReturnForm(VersionedForm):
+    id_prefix = "return"
+
     reason = forms.CharField(
         label=_("Why it is returned"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
 
 
 class ConfirmForm(VersionedForm):
-    pass
+    id_prefix = "confirm"
 
 
 class StartForm(VersionedForm):
-    pass
+    id_prefix = "start"
 
 
-class ExtensionDecisionForm(forms.Form):
+class ExtensionDecisionForm(ActionForm):
+    id_prefix = "decide"
+
     decision = forms.ChoiceField(
         choices=[("approve", _("Approve")), ("reject", _("Reject"))], widget=forms.HiddenInput
     )

@@ -312,13 +312,13 @@ def test_progress_errors_are_shown_on_their_fields_and_keep_what_was_typed(backl
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert re.search(r'id="id_evidence_error"[^>]*><li>report\.pdf is not really a \.pdf file', html)
+    assert re.search(r'id="progress_evidence_error"[^>]*><li>report\.pdf is not really a \.pdf file', html)
     assert "Typed with care</textarea>" in html
     assert 'value="70"' in html
     assert task.progress_reports.count() == 1  # nothing half-saved
     response = client.post(f"/tasks/{task.pk}/progress/", {"version": task.version, "percent": 150})
     assert response.status_code == 400
-    assert 'id="id_percent_error"' in response.content.decode()
+    assert 'id="progress_percent_error"' in response.content.decode()
 
 
 def test_stale_version_gets_a_clear_message(backlog, logged_in):
@@ -350,7 +350,7 @@ def test_refusals_are_form_errors(backlog, logged_in):
     client = logged_in(backlog.world.mps_focal)
     response = client.post(f"/tasks/{task.pk}/submit/", {"version": task.version, "result_summary": ""})
     assert response.status_code == 400
-    assert 'id="id_result_summary_error"' in response.content.decode()
+    assert 'id="submit_result_summary_error"' in response.content.decode()
 
 
 def test_extension_request_and_approval_move_the_dashboard(backlog, logged_in):
@@ -361,7 +361,7 @@ def test_extension_request_and_approval_move_the_dashboard(backlog, logged_in):
         {"version": task.version, "proposed_deadline": "30/05/2025", "reason": "Appraisal"},
     )
     assert response.status_code == 400
-    assert 'id="id_proposed_deadline_error"' in response.content.decode()
+    assert 'id="extension_proposed_deadline_error"' in response.content.decode()
     assert 'value="30/05/2025"' in response.content.decode()
     response = focal.post(
         f"/tasks/{task.pk}/extension/",
@@ -408,7 +408,7 @@ def test_monitor_confirms_or_returns_results_from_the_task_page(backlog, logged_
     monitor.force_login(backlog.world.monitor)
     assert f"/tasks/{task.pk}/#actions-title" in monitor.get("/agency/").content.decode()
     response = monitor.post(f"/tasks/{task.pk}/return/", {"version": task.version, "reason": ""})
-    assert response.status_code == 400 and 'id="id_reason_error"' in response.content.decode()
+    assert response.status_code == 400 and 'id="return_reason_error"' in response.content.decode()
     response = monitor.post(f"/tasks/{task.pk}/return/", {"version": task.version, "reason": "No minutes"})
     assert response.status_code == 302
     task.refresh_from_db()
