@@ -156,12 +156,14 @@ def test_monitor_focal_point_and_extension_end_to_end(open_page, tmp_path):
 def test_phone_sized_screen_and_keyboard(open_page):
     world = build_world()
     build_backlog(world)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     phone = open_page(width=375, height=740)
     log_in(phone, "t.monitor")
     phone.goto("/dashboard/?as_of=2025-06-01")
     # nothing wider than the screen: wide tables scroll inside their own region
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
-    assert phone.locator(".table-wrap").first.evaluate("e => e.scrollWidth > e.clientWidth") in (True, False)
+    assert phone.locator(".table-wrap").first.evaluate("e => e.scrollWidth > e.clientWidth")
+    phone.screenshot(path=str(SCREENSHOTS / "dashboard-phone.png"), full_page=False)
     # the first Tab reaches the skip link, and it moves focus to the content
     phone.keyboard.press("Tab")
     assert phone.evaluate("document.activeElement.className") == "skip-link"

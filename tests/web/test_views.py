@@ -444,3 +444,30 @@ def test_calendar_feed_behind_a_secret_token(backlog, logged_in):
     assert anonymous.get(f"/calendar/{'x' * 43}/mine.ics").status_code == 404
     client.post("/calendar/", {"action": "revoke"})
     assert anonymous.get(urls[0].replace("http://testserver", "")).status_code == 404
+
+
+def test_indicator_progress_against_its_target(backlog, logged_in):
+    client = logged_in(backlog.world.mic_focal)
+    task = Task.objects.get(pk=backlog.mic_overdue.pk)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert 'id="progress_indicator_value"' in page  # only indicator tasks ask for a value
+    response = client.post(
+        f"/tasks/{task.pk}/progress/", {"version": task.version, "indicator_value": "65", "percent": 70}
+    )
+    assert response.status_code == 302
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "Indicator: 65.00 of a target of 80.00 %" in page
+    assert '<meter min="0" max="80.00" value="65.00"' in page
+    deliverable = client.get(f"/tasks/{backlog.late.pk}/").content.decode()
+    assert 'id="progress_indicator_value"' not in deliverable
+
+
+def test_task_pages_do_not_query_per_row(backlog, logged_in, django_assert_max_num_queries):
+    client = logged_in(backlog.world.monitor)
+    with django_assert_max_num_queries(10):
+        client.get("/tasks/?as_of=2025-06-01")
+    with django_assert_max_num_queries(25):
+        client.get(f"/tasks/{backlog.overdue.pk}/")
+    with django_assert_max_num_queries(10):
+        client.get("/agency/?agency=MPS")
