@@ -449,6 +449,15 @@ class SendResult:
         return self.count(ReminderStatus.SENT)
 
 
+def senders_needed(pending: int) -> int:
+    """How many send jobs to start for ``pending`` new reminders: one per batch, at most
+    NOTIFICATIONS_PARALLEL_SENDERS (about the worker's concurrency)."""
+    if pending <= 0:
+        return 0
+    batch = int(_setting("NOTIFICATIONS_BATCH_SIZE", 200))
+    return max(1, min(int(_setting("NOTIFICATIONS_PARALLEL_SENDERS", 2)), math.ceil(pending / batch)))
+
+
 class _Outcome:
     OK = "ok"
     BROKEN = "broken"  # the SMTP connection is gone: stop this batch

@@ -167,6 +167,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Local time at which a day's reminders fall due.
 NOTIFICATIONS_SEND_TIME = os.environ.get("NOTIFICATIONS_SEND_TIME", "08:00")
 NOTIFICATIONS_BATCH_SIZE = int(os.environ.get("NOTIFICATIONS_BATCH_SIZE", "200"))
+# A big sweep starts up to this many send jobs at once (about the worker's concurrency).
+NOTIFICATIONS_PARALLEL_SENDERS = int(os.environ.get("NOTIFICATIONS_PARALLEL_SENDERS", "2"))
 # Transient SMTP failures: retry after base * 2^(n-1) seconds, at most the cap, up to N attempts.
 NOTIFICATIONS_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATIONS_MAX_ATTEMPTS", "8"))
 NOTIFICATIONS_RETRY_BASE_SECONDS = int(os.environ.get("NOTIFICATIONS_RETRY_BASE_SECONDS", "60"))
