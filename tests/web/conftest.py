@@ -120,9 +120,13 @@ def logged_in(client):
 def chromium_browser():
     if not os.path.exists(CHROMIUM) or shutil.which("chromium") is None:
         service_missing(f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop in this thread for as long as it runs, and Django
+    # refuses database calls from a thread with a running loop unless told it is safe. It is here:
+    # one thread drives the browser, the live server answers from its own. Restored at the end.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -137,3 +141,7 @@ def chromium_browser():
         )
         yield browser
         browser.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
