@@ -102,6 +102,12 @@ class BacklogFilterForm(forms.Form):
         return params
 
 
+class ClarityFilterForm(BacklogFilterForm):
+    """The clarity index is about how tasks were written, not about a date: no "as of"."""
+
+    as_of = None
+
+
 class TaskFilterForm(BacklogFilterForm):
     lead_agency = forms.ModelChoiceField(
         label=_("Lead agency"),

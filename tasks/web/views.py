@@ -54,6 +54,7 @@ from tasks.web import charts
 from tasks.web.forms import (
     AgencyChoiceForm,
     BacklogFilterForm,
+    ClarityFilterForm,
     ConfirmForm,
     ExtensionDecisionForm,
     ExtensionRequestForm,
@@ -246,13 +247,13 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 @login_required
 @require_GET
 def clarity(request: HttpRequest) -> HttpResponse:
-    form = BacklogFilterForm(request.GET or None)
+    form = ClarityFilterForm(request.GET or None)
     filters = form.selector_filters() if form.is_bound and form.is_valid() else {}
     queryset = tasks_filtered(task_list_for_user(request.user), **filters)
     from tasks.choices import Clear
 
     context = {
-        "form": form if form.is_bound else BacklogFilterForm(),
+        "form": form if form.is_bound else ClarityFilterForm(),
         "by_directive": clarity_by_directive(queryset),
         "by_agency": clarity_by_agency(queryset),
         "clears": [(c.value, c.label) for c in Clear],

@@ -235,6 +235,9 @@ def test_clarity_index_counts_missing_clears_by_kind(backlog, logged_in):
     block = re.search(r'<tr data-directive="56/TB-VPCP">(.*?)</tr>', html, re.S).group(1)
     assert 'data-column="tasks">7<' in block
     assert 'data-column="complete">6<' in block
+    assert 'id="id_as_of"' not in html  # clarity is about the writing, not a date
+    html = client.get("/clarity/?agency_kind=province").content.decode()
+    assert 'data-directive="56/TB-VPCP"' not in html
 
 
 # --- task page, permissions -------------------------------------------------------------------
