@@ -284,6 +284,12 @@ def _open_tasks_with_deadlines() -> Q:
     return Q(status__in=REMINDED_STATUSES, deadline__isnull=False)
 
 
+def due_tasks(deadlines: list[dt.date]):
+    """Open tasks at exactly these deadlines: an index lookup on the partial index of open
+    tasks by deadline (``task_open_deadline``), whatever the size of the table."""
+    return Task.objects.filter(status__in=REMINDED_STATUSES, deadline__in=deadlines).order_by()
+
+
 def _sweep_window(rules: list[EscalationRule], start: dt.date, end: dt.date, as_of: dt.datetime) -> int:
     oldest = None
     if any(rule.repeat_every_days for rule in rules):
@@ -297,8 +303,7 @@ def _sweep_window(rules: list[EscalationRule], start: dt.date, end: dt.date, as_
     touched = 0
     chunk_size = 2000
     for chunk in _chunks(
-        Task.objects.filter(status__in=REMINDED_STATUSES, deadline__in=deadlines)
-        .order_by()
+        due_tasks(deadlines)
         .values_list(
             "id",
             "deadline",

@@ -269,3 +269,33 @@ def test_escalate_command_twice_sends_once(world, capsys):
     second = capsys.readouterr()
     assert "No new reminders." in second.out and "Send: 0 message(s)." in second.out
     assert len(mail.outbox) == 1
+
+
+def test_sweep_reads_only_the_due_tasks_through_the_open_deadline_index(world):
+    from django.db import connection
+
+    from notifications.services import due_tasks
+
+    # Given many tasks, only a few of them at a deadline with a rung due on 23/05/2025
+    for n in range(40):
+        make_task(world, code=f"56/TB-VPCP/F{n:02d}", deadline=D(2025, 9, 1) + dt.timedelta(days=n))
+    for n in range(3):
+        make_task(world, code=f"56/TB-VPCP/D{n}", deadline=D(2025, 5, 30))
+    # Then the sweep's task query is an index lookup on open tasks by exact deadline
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = due_tasks([D(2025, 5, 30), D(2025, 6, 2)]).explain()
+    assert "task_open_deadline" in plan and "deadline = ANY" in plan
+    # and its number of queries does not depend on how many tasks there are or are due
+    from django.test.utils import CaptureQueriesContext
+
+    reminders_sweep(as_of=at("2025-05-22"))
+    with CaptureQueriesContext(connection) as few:
+        result = reminders_sweep(as_of=at("2025-05-23"))
+    assert result.tasks == 3 and result.pending == 3
+    for n in range(3, 10):
+        make_task(world, code=f"56/TB-VPCP/D{n}", deadline=D(2025, 5, 30))
+    with CaptureQueriesContext(connection) as more:
+        result = reminders_sweep(as_of=at("2025-05-23"))
+    assert result.tasks == 10 and result.pending == 7
+    assert len(few) == len(more) <= 16
