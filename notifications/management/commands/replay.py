@@ -20,7 +20,9 @@ from notifications.management.commands._output import grouped, print_send_result
 from notifications.models import Reminder
 
 
-def parse_date(value: str) -> dt.date:
+def parse_date(value: str | dt.date) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
@@ -42,7 +44,8 @@ class Command(BaseCommand):
         parser.add_argument("--verbose-send", action="store_true", help="Print the outcome of every email.")
 
     def handle(self, *args, **options):
-        start, end = options["start"], options["end"]
+        # call_command(start="...") hands the raw string over, past the argument's type.
+        start, end = parse_date(options["start"]), parse_date(options["end"])
         if end < start:
             raise CommandError("--end is before --start.")
         if options["dry_run"]:
