@@ -1,0 +1,235 @@
+"""Load the demo: the agency register, demo logins, Notice No. 56/TB-VPCP and its tasks.
+
+Safe to run again and again (``make run`` runs it every time): agencies are matched by code,
+officials by username, the directive by number and tasks by their stable code, so a second run
+creates nothing and writes no history. Tasks are created and assigned through the services,
+as the Government Office monitor, so the five-clear rule and the history hold for seed data too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from agencies.models import Agency, Official
+from tasks import services
+from tasks.choices import TaskStatus
+from tasks.models import Directive, Task
+
+#: Demo only: every seeded login shares it, and nothing but this command creates those logins.
+DEMO_PASSWORD = "fiveclear-demo"  # noqa: S105
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+AGENCIES_FILE = "agencies.json"
+OFFICIALS_FILE = "demo_officials.json"
+NOTICE_FILE = "notice_56_tb_vpcp.json"
+MONITOR = "gov.monitor"
+
+
+def _read(name: str) -> dict[str, Any]:
+    try:
+        return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"Cannot read fixtures/{name}: {exc}") from exc
+
+
+def expand_tasks(notice: dict[str, Any]) -> list[dict[str, Any]]:
+    """The fixture's task entries, one per lead agency: a task addressed to a group becomes one
+    task per member, coded ``<code>-<agency code>``."""
+    expanded = []
+    for entry in notice["tasks"]:
+        if "lead_group" in entry:
+            for member in notice["groups"][entry["lead_group"]]["members"]:
+                expanded.append({**entry, "code": f"{entry['code']}-{member}", "lead": member})
+        else:
+            expanded.append(dict(entry))
+    return expanded
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo data (agencies, demo logins with password 'fiveclear-demo', Notice No. "
+        "56/TB-VPCP and its tasks). Idempotent: running it again changes nothing."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic():
+            agencies_new, agencies = self._agencies(_read(AGENCIES_FILE)["agencies"])
+            officials_new, officials = self._officials(_read(OFFICIALS_FILE)["officials"], agencies)
+            notice = _read(NOTICE_FILE)
+            monitor = officials[MONITOR]
+            directive, directive_new = self._directive(notice["directive"], agencies, monitor)
+            created, present = self._tasks(expand_tasks(notice), directive, agencies, officials, monitor)
+        self._summary(
+            agencies, agencies_new, officials, officials_new, directive, directive_new, created, present
+        )
+
+    # --- agencies and officials -------------------------------------------------------------
+
+    def _agencies(self, rows: list[dict[str, Any]]) -> tuple[int, dict[str, Agency]]:
+        agencies: dict[str, Agency] = {}
+        new = 0
+        for row in rows:
+            agency, created = Agency.objects.update_or_create(
+                code=row["code"],
+                defaults={
+                    "name_vi": row["name_vi"],
+                    "name_en": row["name_en"],
+                    "kind": row["kind"],
+                    "email": row.get("email", ""),
+                },
+            )
+            agencies[agency.code] = agency
+            new += created
+        # Parents after every agency exists, so the file's order does not matter.
+        for row in rows:
+            agency = agencies[row["code"]]
+            parent = agencies[row["parent"]] if row.get("parent") else None
+            if agency.parent_id != (parent.pk if parent else None):
+                agency.parent = parent
+                agency.save(update_fields=["parent"])
+        return new, agencies
+
+    def _officials(
+        self, rows: list[dict[str, Any]], agencies: dict[str, Agency]
+    ) -> tuple[int, dict[str, Official]]:
+        officials: dict[str, Official] = {}
+        new = 0
+        password_hash = None  # hashed once: the hasher is slow on purpose
+        for row in rows:
+            official, created = Official.objects.update_or_create(
+                username=row["username"],
+                defaults={
+                    "agency": agencies[row["agency"]] if row["agency"] else None,
+                    "role": row["role"],
+                    "position": row["position"],
+                    "language": row["language"],
+                    "first_name": row["first_name"],
+                    "last_name": row["last_name"],
+                    "email": row["email"],
+                    "is_staff": row["is_staff"],
+                    "is_superuser": row["is_superuser"],
+                    "is_active": True,
+                },
+            )
+            # A demo password changed by hand is left alone; only new logins get the demo one.
+            if created or not official.has_usable_password():
+                password_hash = password_hash or make_password(DEMO_PASSWORD)
+                official.password = password_hash
+                official.save(update_fields=["password"])
+            officials[official.username] = official
+            new += created
+        for row in rows:
+            official = officials[row["username"]]
+            supervisor = officials[row["supervisor"]] if row.get("supervisor") else None
+            if official.supervisor_id != (supervisor.pk if supervisor else None):
+                official.supervisor = supervisor
+                official.save(update_fields=["supervisor"])
+        return new, officials
+
+    # --- the directive and its tasks --------------------------------------------------------
+
+    def _directive(
+        self, data: dict[str, Any], agencies: dict[str, Agency], monitor: Official
+    ) -> tuple[Directive, bool]:
+        existing = Directive.objects.filter(number=data["number"]).first()
+        if existing:
+            return existing, False
+        directive = services.directive_create(
+            actor=monitor,
+            number=data["number"],
+            kind=data["kind"],
+            title=data["title"],
+            issued_on=dt.date.fromisoformat(data["issued_on"]),
+            issuing_agency=agencies[data["issuing_agency"]],
+            signer=data.get("signer", ""),
+            full_text=data.get("full_text", ""),
+            link=data.get("link", ""),
+        )
+        return directive, True
+
+    def _tasks(
+        self,
+        entries: list[dict[str, Any]],
+        directive: Directive,
+        agencies: dict[str, Agency],
+        officials: dict[str, Official],
+        monitor: Official,
+    ) -> tuple[list[Task], list[str]]:
+        existing = set(
+            Task.objects.filter(code__in=[e["code"] for e in entries]).values_list("code", flat=True)
+        )
+        # The stand-ins of each lead agency: its focal point is the responsible official, its
+        # leader the accountable one (the texts name no person).
+        people = {(o.agency_id, o.role): o for o in officials.values() if o.agency_id}
+        created, present = [], []
+        for entry in entries:
+            if entry["code"] in existing:
+                present.append(entry["code"])
+                continue
+            lead = agencies[entry["lead"]]
+            task = services.task_create(
+                actor=monitor,
+                directive=directive,
+                code=entry["code"],
+                title=entry["title"],
+                description=entry["description"],
+                field=entry["field"],
+                lead_agency=lead,
+                coordinating_agencies=[agencies[c] for c in entry["coordinating"]],
+                responsible_official=people.get((lead.pk, "focal_point")),
+                accountable_leader=people.get((lead.pk, "leader")),
+                deadline=dt.date.fromisoformat(entry["deadline"]) if entry["deadline"] else None,
+                deadline_phrase=entry["deadline_phrase"],
+                result_kind=entry["result_kind"],
+                expected_result=entry["expected_result"],
+                target_value=Decimal(entry["target_value"]) if entry["target_value"] else None,
+                target_unit=entry["target_unit"],
+            )
+            if not task.missing_clears:
+                task = services.task_assign(actor=monitor, task=task)
+            created.append(task)
+        return created, present
+
+    # --- report -----------------------------------------------------------------------------
+
+    def _summary(
+        self,
+        agencies: dict[str, Agency],
+        agencies_new: int,
+        officials: dict[str, Official],
+        officials_new: int,
+        directive: Directive,
+        directive_new: bool,
+        created: list[Task],
+        present: list[str],
+    ) -> None:
+        out = self.stdout
+        out.write(f"Agencies: {len(agencies)} ({agencies_new} new)")
+        out.write(
+            f"Demo logins: {len(officials)} ({officials_new} new), password '{DEMO_PASSWORD}' (demo only): "
+            + ", ".join(sorted(officials))
+        )
+        out.write(f"Directive {directive.number}: {'created' if directive_new else 'already present'}")
+        tasks = Task.objects.filter(directive=directive)
+        out.write(
+            f"Tasks: {len(created)} created, {len(present)} already present; "
+            f"{tasks.exclude(status=TaskStatus.DRAFT).count()} assigned or further, "
+            f"{tasks.filter(status=TaskStatus.DRAFT).count()} drafts"
+        )
+        by_missing: dict[str, list[str]] = {}
+        for task in tasks.filter(status=TaskStatus.DRAFT).order_by("code"):
+            by_missing.setdefault(", ".join(task.missing_clears), []).append(task.code)
+        if by_missing:
+            out.write("Drafts, lacking what the text does not give:")
+            for missing, codes in by_missing.items():
+                out.write(f"  missing {missing} ({len(codes)}): {', '.join(codes)}")
+        out.write(self.style.SUCCESS("Demo data ready."))
