@@ -85,23 +85,65 @@ CITIES = [
     ("CANTHO", "Cần Thơ"),
 ]
 PROVINCES = [
-    ("ANGIANG", "An Giang"), ("BARIAVUNGTAU", "Bà Rịa - Vũng Tàu"), ("BACGIANG", "Bắc Giang"),
-    ("BACKAN", "Bắc Kạn"), ("BACLIEU", "Bạc Liêu"), ("BACNINH", "Bắc Ninh"), ("BENTRE", "Bến Tre"),
-    ("BINHDINH", "Bình Định"), ("BINHDUONG", "Bình Dương"), ("BINHPHUOC", "Bình Phước"),
-    ("BINHTHUAN", "Bình Thuận"), ("CAMAU", "Cà Mau"), ("CAOBANG", "Cao Bằng"), ("DAKLAK", "Đắk Lắk"),
-    ("DAKNONG", "Đắk Nông"), ("DIENBIEN", "Điện Biên"), ("DONGNAI", "Đồng Nai"), ("DONGTHAP", "Đồng Tháp"),
-    ("GIALAI", "Gia Lai"), ("HAGIANG", "Hà Giang"), ("HANAM", "Hà Nam"), ("HATINH", "Hà Tĩnh"),
-    ("HAIDUONG", "Hải Dương"), ("HAUGIANG", "Hậu Giang"), ("HOABINH", "Hòa Bình"), ("HUNGYEN", "Hưng Yên"),
-    ("KHANHHOA", "Khánh Hòa"), ("KIENGIANG", "Kiên Giang"), ("KONTUM", "Kon Tum"), ("LAICHAU", "Lai Châu"),
-    ("LAMDONG", "Lâm Đồng"), ("LANGSON", "Lạng Sơn"), ("LAOCAI", "Lào Cai"), ("LONGAN", "Long An"),
-    ("NAMDINH", "Nam Định"), ("NGHEAN", "Nghệ An"), ("NINHBINH", "Ninh Bình"), ("NINHTHUAN", "Ninh Thuận"),
-    ("PHUTHO", "Phú Thọ"), ("PHUYEN", "Phú Yên"), ("QUANGBINH", "Quảng Bình"), ("QUANGNAM", "Quảng Nam"),
-    ("QUANGNGAI", "Quảng Ngãi"), ("QUANGNINH", "Quảng Ninh"), ("QUANGTRI", "Quảng Trị"),
-    ("SOCTRANG", "Sóc Trăng"), ("SONLA", "Sơn La"), ("TAYNINH", "Tây Ninh"), ("THAIBINH", "Thái Bình"),
-    ("THAINGUYEN", "Thái Nguyên"), ("THANHHOA", "Thanh Hóa"), ("THUATHIENHUE", "Thừa Thiên Huế"),
-    ("TIENGIANG", "Tiền Giang"), ("TRAVINH", "Trà Vinh"), ("TUYENQUANG", "Tuyên Quang"),
-    ("VINHLONG", "Vĩnh Long"), ("VINHPHUC", "Vĩnh Phúc"), ("YENBAI", "Yên Bái"),
-]  # fmt: skip
+    ("ANGIANG", "An Giang"),
+    ("BARIAVUNGTAU", "Bà Rịa - Vũng Tàu"),
+    ("BACGIANG", "Bắc Giang"),
+    ("BACKAN", "Bắc Kạn"),
+    ("BACLIEU", "Bạc Liêu"),
+    ("BACNINH", "Bắc Ninh"),
+    ("BENTRE", "Bến Tre"),
+    ("BINHDINH", "Bình Định"),
+    ("BINHDUONG", "Bình Dương"),
+    ("BINHPHUOC", "Bình Phước"),
+    ("BINHTHUAN", "Bình Thuận"),
+    ("CAMAU", "Cà Mau"),
+    ("CAOBANG", "Cao Bằng"),
+    ("DAKLAK", "Đắk Lắk"),
+    ("DAKNONG", "Đắk Nông"),
+    ("DIENBIEN", "Điện Biên"),
+    ("DONGNAI", "Đồng Nai"),
+    ("DONGTHAP", "Đồng Tháp"),
+    ("GIALAI", "Gia Lai"),
+    ("HAGIANG", "Hà Giang"),
+    ("HANAM", "Hà Nam"),
+    ("HATINH", "Hà Tĩnh"),
+    ("HAIDUONG", "Hải Dương"),
+    ("HAUGIANG", "Hậu Giang"),
+    ("HOABINH", "Hòa Bình"),
+    ("HUNGYEN", "Hưng Yên"),
+    ("KHANHHOA", "Khánh Hòa"),
+    ("KIENGIANG", "Kiên Giang"),
+    ("KONTUM", "Kon Tum"),
+    ("LAICHAU", "Lai Châu"),
+    ("LAMDONG", "Lâm Đồng"),
+    ("LANGSON", "Lạng Sơn"),
+    ("LAOCAI", "Lào Cai"),
+    ("LONGAN", "Long An"),
+    ("NAMDINH", "Nam Định"),
+    ("NGHEAN", "Nghệ An"),
+    ("NINHBINH", "Ninh Bình"),
+    ("NINHTHUAN", "Ninh Thuận"),
+    ("PHUTHO", "Phú Thọ"),
+    ("PHUYEN", "Phú Yên"),
+    ("QUANGBINH", "Quảng Bình"),
+    ("QUANGNAM", "Quảng Nam"),
+    ("QUANGNGAI", "Quảng Ngãi"),
+    ("QUANGNINH", "Quảng Ninh"),
+    ("QUANGTRI", "Quảng Trị"),
+    ("SOCTRANG", "Sóc Trăng"),
+    ("SONLA", "Sơn La"),
+    ("TAYNINH", "Tây Ninh"),
+    ("THAIBINH", "Thái Bình"),
+    ("THAINGUYEN", "Thái Nguyên"),
+    ("THANHHOA", "Thanh Hóa"),
+    ("THUATHIENHUE", "Thừa Thiên Huế"),
+    ("TIENGIANG", "Tiền Giang"),
+    ("TRAVINH", "Trà Vinh"),
+    ("TUYENQUANG", "Tuyên Quang"),
+    ("VINHLONG", "Vĩnh Long"),
+    ("VINHPHUC", "Vĩnh Phúc"),
+    ("YENBAI", "Yên Bái"),
+]
 PROVINCE_DEPARTMENTS = [
     ("STC", "Sở Tài chính", "Department of Finance"),
     ("SKHDT", "Sở Kế hoạch và Đầu tư", "Department of Planning and Investment"),
@@ -128,32 +170,61 @@ MINISTRY_UNITS = [
 # --- words for titles and results -----------------------------------------------------------
 
 VERBS = [
-    "Xây dựng", "Hoàn thiện", "Triển khai", "Rà soát", "Trình", "Ban hành", "Tổ chức", "Đánh giá",
-    "Kiểm tra", "Báo cáo", "Cắt giảm", "Số hóa", "Tích hợp", "Hướng dẫn", "Đôn đốc",
-]  # fmt: skip
+    "Xây dựng",
+    "Hoàn thiện",
+    "Triển khai",
+    "Rà soát",
+    "Trình",
+    "Ban hành",
+    "Tổ chức",
+    "Đánh giá",
+    "Kiểm tra",
+    "Báo cáo",
+    "Cắt giảm",
+    "Số hóa",
+    "Tích hợp",
+    "Hướng dẫn",
+    "Đôn đốc",
+]
 OBJECTS = {
     TaskField.DIGITAL_TRANSFORMATION: [
-        "dịch vụ công trực tuyến toàn trình", "nền tảng chia sẻ dữ liệu", "hệ thống thông tin báo cáo",
-        "Đề án 06 về dữ liệu dân cư", "chữ ký số cho cán bộ, công chức", "kho dữ liệu dùng chung",
+        "dịch vụ công trực tuyến toàn trình",
+        "nền tảng chia sẻ dữ liệu",
+        "hệ thống thông tin báo cáo",
+        "Đề án 06 về dữ liệu dân cư",
+        "chữ ký số cho cán bộ, công chức",
+        "kho dữ liệu dùng chung",
     ],
     TaskField.ADMINISTRATIVE_PROCEDURES: [
-        "thủ tục hành chính liên quan đến doanh nghiệp", "quy trình nội bộ giải quyết thủ tục hành chính",
-        "bộ phận một cửa", "phương án đơn giản hóa thủ tục hành chính", "điều kiện kinh doanh",
+        "thủ tục hành chính liên quan đến doanh nghiệp",
+        "quy trình nội bộ giải quyết thủ tục hành chính",
+        "bộ phận một cửa",
+        "phương án đơn giản hóa thủ tục hành chính",
+        "điều kiện kinh doanh",
     ],
     TaskField.LEGISLATION: [
-        "dự thảo Luật sửa đổi, bổ sung", "Nghị định quy định chi tiết", "Thông tư hướng dẫn",
-        "văn bản quy phạm pháp luật chồng chéo", "hồ sơ chính sách",
+        "dự thảo Luật sửa đổi, bổ sung",
+        "Nghị định quy định chi tiết",
+        "Thông tư hướng dẫn",
+        "văn bản quy phạm pháp luật chồng chéo",
+        "hồ sơ chính sách",
     ],
     TaskField.DATA: [
-        "cơ sở dữ liệu quốc gia về đất đai", "cơ sở dữ liệu chuyên ngành", "dữ liệu mở",
-        "danh mục dữ liệu dùng chung", "kết nối với Cổng Dịch vụ công quốc gia",
+        "cơ sở dữ liệu quốc gia về đất đai",
+        "cơ sở dữ liệu chuyên ngành",
+        "dữ liệu mở",
+        "danh mục dữ liệu dùng chung",
+        "kết nối với Cổng Dịch vụ công quốc gia",
     ],
     TaskField.EMULATION: ["phong trào thi đua", "hồ sơ khen thưởng", "tổng kết công tác thi đua"],
     TaskField.OTHER: [
-        "kế hoạch giải ngân vốn đầu tư công", "công tác phòng, chống thiên tai", "kế hoạch năm",
-        "báo cáo tình hình kinh tế - xã hội", "chương trình mục tiêu quốc gia",
+        "kế hoạch giải ngân vốn đầu tư công",
+        "công tác phòng, chống thiên tai",
+        "kế hoạch năm",
+        "báo cáo tình hình kinh tế - xã hội",
+        "chương trình mục tiêu quốc gia",
     ],
-}  # fmt: skip
+}
 FIELDS = list(OBJECTS)
 FIELD_WEIGHTS = [20, 20, 15, 12, 5, 28]
 DELIVERABLES = [
@@ -526,14 +597,53 @@ class Generator:
                 email = ""  # a few officials have no address: the outbox records it
             language = "en" if rng.random() < 0.08 else "vi"
             rows.append(
-                ("!", None, role == Role.ADMIN, username, first, last, email, role == Role.ADMIN, True, joined,
-                 position, role, language, supervisor, agency, "", pk)
-            )  # fmt: skip
+                (
+                    "!",
+                    None,
+                    role == Role.ADMIN,
+                    username,
+                    first,
+                    last,
+                    email,
+                    role == Role.ADMIN,
+                    True,
+                    joined,
+                    position,
+                    role,
+                    language,
+                    supervisor,
+                    agency,
+                    "",
+                    pk,
+                )
+            )
             return pk
 
         family = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
-        given = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hùng", "Lan", "Linh", "Minh",
-                 "Nam", "Ngọc", "Phương", "Quân", "Sơn", "Thảo", "Trang", "Tuấn", "Vân", "Việt"]  # fmt: skip
+        given = [
+            "An",
+            "Bình",
+            "Chi",
+            "Dũng",
+            "Giang",
+            "Hà",
+            "Hải",
+            "Hạnh",
+            "Hùng",
+            "Lan",
+            "Linh",
+            "Minh",
+            "Nam",
+            "Ngọc",
+            "Phương",
+            "Quân",
+            "Sơn",
+            "Thảo",
+            "Trang",
+            "Tuấn",
+            "Vân",
+            "Việt",
+        ]
 
         def name() -> tuple[str, str]:
             return rng.choice(given), rng.choice(family)
@@ -568,11 +678,27 @@ class Generator:
             self.staff[agency] = staff + leaders[1:] if staff else leaders
         copy_rows(
             "agencies_official",
-            ["password", "last_login", "is_superuser", "username", "first_name", "last_name", "email",
-             "is_staff", "is_active", "date_joined", "position", "role", "language", "supervisor_id",
-             "agency_id", "calendar_token_hash", "id"],
+            [
+                "password",
+                "last_login",
+                "is_superuser",
+                "username",
+                "first_name",
+                "last_name",
+                "email",
+                "is_staff",
+                "is_active",
+                "date_joined",
+                "position",
+                "role",
+                "language",
+                "supervisor_id",
+                "agency_id",
+                "calendar_token_hash",
+                "id",
+            ],
             rows,
-        )  # fmt: skip
+        )
         self.log(f"officials: {len(rows)}")
 
     # Directives and tasks ----------------------------------------------------------------------
@@ -597,11 +723,15 @@ class Generator:
             if roll < 0.35:
                 issuer = self.go
                 kind, abbr = rng.choices(
-                    [(DirectiveKind.NOTICE, "TB-VPCP"), (DirectiveKind.RESOLUTION, "NQ-CP"),
-                     (DirectiveKind.DECISION, "QĐ-TTg"), (DirectiveKind.DIRECTIVE, "CT-TTg"),
-                     (DirectiveKind.DISPATCH, "CĐ-TTg")],
+                    [
+                        (DirectiveKind.NOTICE, "TB-VPCP"),
+                        (DirectiveKind.RESOLUTION, "NQ-CP"),
+                        (DirectiveKind.DECISION, "QĐ-TTg"),
+                        (DirectiveKind.DIRECTIVE, "CT-TTg"),
+                        (DirectiveKind.DISPATCH, "CĐ-TTg"),
+                    ],
                     [55, 15, 15, 10, 5],
-                )[0]  # fmt: skip
+                )[0]
             elif roll < 0.45:
                 issuer = rng.choice(self.ministries)
                 kind, abbr = rng.choice([(DirectiveKind.DECISION, "QĐ"), (DirectiveKind.PLAN, "KH")])
@@ -624,11 +754,23 @@ class Generator:
         plan = self._directive_plan()
         copy_rows(
             "tasks_directive",
-            ["id", "number", "kind", "title", "issued_on", "issuing_agency_id", "signer", "full_text", "link",
-             "created_at"],
-            ((pk, number, kind, title, issued, issuer, "", "", "", ts(issued, 9))
-             for pk, number, kind, title, issued, issuer, _count, _field in plan),
-        )  # fmt: skip
+            [
+                "id",
+                "number",
+                "kind",
+                "title",
+                "issued_on",
+                "issuing_agency_id",
+                "signer",
+                "full_text",
+                "link",
+                "created_at",
+            ],
+            (
+                (pk, number, kind, title, issued, issuer, "", "", "", ts(issued, 9))
+                for pk, number, kind, title, issued, issuer, _count, _field in plan
+            ),
+        )
         self.log(f"directives: {len(plan)}")
         self.task_id = 0
         self.report_id = 0
@@ -772,17 +914,37 @@ class Generator:
                 self.extension_id += 1
                 requested = max(original - dt.timedelta(days=10), assigned_day)
                 extensions.append(
-                    (self.extension_id, ts(requested, 10), original, deadline, "Cần thêm thời gian lấy ý kiến.",
-                     ExtensionStatus.APPROVED, ts(requested + dt.timedelta(days=3), 15), "Đồng ý gia hạn.",
-                     rng.choice(self.monitor_ids), rng.choice(self.focal_points[lead]), pk)
-                )  # fmt: skip
+                    (
+                        self.extension_id,
+                        ts(requested, 10),
+                        original,
+                        deadline,
+                        "Cần thêm thời gian lấy ý kiến.",
+                        ExtensionStatus.APPROVED,
+                        ts(requested + dt.timedelta(days=3), 15),
+                        "Đồng ý gia hạn.",
+                        rng.choice(self.monitor_ids),
+                        rng.choice(self.focal_points[lead]),
+                        pk,
+                    )
+                )
         if deadline is not None and open_ and rng.random() < 0.01 and deadline >= as_of:
             self.extension_id += 1
             extensions.append(
-                (self.extension_id, ts(as_of - dt.timedelta(days=2), 9), deadline, deadline + dt.timedelta(days=30),
-                 "Đề nghị gia hạn do vướng mắc thủ tục.", ExtensionStatus.PENDING, None, "", None,
-                 rng.choice(self.focal_points[lead]), pk)
-            )  # fmt: skip
+                (
+                    self.extension_id,
+                    ts(as_of - dt.timedelta(days=2), 9),
+                    deadline,
+                    deadline + dt.timedelta(days=30),
+                    "Đề nghị gia hạn do vướng mắc thủ tục.",
+                    ExtensionStatus.PENDING,
+                    None,
+                    "",
+                    None,
+                    rng.choice(self.focal_points[lead]),
+                    pk,
+                )
+            )
         # Dates of the life cycle.
         assigned_at = submitted_at = completed_at = None
         completion_date = confirmed_on = None
@@ -812,11 +974,40 @@ class Generator:
         if result_kind == ResultKind.INDICATOR:
             current = target if status == TaskStatus.COMPLETED else round(target * progress / 100, 2)
         buffers["tasks"].append(
-            (pk, f"{number}-T{seq:02d}", title, description, field_, deadline, original, "", recurrence,
-             result_kind, expected, target, unit, current, status, progress, summary_text, assigned_at,
-             submitted_at, completed_at, completion_date, confirmed_on, reason, version, ts(issued, 9),
-             ts(updated, 16), leader, creator, directive_id, lead, responsible)
-        )  # fmt: skip
+            (
+                pk,
+                f"{number}-T{seq:02d}",
+                title,
+                description,
+                field_,
+                deadline,
+                original,
+                "",
+                recurrence,
+                result_kind,
+                expected,
+                target,
+                unit,
+                current,
+                status,
+                progress,
+                summary_text,
+                assigned_at,
+                submitted_at,
+                completed_at,
+                completion_date,
+                confirmed_on,
+                reason,
+                version,
+                ts(issued, 9),
+                ts(updated, 16),
+                leader,
+                creator,
+                directive_id,
+                lead,
+                responsible,
+            )
+        )
         coordinating = self._coordinating(lead)
         for agency in coordinating:
             self.m2m_id += 1
@@ -830,11 +1021,9 @@ class Generator:
     def _status_for(self, deadline: dt.date) -> str:
         rng = self.rng
         overdue_by = (self.as_of - deadline).days
-        if overdue_by <= 0:
-            open_ = rng.random() < 0.8
-        else:
-            # Old tasks are mostly closed; a backlog of overdue ones lingers for years.
-            open_ = rng.random() < 0.45 * math.exp(-overdue_by / 365)
+        # Old tasks are mostly closed; a backlog of overdue ones lingers for years.
+        chance = 0.8 if overdue_by <= 0 else 0.45 * math.exp(-overdue_by / 365)
+        open_ = rng.random() < chance
         if not open_:
             return TaskStatus.COMPLETED
         return rng.choices([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.SUBMITTED], [25, 60, 15])[
@@ -895,26 +1084,79 @@ class Generator:
                     responsible if responsible and rng.random() < 0.7 else rng.choice(self.focal_points[lead])
                 )
             out.append(
-                (self.report_id, day, percent, None, rng.choice(NOTES), contribution, ts(day, 14), agency, author,
-                 task)
-            )  # fmt: skip
+                (
+                    self.report_id,
+                    day,
+                    percent,
+                    None,
+                    rng.choice(NOTES),
+                    contribution,
+                    ts(day, 14),
+                    agency,
+                    author,
+                    task,
+                )
+            )
 
 
 TASK_COLUMNS = [
-    "id", "code", "title", "description", "field", "deadline", "original_deadline", "deadline_phrase",
-    "recurrence", "result_kind", "expected_result", "target_value", "target_unit", "current_value", "status",
-    "progress", "result_summary", "assigned_at", "submitted_at", "completed_at", "completion_date",
-    "completion_confirmed_on", "status_reason", "version", "created_at", "updated_at", "accountable_leader_id",
-    "created_by_id", "directive_id", "lead_agency_id", "responsible_official_id",
-]  # fmt: skip
+    "id",
+    "code",
+    "title",
+    "description",
+    "field",
+    "deadline",
+    "original_deadline",
+    "deadline_phrase",
+    "recurrence",
+    "result_kind",
+    "expected_result",
+    "target_value",
+    "target_unit",
+    "current_value",
+    "status",
+    "progress",
+    "result_summary",
+    "assigned_at",
+    "submitted_at",
+    "completed_at",
+    "completion_date",
+    "completion_confirmed_on",
+    "status_reason",
+    "version",
+    "created_at",
+    "updated_at",
+    "accountable_leader_id",
+    "created_by_id",
+    "directive_id",
+    "lead_agency_id",
+    "responsible_official_id",
+]
 REPORT_COLUMNS = [
-    "id", "reported_on", "percent", "indicator_value", "note", "is_contribution", "created_at", "agency_id",
-    "author_id", "task_id",
-]  # fmt: skip
+    "id",
+    "reported_on",
+    "percent",
+    "indicator_value",
+    "note",
+    "is_contribution",
+    "created_at",
+    "agency_id",
+    "author_id",
+    "task_id",
+]
 EXTENSION_COLUMNS = [
-    "id", "requested_at", "current_deadline", "proposed_deadline", "reason", "status", "decided_at",
-    "decision_note", "decided_by_id", "requested_by_id", "task_id",
-]  # fmt: skip
+    "id",
+    "requested_at",
+    "current_deadline",
+    "proposed_deadline",
+    "reason",
+    "status",
+    "decided_at",
+    "decision_note",
+    "decided_by_id",
+    "requested_by_id",
+    "task_id",
+]
 
 
 def generate(sizes: Sizes, *, progress: bool = True, stream=None) -> Summary:
