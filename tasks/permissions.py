@@ -80,3 +80,35 @@ def visible_tasks_q(user) -> Q | None:
     )
     # EXISTS rather than a join: a join would repeat a task once per coordinating agency.
     return Q(lead_agency_id=user.agency_id) | Q(Exists(coordinating))
+
+
+# --- the back office (Django admin) -------------------------------------------------------
+# Monitors work in the admin without Django's per-model permission rows: reading every record,
+# entering directives and tasks (through the services), deciding extensions. Deleting is left
+# to administrators (superusers).
+BACK_OFFICE = {
+    "agencies": {"agency": ("view",), "official": ("view",)},
+    "tasks": {
+        "directive": ("view", "add", "change"),
+        "task": ("view",),
+        "progressreport": ("view",),
+        "evidencefile": ("view",),
+        "extensionrequest": ("view", "change"),
+        "taskevent": ("view",),
+    },
+}
+
+
+def grant_back_office(app_label: str, models: dict[str, tuple[str, ...]]) -> None:
+    """Let monitors into an app's admin pages; apps call this for their own models."""
+    if not rules.perm_exists(app_label):
+        rules.add_perm(app_label, is_monitor)
+    for model, actions in models.items():
+        for action in actions:
+            name = f"{app_label}.{action}_{model}"
+            if not rules.perm_exists(name):
+                rules.add_perm(name, is_monitor)
+
+
+for _app, _models in BACK_OFFICE.items():
+    grant_back_office(_app, _models)

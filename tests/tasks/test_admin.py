@@ -99,3 +99,22 @@ def test_admin_edit_is_recorded_in_history(client, admin_user, world, task):
     assert event.changes["title"]["new"] == "Complete the PDP Law"
     assert event.changes["coordinating_agencies"] == {"old": [], "new": ["MIC"]}
     assert Task.objects.get(pk=task.pk).version == 2
+
+
+def test_a_monitor_works_in_the_back_office_without_permission_rows(client, world, task):
+    world.monitor.is_staff = True
+    world.monitor.save()
+    client.force_login(world.monitor)
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert client.get(reverse("admin:tasks_task_changelist")).status_code == 200
+    assert client.get(reverse("admin:tasks_directive_changelist")).status_code == 200
+    assert client.get(reverse("admin:agencies_agency_changelist")).status_code == 200
+    # but cannot delete
+    assert client.get(reverse("admin:tasks_task_delete", args=[task.pk])).status_code == 403
+
+
+def test_a_focal_point_gets_no_back_office(client, world):
+    world.mps_focal.is_staff = True  # even if someone ticks the box
+    world.mps_focal.save()
+    client.force_login(world.mps_focal)
+    assert client.get(reverse("admin:tasks_task_changelist")).status_code == 403
