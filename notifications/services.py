@@ -260,11 +260,12 @@ def reminders_sweep(*, as_of: dt.datetime | None = None, since: dt.date | None =
     ones are written as skipped, so the record shows what was missed.
     """
     as_of = as_of or timezone.now()
-    started_at = timezone.now()
     end = last_due_day(as_of)
     with transaction.atomic():
         state, _ = SweepState.objects.get_or_create(key="default")
         state = SweepState.objects.select_for_update().get(pk=state.pk)
+        # Taken once the lock is ours: the rows written from now on are this sweep's.
+        started_at = timezone.now()
         start = _window(state, end, since)
         result = SweepResult(as_of=as_of, start=start, end=end, started_at=started_at)
         if start > end:

@@ -195,3 +195,28 @@ def test_worker_killed_mid_batch_every_reminder_sent_none_twice(start_worker, sm
     assert smtp_server.handler.duplicates() == {}
     assert sorted(ids) == sorted(Reminder.objects.values_list("message_id", flat=True))
     assert len(ids) == 12
+
+
+def test_beat_path_sweep_job_then_send_job_on_the_worker(start_worker, smtp_server):
+    from django.utils import timezone
+
+    from notifications.jobs import sweep_reminders
+    from notifications.models import CalendarOverride
+
+    # Given a task due today (real time: the worker does not travel), today a working day
+    world = build_world()
+    today = timezone.localdate()
+    CalendarOverride.objects.update_or_create(date=today, defaults={"is_working_day": True})
+    world.directive.issued_on = today - dt.timedelta(days=30)
+    world.directive.save()
+    task = make_task(world, code="56/TB-VPCP/BEAT", deadline=today)
+    start_worker(NOTIFICATIONS_SEND_TIME="00:00")
+    # When beat fires the sweep job (twice, as two beats would)
+    sweep_reminders.delay()
+    sweep_reminders.delay()
+    # Then the sweep job writes the reminder and enqueues the send, which delivers it once
+    wait_for(all_sent(1), what="the sweep job to lead to a sent reminder")
+    drained()
+    received = smtp_server.handler.to(world.mps_focal.email)
+    assert len(received) == 1 and "56/TB-VPCP/BEAT" in received[0]["Subject"]
+    assert Reminder.objects.get().task == task and Reminder.objects.get().rule.offset == 0
