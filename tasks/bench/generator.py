@@ -863,7 +863,9 @@ class Generator:
         description = f"{title}; bảo đảm chất lượng, đúng tiến độ theo {number}."
         responsible = rng.choice(self.staff[lead])
         leader = rng.choice(self.leaders[lead][:2])
-        creator = rng.choice(self.monitor_ids) if issuer == self.go else rng.choice(self.focal_points[issuer])
+        # Only a Government Office monitor may create a task (tasks.add_task); each follows a
+        # share of the directives.
+        creator = self.monitor_ids[directive_id % len(self.monitor_ids)]
         if rng.random() < 0.8:
             result_kind, expected, target, unit = ResultKind.DELIVERABLE, rng.choice(DELIVERABLES), None, ""
         else:

@@ -1,0 +1,172 @@
+"""The floors: what the database (or the SMTP server) can do for the same job, hand-written.
+
+Each figure of the benchmark is a ratio of the real code path to one of these, run in the
+same process on the same data; the floor is the best we know how to write by hand, not a
+straw man, and each one is checked to return the same answer as the code it is compared with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+import uuid
+from email.message import EmailMessage
+
+import orjson
+from django.db import connection, transaction
+from django.http import HttpRequest, HttpResponse
+from rest_framework.authtoken.models import Token
+
+# --- backlog --------------------------------------------------------------------------------
+
+BACKLOG_SQL = """
+SELECT a.id, a.code, a.name_vi, a.name_en, c.on_time, c.late, c.within, c.overdue
+FROM (
+    SELECT lead_agency_id,
+        count(*) FILTER (WHERE status = 'completed' AND completion_confirmed_on <= %(as_of)s
+                         AND completion_date <= deadline) AS on_time,
+        count(*) FILTER (WHERE status = 'completed' AND completion_confirmed_on <= %(as_of)s
+                         AND completion_date > deadline) AS late,
+        count(*) FILTER (WHERE (status <> 'completed' OR completion_confirmed_on > %(as_of)s)
+                         AND deadline >= %(as_of)s) AS within,
+        count(*) FILTER (WHERE (status <> 'completed' OR completion_confirmed_on > %(as_of)s)
+                         AND deadline < %(as_of)s) AS overdue
+    FROM tasks_task
+    WHERE status IN ('assigned', 'in_progress', 'submitted', 'completed') AND deadline IS NOT NULL
+    {directive}
+    GROUP BY lead_agency_id
+) c
+LEFT JOIN agencies_agency a ON a.id = c.lead_agency_id
+ORDER BY a.code
+"""
+
+
+def backlog_sql(as_of: dt.date, directive_id: int | None = None) -> list[tuple]:
+    """The four counts per lead agency, aggregated before the join (a completed task always
+    has its dates: a check constraint says so, so no NULL logic is needed)."""
+    directive = "AND directive_id = %(directive)s" if directive_id else ""
+    with connection.cursor() as cursor:
+        cursor.execute(BACKLOG_SQL.format(directive=directive), {"as_of": as_of, "directive": directive_id})
+        return cursor.fetchall()
+
+
+def backlog_sql_as_selector_rows(rows: list[tuple]) -> list[tuple]:
+    """The floor's rows in the selector's shape, to check that both count the same."""
+    return [(r[0], r[1], r[4], r[5], r[6], r[7]) for r in rows]
+
+
+# --- task list ------------------------------------------------------------------------------
+
+
+def _authenticate(request: HttpRequest):
+    """The same credential check as the API (a token, one query), by hand."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Token "):
+        return None
+    try:
+        return Token.objects.select_related("user").get(key=header[6:]).user
+    except Token.DoesNotExist:
+        return None
+
+
+def task_list_floor_view(request: HttpRequest) -> HttpResponse:
+    """A hand-written page of the task list: the benchmark's floor for the API.
+
+    It runs the query the API runs (captured from it by the benchmark and handed over in
+    ``FLOOR_QUERY``) and serialises the rows as they come, with orjson: no DRF, no
+    serializer, no filterset. Everything Django does around a view (middleware,
+    authentication by token) is still in it, so the ratio measures the API's own layers.
+    """
+    user = _authenticate(request)
+    if user is None:
+        return HttpResponse(status=401)
+    sql, params = FLOOR_QUERY["sql"], FLOOR_QUERY["params"]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [c.name for c in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    body = orjson.dumps({"next": None, "results": rows}, default=str)
+    return HttpResponse(body, content_type="application/json")
+
+
+def task_list_values_view(request: HttpRequest) -> HttpResponse:
+    """The same page through the ORM: ``.values()`` of the API's queryset, and orjson."""
+    user = _authenticate(request)
+    if user is None:
+        return HttpResponse(status=401)
+    rows = list(FLOOR_QUERY["queryset"]().values(*FLOOR_QUERY["fields"]))
+    body = orjson.dumps({"next": None, "results": rows}, default=str)
+    return HttpResponse(body, content_type="application/json")
+
+
+#: Filled by the benchmark before the floor views are called: the SQL the API ran for the
+#: page, its parameters, and a queryset factory with the fields for the ``.values()`` floor.
+FLOOR_QUERY: dict = {"sql": "SELECT 1", "params": [], "queryset": None, "fields": ()}
+
+# --- sweep ----------------------------------------------------------------------------------
+
+SWEEP_FLOOR_SQL = """
+INSERT INTO notifications_reminder
+    (task_id, rule_id, deadline, recipient_id, period, level, due_on, email, language, digest, status,
+     attempts, next_attempt_at, message_id, error, created_at, updated_at)
+SELECT t.id, %(rule)s, t.deadline, o.id, 0, 1, %(day)s, o.email, o.language, false, 'pending',
+       0, %(now)s, '', '', %(now)s, %(now)s
+FROM tasks_task t JOIN agencies_official o ON o.id = t.responsible_official_id
+WHERE t.status IN ('assigned', 'in_progress') AND t.deadline = ANY(%(deadlines)s)
+ON CONFLICT DO NOTHING
+"""
+
+
+def sweep_floor(deadlines: list[dt.date], rule_id: int, day: dt.date, now: dt.datetime) -> int:
+    """The least a sweep can do: find the due tasks by their deadlines and write one reminder
+    each, in one statement. The real sweep also works out the ladder and every recipient."""
+    with connection.cursor() as cursor:
+        cursor.execute(SWEEP_FLOOR_SQL, {"rule": rule_id, "day": day, "now": now, "deadlines": deadlines})
+        return cursor.rowcount
+
+
+# --- outbox claim ---------------------------------------------------------------------------
+
+CLAIM_SQL = """
+UPDATE notifications_reminder SET status = 'sending', claim_token = %(token)s,
+    claimed_until = %(until)s, updated_at = %(now)s
+WHERE id IN (
+    SELECT id FROM notifications_reminder
+    WHERE status = 'pending' AND next_attempt_at <= %(now)s
+    ORDER BY next_attempt_at, id
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING id
+"""
+
+
+def claim_floor(now: dt.datetime, limit: int) -> list[int]:
+    """One claim as a single statement: lock-skipping select and update together."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            CLAIM_SQL,
+            {"token": uuid.uuid4(), "until": now + dt.timedelta(minutes=10), "now": now, "limit": limit},
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+# --- SMTP -----------------------------------------------------------------------------------
+
+
+def smtp_floor(host: str, port: int, count: int, body: str, subject: str) -> int:
+    """Send ``count`` ready-made messages of the same size over one connection: what the
+    SMTP server allows, with no rendering and no database."""
+    sent = 0
+    with smtplib.SMTP(host, port, timeout=30) as smtp:
+        for n in range(count):
+            message = EmailMessage()
+            message["From"] = "no-reply@fiveclear.gov.vn"
+            message["To"] = f"floor{n}@example.gov.vn"
+            message["Subject"] = subject
+            message["Message-ID"] = f"<floor.{n}@fiveclear.gov.vn>"
+            message.set_content(body)
+            smtp.send_message(message)
+            sent += 1
+    return sent
+
