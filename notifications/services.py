@@ -319,11 +319,7 @@ def _sweep_window(rules: list[EscalationRule], start: dt.date, end: dt.date, as_
     ):
         touched += len(chunk)
         people = _load_people(chunk)
-        Reminder.objects.bulk_create(
-            list(_reminder_rows(chunk, by_deadline, people, as_of)),
-            batch_size=1000,
-            ignore_conflicts=True,
-        )
+        _insert_reminders(list(_reminder_rows(chunk, by_deadline, people)), as_of=as_of)
     _skip_superseded_rungs()
     return touched
 
@@ -339,9 +335,35 @@ def _chunks(iterator: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
         yield chunk
 
 
+#: The columns the sweep writes, in the order ``_reminder_rows`` yields them.
+_ROW_COLUMNS = (
+    "task_id",
+    "rule_id",
+    "deadline",
+    "recipient_id",
+    "period",
+    "level",
+    "due_on",
+    "email",
+    "language",
+    "digest",
+    "status",
+    "error",
+)
+_ROW_TYPES = ("bigint", "bigint", "date", "bigint", "integer", "smallint", "date", "text", "text", "boolean")
+_ROW_TYPES += ("text", "text")
+
+_ERRORS = {
+    ReminderStatus.SKIPPED: "A later reminder for the same deadline fell due in the same sweep.",
+    ReminderStatus.NO_ADDRESS: "The official has no email address.",
+    ReminderStatus.PENDING: "",
+}
+
+
 def _reminder_rows(
-    chunk: list[tuple], by_deadline: dict[dt.date, list[Rung]], people: _People, as_of: dt.datetime
-) -> Iterator[Reminder]:
+    chunk: list[tuple], by_deadline: dict[dt.date, list[Rung]], people: _People
+) -> Iterator[tuple]:
+    """For each task, the latest due rung per recipient to send, and the earlier ones as skipped."""
     for task_id, deadline, responsible, leader, agency, creator, supervisor in chunk:
         latest: dict[int, Rung] = {}
         earlier: list[tuple[int, Rung]] = []
@@ -362,44 +384,57 @@ def _reminder_rows(
                     latest[person] = rung
                 else:
                     earlier.append((person, rung))
-        for person, rung in earlier:
-            yield _row(task_id, deadline, person, rung, people, as_of, ReminderStatus.SKIPPED)
+        rows = [(person, rung, ReminderStatus.SKIPPED) for person, rung in earlier]
         for person, rung in latest.items():
-            email = people.info[person][0]
-            status = ReminderStatus.PENDING if email else ReminderStatus.NO_ADDRESS
-            yield _row(task_id, deadline, person, rung, people, as_of, status)
+            rows.append(
+                (
+                    person,
+                    rung,
+                    ReminderStatus.PENDING if people.info[person][0] else ReminderStatus.NO_ADDRESS,
+                )
+            )
+        for person, rung, status in rows:
+            email, language, _active, _role = people.info[person]
+            yield (
+                task_id,
+                rung.rule_id,
+                deadline,
+                person,
+                rung.period,
+                rung.level,
+                rung.due_on,
+                email,
+                language,
+                person in people.digest,
+                status,
+                _ERRORS[status],
+            )
 
 
-def _row(
-    task_id: int,
-    deadline: dt.date,
-    person: int,
-    rung: Rung,
-    people: _People,
-    as_of: dt.datetime,
-    status: str,
-) -> Reminder:
-    email, language, _active, _role = people.info[person]
-    error = ""
-    if status == ReminderStatus.SKIPPED:
-        error = "A later reminder for the same deadline fell due in the same sweep."
-    elif status == ReminderStatus.NO_ADDRESS:
-        error = "The official has no email address."
-    return Reminder(
-        task_id=task_id,
-        rule_id=rung.rule_id,
-        deadline=deadline,
-        recipient_id=person,
-        period=rung.period,
-        level=rung.level,
-        due_on=rung.due_on,
-        email=email,
-        language=language,
-        digest=person in people.digest,
-        status=status,
-        next_attempt_at=as_of,
-        error=error,
+def _insert_reminders(rows: list[tuple], *, as_of: dt.datetime) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING: a row already there (from a sweep that ran before, or
+    at the same time) stays as it is. On PostgreSQL one statement per chunk from column arrays,
+    which is several times faster than building model instances for tens of thousands of rows."""
+    if not rows:
+        return
+    now = timezone.now()
+    if db_connection.vendor != "postgresql":
+        Reminder.objects.bulk_create(
+            (Reminder(**dict(zip(_ROW_COLUMNS, row, strict=True)), next_attempt_at=as_of) for row in rows),
+            batch_size=500,
+            ignore_conflicts=True,
+        )
+        return
+    columns = list(zip(*rows, strict=True))
+    unnest = ", ".join(f"%s::{kind}[]" for kind in _ROW_TYPES)
+    names = ", ".join(_ROW_COLUMNS)
+    sql = (
+        f"INSERT INTO {Reminder._meta.db_table} ({names}, attempts, next_attempt_at, message_id, "  # noqa: S608
+        f"created_at, updated_at) SELECT {names}, 0, %s, '', %s, %s FROM unnest({unnest}) AS r({names}) "
+        "ON CONFLICT DO NOTHING"
     )
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, [as_of, now, now, *(list(column) for column in columns)])
 
 
 def _skip_superseded_rungs() -> int:
@@ -841,3 +876,14 @@ def reminders_requeue_failed(*, ids: list[int]) -> int:
         attempts=0,
         updated_at=timezone.now(),
     )
+
+
+# Public names for the benchmark (tasks/bench) and other callers that measure the parts alone.
+rungs_in_window = _rungs_in_window
+
+
+def reminders_claim(
+    *, limit: int, now: dt.datetime | None = None, token: uuid.UUID | None = None
+) -> list[int]:
+    """Lease up to ``limit`` due reminders to a sender (see ``reminders_send_pending``)."""
+    return _claim(now=now or timezone.now(), limit=limit, token=token or uuid.uuid4())
