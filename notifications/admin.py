@@ -15,6 +15,7 @@ from notifications.models import (
     SweepState,
 )
 from notifications.services import reminders_requeue_failed
+from tasks.permissions import grant_back_office
 
 
 @admin.register(EscalationRule)
@@ -88,3 +89,17 @@ class ReminderAdmin(admin.ModelAdmin):
             ngettext("%d reminder will be sent again.", "%d reminders will be sent again.", count) % count,
             messages.SUCCESS,
         )
+
+
+# Monitors read the ladder, the calendar and the outbox in the back office; administrators
+# (superusers) edit the ladder and enter make-up days.
+grant_back_office(
+    "notifications",
+    {
+        "escalationrule": ("view",),
+        "calendaroverride": ("view", "add", "change"),
+        "notificationpreference": ("view",),
+        "sweepstate": ("view",),
+        "reminder": ("view",),
+    },
+)
