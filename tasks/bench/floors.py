@@ -8,6 +8,8 @@ straw man, and each one is checked to return the same answer as the code it is c
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import smtplib
 import uuid
 from email.message import EmailMessage
@@ -69,22 +71,34 @@ def _authenticate(request: HttpRequest):
         return None
 
 
+def _rows(cursor) -> list[dict]:
+    columns = [c.name for c in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
 def task_list_floor_view(request: HttpRequest) -> HttpResponse:
     """A hand-written page of the task list: the benchmark's floor for the API.
 
-    It runs the query the API runs (captured from it by the benchmark and handed over in
-    ``FLOOR_QUERY``) and serialises the rows as they come, with orjson: no DRF, no
-    serializer, no filterset. Everything Django does around a view (middleware,
-    authentication by token) is still in it, so the ratio measures the API's own layers.
+    It runs the statements the API ran for the page (captured from it by the benchmark and
+    handed over in ``FLOOR_QUERY``: the page, then any related rows such as coordinating
+    agencies), attaches the related rows to their task, and serialises with orjson: no DRF,
+    no serializer, no filterset. Everything Django does around a view (middleware, token
+    authentication) is still in it, so the ratio measures the API's own layers.
     """
     user = _authenticate(request)
     if user is None:
         return HttpResponse(status=401)
-    sql, params = FLOOR_QUERY["sql"], FLOOR_QUERY["params"]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        columns = [c.name for c in cursor.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        cursor.execute(FLOOR_QUERY["sql"], FLOOR_QUERY["params"])
+        rows = _rows(cursor)
+        by_id = {row.get("id"): row for row in rows}
+        for index, sql in enumerate(FLOOR_QUERY.get("extra_sql", ())):
+            cursor.execute(sql)
+            for related in _rows(cursor):
+                key = next((k for k in related if k.startswith("_prefetch_related_val")), None)
+                owner = by_id.get(related.pop(key)) if key else None
+                if owner is not None:
+                    owner.setdefault(f"related_{index}", []).append(related)
     body = orjson.dumps({"next": None, "results": rows}, default=str)
     return HttpResponse(body, content_type="application/json")
 
@@ -101,7 +115,33 @@ def task_list_values_view(request: HttpRequest) -> HttpResponse:
 
 #: Filled by the benchmark before the floor views are called: the SQL the API ran for the
 #: page, its parameters, and a queryset factory with the fields for the ``.values()`` floor.
+#: Gunicorn workers get the SQL and parameters from BENCH_FLOOR_QUERY (JSON).
 FLOOR_QUERY: dict = {"sql": "SELECT 1", "params": [], "queryset": None, "fields": ()}
+if os.environ.get("BENCH_FLOOR_QUERY"):
+    FLOOR_QUERY.update(json.loads(os.environ["BENCH_FLOOR_QUERY"]))
+
+
+def backlog_floor_view(request: HttpRequest) -> HttpResponse:
+    """The backlog by hand: token, the SQL floor, orjson."""
+    user = _authenticate(request)
+    if user is None:
+        return HttpResponse(status=401)
+    as_of = dt.date.fromisoformat(request.GET.get("as_of") or dt.date.today().isoformat())
+    columns = (
+        "lead_agency_id",
+        "code",
+        "name_vi",
+        "name_en",
+        "completed_on_time",
+        "completed_late",
+        "in_progress_within_deadline",
+        "in_progress_overdue",
+    )
+    rows = [dict(zip(columns, row, strict=True)) for row in backlog_sql(as_of)]
+    for row in rows:
+        row["total"] = sum(row[c] for c in columns[4:])
+    return HttpResponse(orjson.dumps({"as_of": as_of, "results": rows}), content_type="application/json")
+
 
 # --- sweep ----------------------------------------------------------------------------------
 
@@ -169,4 +209,3 @@ def smtp_floor(host: str, port: int, count: int, body: str, subject: str) -> int
             smtp.send_message(message)
             sent += 1
     return sent
-

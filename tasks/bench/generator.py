@@ -340,12 +340,12 @@ def due_deadlines(as_of: dt.date, years: int) -> dict[dt.date, int]:
     sweep code; the value is 1 for rungs of the first pass and 0 for weekly repetitions."""
     from notifications.calendar import load_calendar
     from notifications.models import EscalationRule
-    from notifications.services import _rungs_in_window
+    from notifications.services import rungs_in_window
 
     rules = list(EscalationRule.objects.filter(is_active=True))
     oldest = as_of - dt.timedelta(days=366 * (years + 1))
     calendar = load_calendar(oldest.year - 1, as_of.year + 2)
-    found = _rungs_in_window(calendar, rules, as_of, as_of, oldest)
+    found = rungs_in_window(calendar, rules, as_of, as_of, oldest)
     return {day: int(any(r.period == 0 for r in rungs)) for day, rungs in found.items()}
 
 

@@ -304,10 +304,14 @@ def sweep_figure(ctx: Context, expected_due: int | None) -> Figure:
         peak_mb=peak_mb(subject),
         runs=runs,
         floor="one INSERT ... SELECT of a level-1 reminder per due task (no ladder, no recipients)",
-        extra={"due_tasks": result.tasks, "reminders_written": written, "by_status": result.counts,
-               "floor_rows": floor_rows},
+        extra={
+            "due_tasks": result.tasks,
+            "reminders_written": written,
+            "by_status": result.counts,
+            "floor_rows": floor_rows,
+        },
         checks=checks,
-    )  # fmt: skip
+    )
 
 
 def fill_outbox(count: int, *, now: dt.datetime) -> int:
@@ -319,7 +323,8 @@ def fill_outbox(count: int, *, now: dt.datetime) -> int:
     rule = EscalationRule.objects.filter(is_active=True).order_by("offset").first()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM tasks_task WHERE status IN ('assigned', 'in_progress') AND deadline IS NOT NULL"
+            "SELECT count(*) FROM tasks_task"
+            " WHERE status IN ('assigned', 'in_progress') AND deadline IS NOT NULL"
         )
         open_tasks = cursor.fetchone()[0]
         periods = 1 + -(-count // max(open_tasks, 1))
@@ -337,9 +342,15 @@ def fill_outbox(count: int, *, now: dt.datetime) -> int:
             ORDER BY p, t.id
             LIMIT %(count)s
             """,
-            {"rule": rule.pk, "day": now.date(), "due": now - dt.timedelta(minutes=1), "now": now,
-             "periods": periods, "count": count},
-        )  # fmt: skip
+            {
+                "rule": rule.pk,
+                "day": now.date(),
+                "due": now - dt.timedelta(minutes=1),
+                "now": now,
+                "periods": periods,
+                "count": count,
+            },
+        )
         return cursor.rowcount
 
 
@@ -388,7 +399,7 @@ def _two_senders(claim: Callable[[], list[int]]) -> tuple[float, list[list[int]]
 def claim_figure(ctx: Context, rows: int = 20_000) -> Figure:
     from django.conf import settings
 
-    from notifications.services import _claim
+    from notifications.services import reminders_claim
 
     batch = int(getattr(settings, "NOTIFICATIONS_BATCH_SIZE", 200))
     now = timezone.now()
@@ -398,7 +409,7 @@ def claim_figure(ctx: Context, rows: int = 20_000) -> Figure:
         cursor.execute("VACUUM ANALYZE notifications_reminder")
 
     def subject():
-        return _two_senders(lambda: _claim(now=now, limit=batch, token=uuid.uuid4()))
+        return _two_senders(lambda: reminders_claim(now=now, limit=batch, token=uuid.uuid4()))
 
     def floor():
         return _two_senders(lambda: floors.claim_floor(now, batch))
@@ -417,9 +428,9 @@ def claim_figure(ctx: Context, rows: int = 20_000) -> Figure:
         elapsed, _ = floor()
         floor_times.append(elapsed)
     reset_outbox(now)
-    queries, _ = queries_of(lambda: _claim(now=now, limit=batch, token=uuid.uuid4()))
+    queries, _ = queries_of(lambda: reminders_claim(now=now, limit=batch, token=uuid.uuid4()))
     reset_outbox(now)
-    memory = peak_mb(lambda: _claim(now=now, limit=batch, token=uuid.uuid4()))
+    memory = peak_mb(lambda: reminders_claim(now=now, limit=batch, token=uuid.uuid4()))
     empty_outbox()
     rate = written / (median(times) / 1000)
     return Figure(
@@ -431,10 +442,14 @@ def claim_figure(ctx: Context, rows: int = 20_000) -> Figure:
         runs=runs,
         floor="one UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n) RETURNING id",
         note="queries and peak memory are per claim of one batch",
-        extra={"rows": written, "rows_per_s": round(rate), "floor_rows_per_s":
-               round(written / (median(floor_times) / 1000)), "split": split},
+        extra={
+            "rows": written,
+            "rows_per_s": round(rate),
+            "floor_rows_per_s": round(written / (median(floor_times) / 1000)),
+            "split": split,
+        },
         checks={"rate >= 5,000 rows/s": rate >= 5000},
-    )  # fmt: skip
+    )
 
 
 class SmtpSink:
@@ -489,7 +504,9 @@ def send_figure(ctx: Context, count: int = 10_000, runs: int = 1) -> Figure:
         counts = sink.stop()
         sent = result.sent
         if counts["messages"] != result.messages:
-            raise AssertionError(f"the sink got {counts['messages']} messages, the sender says {result.messages}")
+            raise AssertionError(
+                f"the sink got {counts['messages']} messages, the sender says {result.messages}"
+            )
         sessions.append(counts["sessions"])
         sizes.append(counts["bytes"] / max(counts["messages"], 1))
         # The floor: the same number of messages of the same size, ready-made, one connection.
@@ -505,7 +522,9 @@ def send_figure(ctx: Context, count: int = 10_000, runs: int = 1) -> Figure:
     fill_outbox(1000, now=now)
     sink = SmtpSink()
     with override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=sink.port
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=sink.port,
     ):
         memory = peak_mb(lambda: reminders_send_pending(now=now, time_budget=600))
     sink.stop()
@@ -519,7 +538,11 @@ def send_figure(ctx: Context, count: int = 10_000, runs: int = 1) -> Figure:
         runs=runs,
         floor="smtplib: the same number of ready-made messages of the same size over one connection",
         note="one sender process; peak memory measured on a run of 1,000",
-        extra={"sent": sent, "smtp_sessions": sessions, "avg_message_bytes": round(statistics.mean(sizes)),
-               "per_s": round(sent / (median(times) / 1000))},
+        extra={
+            "sent": sent,
+            "smtp_sessions": sessions,
+            "avg_message_bytes": round(statistics.mean(sizes)),
+            "per_s": round(sent / (median(times) / 1000)),
+        },
         checks={f"all {written:,} sent": sent == written},
-    )  # fmt: skip
+    )

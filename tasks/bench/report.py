@@ -140,7 +140,8 @@ def markdown(data: dict, figures: list[Figure], notes: str = "") -> str:
         f"- **Dataset**: {data['tasks']:,} tasks — "
         + ", ".join(f"{v:,} {k}" for k, v in data["dataset"].get("rows", {}).items() if v)
         + f"; reference day {data['dataset'].get('as_of')}.",
-        f"- **Machine**: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; {m['os']}; Python {m['python']}; "
+        f"- **Machine**: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; {m['os']}; "
+        f"Python {m['python']}; "
         f"PostgreSQL {m['postgresql']} (shared_buffers {m['shared_buffers']}). {m['note']}.",
         f"- **Run**: {data['ran_at']}, commit `{data['commit']}`.",
         "",

@@ -60,7 +60,9 @@ class Command(BaseCommand):
 
     def _check_database(self) -> None:
         if connection.vendor != "postgresql":
-            raise CommandError("The benchmark needs PostgreSQL: set DATABASE_URL=postgres://.../fiveclear_bench")
+            raise CommandError(
+                "The benchmark needs PostgreSQL: set DATABASE_URL=postgres://.../fiveclear_bench"
+            )
         name = connection.settings_dict["NAME"]
         if "bench" not in name:
             raise CommandError(
@@ -73,7 +75,9 @@ class Command(BaseCommand):
         skip = {s for s in options["skip"].split(",") if s}
         unknown = (set(only) | skip) - set(STEPS)
         if unknown:
-            raise CommandError(f"Unknown steps: {', '.join(sorted(unknown))}; choose among {', '.join(STEPS)}")
+            raise CommandError(
+                f"Unknown steps: {', '.join(sorted(unknown))}; choose among {', '.join(STEPS)}"
+            )
         return [s for s in (only or STEPS) if s not in skip]
 
     def _dataset(self, options) -> dict:
@@ -87,7 +91,9 @@ class Command(BaseCommand):
                 raise CommandError("No generated dataset to reuse: run without --reuse first.")
             dataset = json.loads(comment)
             dataset["as_of"] = dt.date.fromisoformat(dataset["as_of"])
-            self.stderr.write(f"Reusing the dataset of {dataset['generated_at']} ({dataset['tasks']:,} tasks)")
+            self.stderr.write(
+                f"Reusing the dataset of {dataset['generated_at']} ({dataset['tasks']:,} tasks)"
+            )
             return dataset
         sizes = Sizes(
             tasks=options["tasks"],
@@ -173,24 +179,41 @@ class Command(BaseCommand):
         subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)  # noqa: S603
         with tempfile.NamedTemporaryFile(suffix=".json") as out:
             subprocess.run(  # noqa: S603 (this command, fixed arguments)
-                [*manage, "bench", "--tasks", str(small_tasks), "--due", str(dataset["due"]), "--only", "sweep",
-                 "--runs", str(options["runs"]), "--no-write", "--json-out", out.name, "--seed",
-                 str(options["seed"]), *(["--no-progress"] if options["no_progress"] else [])],
+                [
+                    *manage,
+                    "bench",
+                    "--tasks",
+                    str(small_tasks),
+                    "--due",
+                    str(dataset["due"]),
+                    "--only",
+                    "sweep",
+                    "--runs",
+                    str(options["runs"]),
+                    "--no-write",
+                    "--json-out",
+                    out.name,
+                    "--seed",
+                    str(options["seed"]),
+                    *(["--no-progress"] if options["no_progress"] else []),
+                ],
                 env=env,
                 check=True,
-            )  # fmt: skip
+            )
             small = json.loads(Path(out.name).read_text())["figures"][0]
         return Figure(
-            name=f"sweep scaling: {dataset['tasks']:,} vs {small_tasks:,} tasks, {dataset['due']:,} due in both",
+            name=f"sweep scaling: {dataset['tasks']:,} vs {small_tasks:,} tasks, {dataset['due']:,} due",
             median_ms=sweep.median_ms,
             floor_ms=small["median_ms"],
             target_ratio=1.5,
             runs=sweep.runs,
             floor=f"the same sweep over {small_tasks:,} tasks (a second database, generated alike)",
-            extra={"small_due_tasks": small["extra"]["due_tasks"], "small_reminders": small["extra"]
-                   ["reminders_written"]},
+            extra={
+                "small_due_tasks": small["extra"]["due_tasks"],
+                "small_reminders": small["extra"]["reminders_written"],
+            },
             checks={"same due count": small["extra"]["due_tasks"] == sweep.extra["due_tasks"]},
-        )  # fmt: skip
+        )
 
     @staticmethod
     def _create_database(name: str) -> None:

@@ -1,0 +1,363 @@
+"""Load from a second process on loopback: gunicorn workers serve, a client process asks.
+
+The server is gunicorn with production settings (``tasks.bench.settings``) on 127.0.0.1; the
+client is this module run as ``python -m tasks.bench.load client ...``: N threads, each with
+one keep-alive connection, asking the same URL until a time limit or a request budget runs
+out, and printing throughput and latency percentiles as JSON. The client imports no Django,
+so it stays small beside the server on the same cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# --- the client (no Django) -----------------------------------------------------------------
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))
+    return ordered[index]
+
+
+def hammer(host: str, port: int, path: str, headers: dict, clients: int, seconds: float, budget: int) -> dict:
+    """``clients`` threads asking for ``path`` until ``seconds`` pass or ``budget`` requests
+    have been made; every request's latency is kept."""
+    deadline = time.perf_counter() + seconds
+    remaining = [budget]
+    lock = threading.Lock()
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    sizes: list[int] = []
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection(host, port, timeout=60)
+        mine, my_statuses = [], {}
+        while time.perf_counter() < deadline:
+            with lock:
+                if remaining[0] <= 0:
+                    break
+                remaining[0] -= 1
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+                body = response.read()
+                status = response.status
+                sizes.append(len(body))
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection(host, port, timeout=60)
+                status = 0
+            mine.append((time.perf_counter() - started) * 1000)
+            my_statuses[status] = my_statuses.get(status, 0) + 1
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            for status, count in my_statuses.items():
+                statuses[status] = statuses.get(status, 0) + count
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    ok = sum(count for status, count in statuses.items() if 200 <= status < 300)
+    return {
+        "requests": len(latencies),
+        "ok": ok,
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "seconds": round(elapsed, 3),
+        "rps": round(ok / elapsed, 1) if elapsed else 0.0,
+        "p50_ms": percentile(latencies, 0.50),
+        "p90_ms": percentile(latencies, 0.90),
+        "p95_ms": percentile(latencies, 0.95),
+        "p99_ms": percentile(latencies, 0.99),
+        "max_ms": max(latencies) if latencies else None,
+        "mean_ms": statistics.mean(latencies) if latencies else None,
+        "avg_bytes": round(statistics.mean(sizes)) if sizes else 0,
+        "clients": clients,
+    }
+
+
+def client_main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tasks.bench.load client")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--path", required=True)
+    parser.add_argument("--token", default="")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--max-requests", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    headers = {"Accept": "application/json", "Accept-Language": "en"}
+    if args.token:
+        headers["Authorization"] = f"Token {args.token}"
+    result = hammer("127.0.0.1", args.port, args.path, headers, args.clients, args.seconds, args.max_requests)
+    print(json.dumps(result))
+
+
+# --- the server -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _status_kb(pid: int, key: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class Gunicorn:
+    """gunicorn with the production settings on a free loopback port."""
+
+    def __init__(self, *, workers: int, threads: int, env: dict[str, str]):
+        self.port = free_port()
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread" if threads > 1 else "sync",
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "5",
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+        ]
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the server)
+        self.process = subprocess.Popen(  # noqa: S603 (fixed arguments)
+            command,
+            cwd=str(ROOT),
+            stderr=self.log,
+            env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "tasks.bench.settings"},
+        )
+        self.workers = workers
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.log.seek(0)
+                raise RuntimeError(
+                    f"gunicorn exited with {self.process.returncode}: {self.log.read()[-2000:]!r}"
+                )
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                connection.request("GET", "/bench/floor/backlog/")
+                connection.getresponse().read()
+                connection.close()
+                if len(_children(self.process.pid)) >= self.workers:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer")
+
+    def worker_peak_mb(self) -> float:
+        """The largest peak resident set of a worker (VmHWM), in MB."""
+        peaks = [_status_kb(pid, "VmHWM") for pid in _children(self.process.pid)]
+        return max(peaks, default=0) / 1024
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def run_client(port: int, path: str, token: str, clients: int, seconds: float, max_requests: int) -> dict:
+    completed = subprocess.run(  # noqa: S603 (this module, fixed arguments)
+        [
+            sys.executable,
+            "-m",
+            "tasks.bench.load",
+            "client",
+            "--port",
+            str(port),
+            "--path",
+            path,
+            "--token",
+            token,
+            "--clients",
+            str(clients),
+            "--seconds",
+            str(seconds),
+            "--max-requests",
+            str(max_requests),
+        ],
+        cwd=str(ROOT),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 120,
+    )
+    return json.loads(completed.stdout)
+
+
+def server_env(floor_query: dict | None = None) -> dict[str, str]:
+    """Production settings need a secret and a database; the API's per-user throttle is
+    lifted because 50 clients share one token here (in production they are 50 callers)."""
+    env = {
+        "DJANGO_SECRET_KEY": "bench-only-not-a-secret-" + "x" * 40,
+        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "API_THROTTLE_USER": "100000000/minute",
+        "API_THROTTLE_ANON": "100000000/minute",
+        "LOG_LEVEL": "WARNING",
+    }
+    if floor_query:
+        env["BENCH_FLOOR_QUERY"] = json.dumps(floor_query, default=str)
+    return env
+
+
+def measure_endpoint(
+    *, path: str, token: str, clients: int, seconds: float, workers: int, threads: int, env: dict
+) -> dict:
+    """One load test against a fresh server: a short warm-up (imports, connections), then the
+    timed run; with the workers' peak memory."""
+    server = Gunicorn(workers=workers, threads=threads, env=env)
+    try:
+        run_client(server.port, path, token, min(clients, workers * threads * 2), 2.0, 2_000)
+        result = run_client(server.port, path, token, clients, seconds, int(seconds * 2_000))
+        result["worker_peak_mb"] = round(server.worker_peak_mb(), 1)
+    finally:
+        server.stop()
+    result["workers"], result["threads"] = workers, threads
+    return result
+
+
+def load_figures(ctx, *, seconds: float, clients: int, workers: int | None = None, threads: int = 1) -> list:
+    """Task list and backlog under ``clients`` concurrent clients, each beside its floor view
+    served by the same kind of server."""
+    from tasks.bench import api
+    from tasks.bench.measure import Figure
+
+    workers = workers or 2 * (os.cpu_count() or 1)
+    token = api.token_for(ctx.monitor_id)
+    cases = [
+        (
+            "task list page of 50 (agency + overdue)",
+            api.list_path(ctx, 50),
+            "/bench/floor/tasks/",
+            api.floor_query_for_workers(ctx, 50),
+            100.0,
+            150.0,
+        ),
+        (
+            "backlog report",
+            api.backlog_path(ctx),
+            f"/bench/floor/backlog/?as_of={ctx.as_of}",
+            None,
+            300.0,
+            None,
+        ),
+    ]
+    kind = "gthread" if threads > 1 else "sync"
+    figures = []
+    for name, path, floor_path, floor_query, p95_target, rps_target in cases:
+        env = server_env(floor_query)
+        real = measure_endpoint(
+            path=path,
+            token=token,
+            clients=clients,
+            seconds=seconds,
+            workers=workers,
+            threads=threads,
+            env=env,
+        )
+        floor = measure_endpoint(
+            path=floor_path,
+            token=token,
+            clients=clients,
+            seconds=seconds,
+            workers=workers,
+            threads=threads,
+            env=env,
+        )
+        checks = {
+            f"p95 <= {p95_target:g} ms": real["p95_ms"] is not None and real["p95_ms"] <= p95_target,
+            "no errors": real["ok"] == real["requests"],
+        }
+        if rps_target:
+            checks[f">= {rps_target:g} req/s"] = real["rps"] >= rps_target
+        figures.append(
+            Figure(
+                name=f"under load, {clients} clients: {name}",
+                median_ms=real["p50_ms"],
+                floor_ms=floor["p50_ms"],
+                peak_mb=real["worker_peak_mb"],
+                runs=real["requests"],
+                floor="the hand-written view of the same answer under the same load",
+                note=f"median_ms is the median latency; gunicorn {workers} {kind} workers;"
+                " peak_mb is the largest worker's peak resident set",
+                extra={
+                    "rps": real["rps"],
+                    "p95_ms": real["p95_ms"],
+                    "p99_ms": real["p99_ms"],
+                    "statuses": real["statuses"],
+                    "floor_rps": floor["rps"],
+                    "floor_p95_ms": floor["p95_ms"],
+                    "path": path,
+                },
+                checks=checks,
+            )
+        )
+    return figures
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["client"]:
+        client_main(sys.argv[2:])
+    else:
+        sys.exit("usage: python -m tasks.bench.load client --port P --path /api/... [--token T]")
