@@ -1,0 +1,154 @@
+"""The benchmark at a small size: the generated rows are consistent and the code reads them;
+the floors count what the selectors count; the report has the documented shape.
+
+No timing is asserted here: the figures themselves are `make bench`'s job."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.db import connection
+from django.db.models import Count, F, Q
+
+from agencies.choices import AgencyKind, Role
+from agencies.models import Agency, Official
+from notifications.services import reminders_sweep
+from tasks.bench import floors, measure, report
+from tasks.bench.generator import Sizes, generate
+from tasks.choices import OPEN_STATUSES, ExtensionStatus, TaskStatus
+from tasks.clears import all_clears_q
+from tasks.models import Directive, ExtensionRequest, ProgressReport, Task
+from tasks.selectors import COUNTED_STATUSES, backlog_by_lead_agency, backlog_totals, task_list_for_user
+
+AS_OF = dt.date(2025, 6, 16)  # a Monday, a working day
+TASKS = 2000
+DUE = 25
+
+
+@pytest.fixture
+def dataset(postgres_tx):
+    # VACUUM and COPY need a real connection outside a test transaction: postgres_tx.
+    return generate(Sizes(tasks=TASKS, officials=4000, due=DUE, as_of=AS_OF), progress=False)
+
+
+def test_generated_rows_are_consistent(dataset):
+    # Given a generated dataset of 2,000 tasks
+    # Then the sizes are those asked for, and the agencies form a tree under ministries and provinces
+    assert Task.objects.count() == TASKS
+    assert Agency.objects.count() == 700
+    assert Official.objects.count() == 4000
+    assert dataset.rows["tasks_task"] == TASKS
+    assert not Agency.objects.filter(kind=AgencyKind.DEPARTMENT, parent__isnull=True).exists()
+    assert not Agency.objects.filter(parent__parent__isnull=False).exists()
+    assert Official.objects.filter(role=Role.MONITOR).count() == 30
+    # Every task that is not a draft has its five clears, and its people belong to its lead agency
+    assert not Task.objects.exclude(status=TaskStatus.DRAFT).exclude(all_clears_q()).exists()
+    assert Task.objects.filter(status=TaskStatus.DRAFT).exclude(all_clears_q()).count() == (
+        Task.objects.filter(status=TaskStatus.DRAFT).count()
+    )
+    assert (
+        not Task.objects.exclude(responsible_official__isnull=True)
+        .exclude(responsible_official__agency=F("lead_agency"))
+        .exists()
+    )
+    assert not Task.objects.exclude(accountable_leader__agency=F("lead_agency")).exists()
+    # Only monitors create tasks (as the permissions say)
+    assert set(Task.objects.values_list("created_by__role", flat=True).distinct()) == {Role.MONITOR}
+    # Completed tasks have their dates in order, confirmed by the reference day; some are late
+    completed = Task.objects.filter(status=TaskStatus.COMPLETED)
+    assert completed.count() > TASKS / 2
+    assert not completed.filter(
+        Q(completion_date__isnull=True)
+        | Q(completion_confirmed_on__lt=F("completion_date"))
+        | Q(completion_confirmed_on__gt=AS_OF)
+        | Q(submitted_at__isnull=True)
+    ).exists()
+    late = completed.filter(completion_date__gt=F("deadline")).count()
+    assert 0.1 * completed.count() < late < 0.5 * completed.count()
+    # About a fifth is open
+    open_share = Task.objects.filter(status__in=OPEN_STATUSES).count() / TASKS
+    assert 0.12 < open_share < 0.32, open_share
+    # A task's deadline never comes before its directive, and an approved extension moved it later
+    assert not Task.objects.filter(deadline__lt=F("directive__issued_on")).exists()
+    assert not Task.objects.filter(deadline__lt=F("original_deadline")).exists()
+    for extension in ExtensionRequest.objects.filter(status=ExtensionStatus.APPROVED).select_related("task"):
+        assert extension.task.original_deadline == extension.current_deadline
+        assert extension.task.deadline == extension.proposed_deadline
+    # About three progress reports per task, dated within the task's life
+    reports = ProgressReport.objects.count()
+    assert 2.0 * TASKS < reports < 3.5 * TASKS
+    assert not ProgressReport.objects.filter(reported_on__gt=AS_OF).exists()
+    assert not ProgressReport.objects.filter(task__status=TaskStatus.DRAFT).exists()
+    # Rows pass the models' own validation too (choices, lengths), not only the database's
+    for task in Task.objects.order_by("?")[:40]:
+        task.full_clean(validate_unique=False, validate_constraints=True)
+    for directive in Directive.objects.order_by("?")[:20]:
+        directive.full_clean(validate_unique=False)
+    # Sequences continue after the generated ids
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('tasks_task', 'id'))")
+        assert cursor.fetchone()[0] > Task.objects.order_by("-id").values_list("id", flat=True).first()
+
+
+def test_selectors_and_floors_read_the_data_alike(dataset):
+    # Given the dataset and a monitor
+    monitor = Official.objects.filter(role=Role.MONITOR).first()
+    # When the backlog is counted by the selector and by the hand-written SQL
+    rows = backlog_by_lead_agency(task_list_for_user(monitor), AS_OF)
+    hand = floors.backlog_sql_as_selector_rows(floors.backlog_sql(AS_OF))
+    # Then they agree row for row, and the totals cover every counted task
+    assert measure._selector_rows(rows) == hand
+    counted = Task.objects.filter(status__in=COUNTED_STATUSES, deadline__isnull=False).count()
+    assert backlog_totals(rows)["total"] == counted
+    # And a focal point sees only tasks of its agency (as lead or coordinator)
+    agency = Task.objects.values("lead_agency").annotate(n=Count("id")).order_by("-n").first()["lead_agency"]
+    focal = Official.objects.filter(role=Role.FOCAL_POINT, agency_id=agency).first()
+    visible = task_list_for_user(focal)
+    assert visible.filter(lead_agency_id=agency).count() == Task.objects.filter(lead_agency_id=agency).count()
+    assert not visible.exclude(Q(lead_agency_id=agency) | Q(coordinating_agencies=agency)).exists()
+
+
+def test_exactly_the_chosen_number_of_tasks_is_due_for_the_sweep(dataset):
+    # Given a dataset generated with 25 tasks due on the reference day
+    assert dataset.due_tasks == DUE
+    # When the real sweep runs on that day
+    result = reminders_sweep(as_of=measure.sweep_instant(AS_OF), since=AS_OF)
+    # Then it finds exactly those tasks
+    assert result.tasks == DUE
+    assert result.pending > 0
+
+
+def test_report_has_the_documented_shape(dataset, tmp_path):
+    # Given figures measured on the small dataset (one run each)
+    ctx = measure.Context.load(AS_OF, runs=1)
+    figures = measure.backlog_figures(ctx)
+    # When the report is written
+    data = report.payload(
+        figures, tasks=TASKS, dataset={"as_of": AS_OF, "rows": dataset.rows}, started=ctx_now()
+    )
+    path = tmp_path / "benchmarks.json"
+    report.write_json(path, data)
+    written = json.loads(path.read_text())
+    # Then it has the documented keys, and each figure its fields
+    assert {"machine", "tasks", "figures"} <= set(written)
+    assert written["tasks"] == TASKS
+    assert written["machine"]["cores"] >= 1
+    assert len(written["figures"]) == 3
+    for figure in written["figures"]:
+        assert {"name", "median_ms", "floor_ms", "ratio", "target_ratio", "queries", "peak_mb"} <= set(figure)
+        assert figure["median_ms"] > 0 and figure["floor_ms"] > 0
+        assert figure["ratio"] == pytest.approx(figure["median_ms"] / figure["floor_ms"], rel=1e-2)
+        assert figure["queries"] == 1
+    # And the Markdown carries the same table
+    text = report.markdown(data, figures)
+    for figure in figures:
+        assert figure.name in text
+    assert report.table(figures).count("\n") == len(figures) + 1
+
+
+def ctx_now() -> dt.datetime:
+    from django.utils import timezone
+
+    return timezone.now()
