@@ -1,0 +1,198 @@
+"""Measure the intake against the labelled set (fixtures/intake/labels.json).
+
+A draft *finds* a labelled task when the clause it came from contains the label's key
+passage; each label and each draft is used once, in text order. On the tasks found we count
+how often the lead agency (as a set of codes: one agency, a group's members, or none), the
+deadline date (None included), the expected result (the label's passage is in it, or both
+are empty) and, where labelled, the coordinating agencies are right.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agencies.models import Agency
+from tasks.intake.defaults import FIXTURE_DIR
+from tasks.intake.parser import Draft, parse
+from tasks.intake.selectors import intake_rules
+
+LABELS_FILE = FIXTURE_DIR / "labels.json"
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).replace("’", "'")).strip().lower()
+
+
+@dataclass
+class Score:
+    """Counts for one document (or all of them)."""
+
+    document: str
+    language: str = ""
+    labelled: int = 0
+    labelled_with_deadline: int = 0
+    drafts: int = 0
+    found: int = 0
+    found_with_deadline: int = 0
+    lead_right: int = 0
+    deadline_right: int = 0
+    result_right: int = 0
+    coordination_labelled: int = 0
+    coordination_right: int = 0
+    misses: list[str] = field(default_factory=list)
+    extras: list[str] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def _ratio(num: int, den: int) -> float | None:
+        return num / den if den else None
+
+    @property
+    def precision(self) -> float | None:
+        return self._ratio(self.found, self.drafts)
+
+    @property
+    def recall(self) -> float | None:
+        return self._ratio(self.found, self.labelled)
+
+    @property
+    def recall_with_deadline(self) -> float | None:
+        return self._ratio(self.found_with_deadline, self.labelled_with_deadline)
+
+    @property
+    def lead_accuracy(self) -> float | None:
+        return self._ratio(self.lead_right, self.found)
+
+    @property
+    def deadline_accuracy(self) -> float | None:
+        return self._ratio(self.deadline_right, self.found)
+
+    @property
+    def result_accuracy(self) -> float | None:
+        return self._ratio(self.result_right, self.found)
+
+    @property
+    def coordination_accuracy(self) -> float | None:
+        return self._ratio(self.coordination_right, self.coordination_labelled)
+
+    def add(self, other: Score) -> None:
+        for name in (
+            "labelled",
+            "labelled_with_deadline",
+            "drafts",
+            "found",
+            "found_with_deadline",
+            "lead_right",
+            "deadline_right",
+            "result_right",
+            "coordination_labelled",
+            "coordination_right",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict:
+        return {
+            "document": self.document,
+            "language": self.language,
+            "labelled": self.labelled,
+            "drafts": self.drafts,
+            "found": self.found,
+            "precision": self.precision,
+            "recall": self.recall,
+            "recall_with_deadline": self.recall_with_deadline,
+            "lead_accuracy": self.lead_accuracy,
+            "deadline_accuracy": self.deadline_accuracy,
+            "result_accuracy": self.result_accuracy,
+            "coordination_accuracy": self.coordination_accuracy,
+            "misses": self.misses,
+            "extras": self.extras,
+            "wrong": self.wrong,
+        }
+
+
+def _gold_lead(lead: str | None, groups: dict[str, dict]) -> set[str]:
+    if not lead:
+        return set()
+    if lead.startswith("@"):
+        kinds = groups[lead[1:]]["kinds"]
+        return set(Agency.objects.filter(kind__in=kinds, is_active=True).values_list("code", flat=True))
+    return {lead}
+
+
+def _predicted_lead(draft: Draft) -> set[str]:
+    if draft.lead_agencies:
+        return set(draft.lead_agencies)
+    return {draft.lead_agency} if draft.lead_agency else set()
+
+
+def score_document(document: dict, drafts: list[Draft], groups: dict[str, dict]) -> Score:
+    score = Score(document=document["id"], language=document.get("language", ""))
+    labels = document["tasks"]
+    score.labelled = len(labels)
+    score.labelled_with_deadline = sum(1 for label in labels if label.get("deadline"))
+    score.drafts = len(drafts)
+    used: set[int] = set()
+    for label in labels:
+        key = _norm(label["key"])
+        match = next((i for i, d in enumerate(drafts) if i not in used and key in _norm(d.clause)), None)
+        if match is None:
+            score.misses.append(label["key"])
+            continue
+        used.add(match)
+        draft = drafts[match]
+        score.found += 1
+        gold_deadline = dt.date.fromisoformat(label["deadline"]) if label.get("deadline") else None
+        score.found_with_deadline += gold_deadline is not None
+        problems = []
+        if _predicted_lead(draft) == _gold_lead(label.get("lead"), groups):
+            score.lead_right += 1
+        else:
+            problems.append(
+                f"lead {draft.lead_agency or sorted(draft.lead_agencies)[:3]} ≠ {label.get('lead')}"
+            )
+        if draft.deadline == gold_deadline:
+            score.deadline_right += 1
+        else:
+            problems.append(f"deadline {draft.deadline} ≠ {gold_deadline}")
+        gold_result = label.get("result")
+        if (gold_result is None and not draft.expected_result) or (
+            gold_result is not None and _norm(gold_result) in _norm(draft.expected_result)
+        ):
+            score.result_right += 1
+        else:
+            problems.append(f"result {draft.expected_result!r} ≠ {gold_result!r}")
+        if "coordinating" in label:
+            score.coordination_labelled += 1
+            if set(draft.coordinating_agencies) == set(label["coordinating"]):
+                score.coordination_right += 1
+            else:
+                problems.append(f"coordinating {draft.coordinating_agencies} ≠ {label['coordinating']}")
+        if problems:
+            score.wrong.append(f"{label['key']}: " + "; ".join(problems))
+    score.extras = [d.clause for i, d in enumerate(drafts) if i not in used]
+    return score
+
+
+def evaluate(labels_path: Path = LABELS_FILE) -> tuple[list[Score], Score]:
+    """Parse every labelled document with the rules in the database and score it."""
+    labels = json.loads(labels_path.read_text(encoding="utf-8"))
+    rules = intake_rules()
+    scores = []
+    total = Score(document="overall")
+    for document in labels["documents"]:
+        text = (labels_path.parent / document["text"]).read_text(encoding="utf-8")
+        drafts = parse(
+            text,
+            rules,
+            reference_date=dt.date.fromisoformat(document["issued_on"]),
+            language=document.get("language", ""),
+        )
+        score = score_document(document, drafts, labels["groups"])
+        scores.append(score)
+        total.add(score)
+    return scores, total

@@ -1,0 +1,754 @@
+"""Read a directive's text and propose its tasks, each with the clears the text gives.
+
+The parser is pure Python over a ``Rules`` object (built from the admin-maintained tables by
+``tasks.intake.selectors.intake_rules``); it holds no vocabulary of its own beyond month and
+quarter names. How it reads a notice (see docs/intake.md):
+
+1. Text is normalised (NFC, one placement of Vietnamese tone marks, straight quotes), cut
+   into lines; a line with no closing punctuation is a heading and assigns nothing.
+2. Lines are cut into sentences, sentences into clauses at semicolons; a clause that does
+   not start an action of its own (an action verb, an agency followed by a verb or modal)
+   is glued back to the one before ("Ministers, Heads of ...; Chairpersons of ... to").
+3. Each clause is a task when its agency subject is followed by a modal or a verb, when a
+   request names its addressees ("requires X to"), when it starts with an action verb, or
+   when it has a deadline and a modal ("By June 2025, 100% of ... will be ...").
+4. The lead is the subject or the addressees; a clause with none inherits the last lead
+   named (notices list a group's duties one after another). Several agencies: the first
+   leads and the others coordinate; a group ("ministries, branches and localities") is
+   expanded to its members and leaves ``lead_agency`` empty.
+5. Coordinators are the agencies right after "coordinate with" / "phối hợp với";
+   "relevant agencies" names nobody. Deadlines, recurrences and results come from patterns.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entity:
+    """An agency, or a group of agencies, as the text names it."""
+
+    label: str
+    codes: tuple[str, ...]
+    is_group: bool
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    name: str
+    regex: re.Pattern[str]
+    resolution: str
+    offset_days: int = 0
+    fixed_date: dt.date | None = None
+    priority: int = 100
+
+
+@dataclass(frozen=True)
+class ResultRule:
+    name: str
+    regex: re.Pattern[str]
+    result_kind: str
+    unit: str = ""
+    priority: int = 100
+
+
+@dataclass(frozen=True)
+class RecurrenceRule:
+    regex: re.Pattern[str]
+    recurrence: str
+
+
+@dataclass
+class Cues:
+    """The clause cues of one language, compiled."""
+
+    action_verb: re.Pattern[str] | None = None
+    action_verb_ing: re.Pattern[str] | None = None
+    modal: re.Pattern[str] | None = None
+    request: re.Pattern[str] | None = None
+    lead: re.Pattern[str] | None = None
+    coordination: re.Pattern[str] | None = None
+    discourse: re.Pattern[str] | None = None
+    vague_party: re.Pattern[str] | None = None
+    exclude_sentence: list[re.Pattern[str]] = field(default_factory=list)
+    exclude_clause: list[re.Pattern[str]] = field(default_factory=list)
+
+
+#: Between the words of a multi-word name: spaces, commas, hyphens, "&" and "/".
+NAME_SEPARATOR = r"[\s,\-–&/]+"
+WORD = r"[\w']+"
+
+
+def entity_key(text: str) -> str:
+    return " ".join(re.findall(WORD, text.lower()))
+
+
+def phrase_pattern(phrase: str) -> str:
+    words = re.findall(WORD, phrase.lower())
+    return r"(?<![\w'])" + NAME_SEPARATOR.join(re.escape(w) for w in words) + r"(?![\w'])"
+
+
+class EntityMatcher:
+    """Finds agencies and groups in text, longest name first, case-insensitively.
+
+    Agency codes (three letters or more) match only as written, in capitals."""
+
+    def __init__(self, names: dict[str, Entity], codes: dict[str, Entity] | None = None) -> None:
+        self.by_key = {entity_key(name): entity for name, entity in names.items() if entity_key(name)}
+        keys = sorted(self.by_key, key=len, reverse=True)
+        self.regex = re.compile("|".join(phrase_pattern(k) for k in keys)) if keys else None
+        self.codes = {code: e for code, e in (codes or {}).items() if len(code) >= 3}
+        self.code_regex = (
+            re.compile(
+                r"\b(?:" + "|".join(re.escape(c) for c in sorted(self.codes, key=len, reverse=True)) + r")\b"
+            )
+            if self.codes
+            else None
+        )
+
+    def find(self, text: str) -> list[tuple[int, int, Entity]]:
+        found: list[tuple[int, int, Entity]] = []
+        if self.regex is not None:
+            for m in self.regex.finditer(text.lower()):
+                entity = self.by_key.get(entity_key(m.group(0)))
+                if entity is not None:
+                    found.append((m.start(), m.end(), entity))
+        if self.code_regex is not None:
+            taken = [(s, e) for s, e, _ in found]
+            for m in self.code_regex.finditer(text):
+                if not any(s <= m.start() < e for s, e in taken):
+                    found.append((m.start(), m.end(), self.codes[m.group(0)]))
+        return sorted(found, key=lambda t: t[0])
+
+
+@dataclass
+class Rules:
+    entities: EntityMatcher
+    deadlines: dict[str, list[DeadlineRule]]
+    results: dict[str, list[ResultRule]]
+    recurrences: dict[str, list[RecurrenceRule]]
+    cues: dict[str, Cues]
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Draft:
+    """One proposed task. Agencies are codes; the services turn them into rows on accept."""
+
+    source_sentence: str
+    clause: str
+    action: str
+    lead_agency: str | None = None
+    lead_agencies: list[str] = field(default_factory=list)
+    lead_phrase: str = ""
+    lead_inherited: bool = False
+    coordinating_agencies: list[str] = field(default_factory=list)
+    deadline: dt.date | None = None
+    deadline_phrase: str = ""
+    recurrence: str = ""
+    expected_result: str = ""
+    result_kind: str = ""
+    target_value: Decimal | None = None
+    target_unit: str = ""
+    missing_clears: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["deadline"] = self.deadline.isoformat() if self.deadline else None
+        data["target_value"] = str(self.target_value) if self.target_value is not None else None
+        return data
+
+
+# --- normalisation and splitting --------------------------------------------------------------
+
+#: Old-style tone placement (hoà, thuỷ) mapped to the form the register uses (hòa, thủy);
+#: same length, so positions in the text do not move.
+_TONE_FIXES = {
+    "oà": "òa",
+    "oá": "óa",
+    "oả": "ỏa",
+    "oã": "õa",
+    "oạ": "ọa",
+    "oè": "òe",
+    "oé": "óe",
+    "oẻ": "ỏe",
+    "oẽ": "õe",
+    "oẹ": "ọe",
+    "uỳ": "ùy",
+    "uý": "úy",
+    "uỷ": "ủy",
+    "uỹ": "ũy",
+    "uỵ": "ụy",
+}
+_TONE_RE = re.compile("|".join(sorted(_TONE_FIXES, key=len, reverse=True)), re.IGNORECASE)
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " ", "\u200b": " "})
+
+
+def _fix_tone(m: re.Match[str]) -> str:
+    fixed = _TONE_FIXES[m.group(0).lower()]
+    return fixed[:1].upper() + fixed[1:] if m.group(0)[:1].isupper() else fixed
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).translate(_QUOTES).replace("\r\n", "\n").replace("\r", "\n")
+    # "oà" only at a syllable's end is the old placement ("hoà"); "oàn" (toàn) is not.
+    return re.sub(r"(?:" + _TONE_RE.pattern + r")(?![\wà-ỹ])", _fix_tone, text, flags=re.IGNORECASE)
+
+
+_VI_CHARS = set("ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
+
+
+def detect_language(text: str) -> str:
+    letters = [c for c in text.lower() if c.isalpha()]
+    if not letters:
+        return "en"
+    return "vi" if sum(c in _VI_CHARS for c in letters) / len(letters) > 0.03 else "en"
+
+
+BULLET = re.compile(r"^\s*(?:[-–•*+]|\(?[a-zđ]\)|\(?\d{1,2}[.)]|[IVX]{1,4}\.)\s+", re.IGNORECASE)
+_ABBREVIATIONS = {"no", "mr", "mrs", "ms", "dr", "st", "e.g", "i.e", "vs", "art", "tp", "ts", "ths"}
+
+
+def is_heading(line: str) -> bool:
+    """A title or caption: no closing punctuation. Bulleted lines are never headings."""
+    if BULLET.match(line):
+        return False
+    return not re.search(r"[.!?;:…\"')]\s*$", line)
+
+
+def split_sentences(line: str) -> list[str]:
+    sentences, start = [], 0
+    for m in re.finditer(r"[.!?…]+[\"')]?\s+", line):
+        nxt = line[m.end() : m.end() + 1]
+        word = re.search(r"([\w.]+)[.!?…]+[\"')]?\s+$", line[start : m.end()])
+        if not nxt or not (nxt.isupper() or nxt in "\"'(“") or nxt.isdigit():
+            continue
+        if word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+            continue
+        sentences.append(line[start : m.end()].strip())
+        start = m.end()
+    if line[start:].strip():
+        sentences.append(line[start:].strip())
+    return sentences
+
+
+# --- deadlines, results, recurrence -----------------------------------------------------------
+
+MONTHS = {
+    name: i
+    for i, names in enumerate(
+        [
+            (),
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ]
+    )
+    for name in names
+}
+QUARTERS = {
+    "first": 1,
+    "1st": 1,
+    "i": 1,
+    "1": 1,
+    "second": 2,
+    "2nd": 2,
+    "ii": 2,
+    "2": 2,
+    "third": 3,
+    "3rd": 3,
+    "iii": 3,
+    "3": 3,
+    "fourth": 4,
+    "4th": 4,
+    "iv": 4,
+    "4": 4,
+}
+
+
+def _month(value: str | None) -> int | None:
+    if not value:
+        return None
+    value = value.lower().rstrip(".")
+    if value.isdigit():
+        return int(value) if 1 <= int(value) <= 12 else None
+    return MONTHS.get(value)
+
+
+def _end_of_month(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def resolve_deadline(rule: DeadlineRule, m: re.Match[str], reference: dt.date | None) -> dt.date | None:
+    """The date a matched phrase means, or None for relative wording ("urgently")."""
+    groups = {k: v for k, v in m.groupdict().items() if v}
+    default_year = reference.year if reference else dt.date.today().year
+    year = int(groups["year"]) if "year" in groups else default_year
+    month = _month(groups.get("month"))
+    try:
+        if rule.resolution == "exact_date":
+            if month is None or "day" not in groups:
+                return None
+            date = dt.date(year, month, int(groups["day"]))
+        elif rule.resolution == "end_of_month":
+            if month is None:
+                return None
+            date = _end_of_month(year, month)
+        elif rule.resolution == "end_of_quarter":
+            quarter = QUARTERS.get(groups.get("quarter", "").lower())
+            if quarter is None:
+                return None
+            date = _end_of_month(year, quarter * 3)
+        elif rule.resolution == "end_of_year":
+            date = dt.date(year, 12, 31)
+        elif rule.resolution == "named_session":
+            if rule.fixed_date and month is None:
+                date = rule.fixed_date
+            elif month is not None:
+                date = _end_of_month(year, month)
+            else:
+                return None
+        else:
+            return None
+    except ValueError:  # 31/2, month 13: not a date
+        return None
+    return date + dt.timedelta(days=rule.offset_days)
+
+
+@dataclass
+class DeadlineFound:
+    date: dt.date | None
+    phrase: str
+    start: int
+    end: int
+
+
+def find_deadline(
+    text: str, rules: Iterable[DeadlineRule], reference: dt.date | None
+) -> DeadlineFound | None:
+    """The clause's deadline: a dated phrase beats relative wording; a phrase inside a longer
+    one gives way ("in May 2025" inside "at the 9th Session in May 2025"); a date before the
+    directive was issued is history, not a deadline."""
+    matches: list[tuple[DeadlineRule, re.Match[str]]] = []
+    for rule in rules:
+        matches.extend((rule, m) for m in rule.regex.finditer(text))
+    kept = [
+        (rule, m)
+        for rule, m in matches
+        if not any(
+            (o.start() <= m.start() and m.end() <= o.end()) and (o.end() - o.start() > m.end() - m.start())
+            for _, o in matches
+        )
+    ]
+    dated, relative = [], []
+    for rule, m in kept:
+        if rule.resolution == "no_date":
+            relative.append(
+                (rule.priority, m.start(), DeadlineFound(None, m.group(0).strip(), m.start(), m.end()))
+            )
+            continue
+        date = resolve_deadline(rule, m, reference)
+        if date is None or (reference is not None and date < reference):
+            continue
+        dated.append((rule.priority, m.start(), DeadlineFound(date, m.group(0).strip(), m.start(), m.end())))
+    for pool in (dated, relative):
+        if pool:
+            return min(pool, key=lambda t: (t[0], t[1]))[2]
+    return None
+
+
+def find_recurrence(text: str, rules: Iterable[RecurrenceRule]) -> tuple[str, str]:
+    best = None
+    for rule in rules:
+        m = rule.regex.search(text)
+        if m and (best is None or m.start() < best[1].start()):
+            best = (rule, m)
+    return (best[0].recurrence, best[1].group(0)) if best else ("", "")
+
+
+@dataclass
+class ResultFound:
+    text: str
+    kind: str
+    value: Decimal | None
+    unit: str
+
+
+def find_result(text: str, rules: Iterable[ResultRule], strip: str = "") -> ResultFound | None:
+    """The first result the clause names (the object of its verb comes first)."""
+    best = None
+    for rule in rules:
+        for m in rule.regex.finditer(text):
+            if "result" not in rule.regex.groupindex or not m.group("result"):
+                continue
+            key = (m.start("result"), rule.priority)
+            if best is None or key < best[0]:
+                best = (key, rule, m)
+            break
+    if best is None:
+        return None
+    _, rule, m = best
+    result = m.group("result").strip(" ,;:.")
+    if strip and strip in result:
+        result = result.replace(strip, "").strip(" ,;:.")
+    result = re.sub(r"\s+(?:to\s+be\s+completed|for\s+submission|và|and|to)$", "", result).strip(" ,;:.")
+    value = None
+    if "value" in rule.regex.groupindex and m.group("value"):
+        try:
+            value = Decimal(m.group("value").replace(",", "."))
+        except InvalidOperation:
+            value = None
+    return ResultFound(result[:1000], rule.result_kind, value, rule.unit if value is not None else "")
+
+
+# --- clauses ----------------------------------------------------------------------------------
+
+_CONNECTOR = re.compile(
+    r"(?:[\s,;&]|\b(?:and|và|the|các|with|cùng|all|của|as\s+well\s+as)\b)*", re.IGNORECASE
+)
+_SUBJECT_LEAD_IN = re.compile(r"(?:the\s+|giao\s+|các\s+|đồng\s+chí\s+)?", re.IGNORECASE)
+
+
+@dataclass
+class Clause:
+    text: str
+    first: bool
+
+
+@dataclass
+class Reading:
+    is_task: bool = False
+    lead: list[Entity] = field(default_factory=list)
+    lead_phrase: str = ""
+    action_start: int = 0
+    excluded: bool = False
+
+
+class Parser:
+    def __init__(self, rules: Rules, *, language: str, reference_date: dt.date | None) -> None:
+        self.rules = rules
+        self.language = language
+        self.reference = reference_date
+        self.cues = rules.cues.get(language, Cues())
+        self.deadline_rules = rules.deadlines.get(language, [])
+        self.result_rules = rules.results.get(language, [])
+        self.recurrence_rules = rules.recurrences.get(language, [])
+
+    # -- cue helpers
+
+    def _skip_discourse(self, text: str, pos: int) -> int:
+        """Skip enumerators and lead-in words ("At the same time, urgently ...")."""
+        while True:
+            m = BULLET.match(text, pos) if pos == 0 else None
+            if m:
+                pos = m.end()
+                continue
+            ws = re.match(r"[\s,]*", text[pos:])
+            pos += ws.end() if ws else 0
+            if self.cues.discourse is not None:
+                m = self.cues.discourse.match(text, pos)
+                if m and m.end() > pos:
+                    pos = m.end()
+                    continue
+            return pos
+
+    def _starts_with_verb(self, text: str, pos: int, allow_ing: bool) -> bool:
+        if self.cues.action_verb is not None and self.cues.action_verb.match(text, pos):
+            return True
+        return bool(
+            allow_ing and self.cues.action_verb_ing is not None and self.cues.action_verb_ing.match(text, pos)
+        )
+
+    def _entity_run(
+        self, text: str, pos: int, found: list[tuple[int, int, Entity]]
+    ) -> tuple[list[Entity], int]:
+        """Agencies named one after another from ``pos`` ("the Ministry of Justice and the
+        Ministry of Public Security"); returns them and where the run ends."""
+        by_start = {s: (e, ent) for s, e, ent in found}
+        run: list[Entity] = []
+        end = pos
+        cursor = pos
+        while True:
+            skip = _CONNECTOR.match(text, cursor)
+            at = skip.end() if skip else cursor
+            if at in by_start:
+                e, ent = by_start[at]
+                run.append(ent)
+                cursor = end = e
+                continue
+            return run, end
+
+    def _strip_vague_party(self, text: str, pos: int) -> int:
+        skip = _CONNECTOR.match(text, pos)
+        at = skip.end() if skip else pos
+        if self.cues.vague_party is not None:
+            m = self.cues.vague_party.match(text, at)
+            if m:
+                return m.end()
+        return pos
+
+    # -- reading one clause
+
+    def starts_action(self, clause: str, first: bool) -> bool:
+        """Does this semicolon clause start an action of its own (else it is glued back)?"""
+        pos = self._skip_discourse(clause, 0)
+        if self._starts_with_verb(clause, pos, allow_ing=not first):
+            return True
+        found = self.rules.entities.find(clause)
+        lead_in = _SUBJECT_LEAD_IN.match(clause, pos)
+        run, end = self._entity_run(clause, lead_in.end() if lead_in else pos, found)
+        return bool(run) and self._after_subject(clause, end) is not None
+
+    def _after_subject(self, text: str, pos: int) -> int | None:
+        """Where the action starts after an agency subject, if a modal, "chủ trì" or a verb
+        follows it; None if the words after it are not an action (a list of addressees)."""
+        pos = re.match(r"[\s,]*", text[pos:]).end() + pos
+        pos = re.match(r"(?:\([^)]*\)\s*,?\s*)?", text[pos:]).end() + pos
+        for cue in (self.cues.modal, self.cues.lead):
+            if cue is not None:
+                m = cue.match(text, pos)
+                if m:
+                    after = re.match(r"[\s,]*", text[m.end() :]).end() + m.end()
+                    return after
+        start = self._skip_discourse(text, pos)
+        if self._starts_with_verb(text, start, allow_ing=False):
+            return start
+        return None
+
+    def read(self, clause: Clause, deadline: DeadlineFound | None, in_list: bool) -> Reading:
+        text = clause.text
+        reading = Reading()
+        reading.excluded = any(p.search(text) for p in self.cues.exclude_clause)
+        found = self.rules.entities.find(text)
+        pos = self._skip_discourse(text, 0)
+
+        # An agency subject followed by a modal, "chủ trì" or a verb.
+        lead_in = _SUBJECT_LEAD_IN.match(text, pos)
+        run, end = self._entity_run(text, lead_in.end() if lead_in else pos, found)
+        if run:
+            action = self._after_subject(text, end)
+            if action is not None:
+                reading.is_task, reading.lead, reading.action_start = True, run, action
+                reading.lead_phrase = text[pos:end].strip(" ,")
+                return reading
+        # An imperative: the clause starts with an action verb.
+        if self._starts_with_verb(text, pos, allow_ing=not clause.first):
+            reading.is_task, reading.action_start = True, pos
+            return reading
+        # A request naming its addressees: "requires X to ...", "yêu cầu X ...".
+        if self.cues.request is not None:
+            m = self.cues.request.search(text)
+            if m:
+                run, end = self._entity_run(text, m.end(), found)
+                to = re.match(r"\s*(?:to\s+|,\s*)?", text[end:])
+                reading.is_task, reading.lead = True, run
+                reading.lead_phrase = text[m.end() : end].strip(" ,") if run else ""
+                reading.action_start = self._skip_discourse(text, end + (to.end() if to else 0))
+                return reading
+        # A modal whose subject names agencies ("all officials of ministries ... must").
+        modal = self.cues.modal.search(text) if self.cues.modal is not None else None
+        if modal is not None:
+            before = [(s, e, ent) for s, e, ent in found if e <= modal.start()]
+            if before and not self._in_coordination(text, before[0][0]):
+                reading.is_task = True
+                reading.lead = [ent for _, _, ent in before]
+                reading.lead_phrase = text[before[0][0] : before[-1][1]]
+                reading.action_start = pos
+                return reading
+        # A dated target: "By the end of June 2025, 100% of ... will be ...", or a list item.
+        dated = deadline is not None and deadline.date is not None
+        if (modal is not None or self._has_target(text)) and (dated or in_list):
+            reading.is_task, reading.action_start = True, pos
+        return reading
+
+    def _has_target(self, text: str) -> bool:
+        return any(r.result_kind == "indicator" and r.regex.search(text) for r in self.result_rules)
+
+    def _in_coordination(self, text: str, pos: int) -> bool:
+        if self.cues.coordination is None:
+            return False
+        return any(m.end() <= pos <= m.end() + 3 for m in self.cues.coordination.finditer(text))
+
+    def coordinators(self, text: str) -> list[str]:
+        if self.cues.coordination is None:
+            return []
+        found = self.rules.entities.find(text)
+        codes: list[str] = []
+        for m in self.cues.coordination.finditer(text):
+            run, _ = self._entity_run(text, m.end(), found)
+            for ent in run:
+                codes.extend(c for c in ent.codes if c not in codes)
+        return codes
+
+    def action_text(self, text: str, start: int) -> str:
+        """The clause from its action, without a leading "coordinate with X to" when the
+        coordinators are already listed, capitalised, with no closing punctuation."""
+        action = text[start:]
+        if self.cues.coordination is not None:
+            m = self.cues.coordination.match(action)
+            if m:
+                found = self.rules.entities.find(action)
+                run, end = self._entity_run(action, m.end(), found)
+                end = self._strip_vague_party(action, end) if not run else end
+                rest = re.match(r"\s*(?:to\s+|,\s*|để\s+)?", action[end:])
+                tail = action[end + (rest.end() if rest else 0) :]
+                if tail.strip() and (run or end > m.end()):
+                    action = tail[self._skip_discourse(tail, 0) :]
+        action = action.strip(" ,;:.-–")
+        return (action[:1].upper() + action[1:])[:500]
+
+    # -- the document
+
+    def split_clauses(self, sentence: str) -> list[Clause]:
+        parts = [p for p in re.split(r";\s*", sentence) if p.strip()]
+        clauses: list[Clause] = []
+        for part in parts:
+            if clauses and not self.starts_action(part, first=False):
+                clauses[-1].text = f"{clauses[-1].text}; {part}"
+            else:
+                clauses.append(Clause(part.strip(), first=not clauses))
+        return clauses
+
+    def parse(self, text: str) -> list[Draft]:
+        drafts: list[Draft] = []
+        context_lead: list[Entity] = []
+        context_phrase = ""
+        list_context: tuple[list[Entity], str, DeadlineFound | None] | None = None
+        for raw_line in normalize(text).split("\n"):
+            line = raw_line.strip()
+            if not line:
+                list_context = None
+                continue
+            item = BULLET.match(line) is not None
+            if is_heading(line):
+                continue
+            if not item:
+                list_context = None
+            for sentence in split_sentences(line):
+                body = sentence[self._skip_discourse(sentence, 0) :]
+                if any(p.search(body) for p in self.cues.exclude_sentence):
+                    continue
+                for clause in self.split_clauses(sentence):
+                    deadline = find_deadline(clause.text, self.deadline_rules, self.reference)
+                    reading = self.read(clause, deadline, in_list=list_context is not None and item)
+                    if reading.lead:
+                        context_lead, context_phrase = reading.lead, reading.lead_phrase
+                    if clause.text.rstrip().endswith(":") and (reading.is_task or deadline):
+                        list_context = (context_lead, context_phrase, deadline)
+                        continue
+                    if not reading.is_task or reading.excluded:
+                        continue
+                    inherited = not reading.lead
+                    if item and list_context is not None and (deadline is None or deadline.date is None):
+                        deadline = list_context[2] or deadline
+                    drafts.extend(
+                        self._drafts(
+                            sentence, clause.text, reading, deadline, context_lead, context_phrase, inherited
+                        )
+                    )
+        return drafts
+
+    def _drafts(
+        self,
+        sentence: str,
+        clause: str,
+        reading: Reading,
+        deadline: DeadlineFound | None,
+        lead: list[Entity],
+        lead_phrase: str,
+        inherited: bool,
+    ) -> list[Draft]:
+        recurrence, recurrence_phrase = find_recurrence(clause, self.recurrence_rules)
+        coordinating = self.coordinators(clause)
+        action = self.action_text(clause, reading.action_start)
+        lead_codes: list[str] = []
+        for ent in lead:
+            lead_codes.extend(c for c in ent.codes if c not in lead_codes)
+        is_group = any(ent.is_group for ent in lead)
+        lead_agency = None
+        if lead_codes and not is_group:
+            lead_agency = lead_codes[0]
+            coordinating = [c for c in lead_codes[1:] + coordinating if c != lead_agency]
+            coordinating = list(dict.fromkeys(coordinating))
+        base = {
+            "source_sentence": sentence,
+            "lead_agency": lead_agency,
+            "lead_agencies": lead_codes if is_group else ([lead_agency] if lead_agency else []),
+            "lead_phrase": lead_phrase if lead else "",
+            "lead_inherited": inherited and bool(lead),
+            "coordinating_agencies": [c for c in coordinating if c not in (lead_codes if is_group else [])],
+        }
+        if recurrence:
+            base.update(deadline=None, deadline_phrase=recurrence_phrase, recurrence=recurrence)
+        elif deadline is not None:
+            base.update(deadline=deadline.date, deadline_phrase=deadline.phrase)
+        parts = self._split_targets(clause)
+        drafts = []
+        for part in parts:
+            part_action = (
+                action if part is parts[0] and len(parts) == 1 else self._part_action(part, clause, reading)
+            )
+            result = find_result(part, self.result_rules, strip=base.get("deadline_phrase", ""))
+            draft = Draft(clause=part, action=part_action, **base)
+            if result is not None:
+                draft.expected_result = result.text
+                draft.result_kind = result.kind
+                draft.target_value = result.value
+                draft.target_unit = result.unit
+            drafts.append(draft)
+        return drafts
+
+    def _part_action(self, part: str, clause: str, reading: Reading) -> str:
+        if clause.startswith(part):
+            return self.action_text(part, reading.action_start)
+        part = re.sub(r"^(?:and|và)\s+", "", part.strip(" ,"), flags=re.IGNORECASE)
+        return (part[:1].upper() + part[1:]).strip(" ,;:.")[:500]
+
+    def _split_targets(self, clause: str) -> list[str]:
+        """One draft per percentage target: "100% of ..., 80% of ..., and 40% of ..." are
+        three indicators with one deadline."""
+        starts = [m.start() for m in re.finditer(r"(?<![\w.,])\d+(?:[.,]\d+)?\s?%", clause)]
+        if len(starts) < 2:
+            return [clause]
+        cuts = []
+        for s in starts[1:]:
+            comma = clause.rfind(",", 0, s)
+            if comma == -1 or not re.fullmatch(
+                r",\s*(?:and\s+|và\s+)?(?:over\s+|above\s+|trên\s+)?", clause[comma:s]
+            ):
+                return [clause]
+            cuts.append(comma)
+        parts, prev = [], 0
+        for cut in cuts:
+            parts.append(clause[prev:cut].strip(" ,"))
+            prev = cut + 1
+        parts.append(clause[prev:].strip(" ,"))
+        return [p for p in parts if p]
+
+
+def parse(
+    text: str, rules: Rules, *, reference_date: dt.date | None = None, language: str = ""
+) -> list[Draft]:
+    """The draft tasks of a directive's text, in the order the text gives them."""
+    language = language or detect_language(text)
+    return Parser(rules, language=language, reference_date=reference_date).parse(text)

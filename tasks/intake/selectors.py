@@ -1,0 +1,143 @@
+"""Reads of the intake: the rules and gazetteer compiled for the parser, and group members."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from django.db.models import Q
+
+from agencies.models import Agency
+from tasks.intake.models import (
+    AgencyAlias,
+    AgencyGroup,
+    ClauseCue,
+    CueKind,
+    DeadlinePattern,
+    RecurrencePattern,
+    ResultPattern,
+)
+from tasks.intake.parser import (
+    Cues,
+    DeadlineRule,
+    Entity,
+    EntityMatcher,
+    RecurrenceRule,
+    ResultRule,
+    Rules,
+)
+
+FLAGS = re.IGNORECASE
+
+
+def agency_group_members(group: AgencyGroup) -> list[str]:
+    """Codes of a group's members: active agencies of its kinds plus its explicit members."""
+    query = Q(pk__in=group.members.values("pk"))
+    if group.kinds:
+        query |= Q(kind__in=group.kinds)
+    return list(Agency.objects.filter(query, is_active=True).order_by("code").values_list("code", flat=True))
+
+
+def _entities() -> EntityMatcher:
+    names: dict[str, Entity] = {}
+    codes: dict[str, Entity] = {}
+    for agency in Agency.objects.filter(is_active=True).only("code", "name_en", "name_vi"):
+        entity = Entity(agency.code, (agency.code,), False)
+        codes[agency.code] = entity
+        for name in (agency.name_en, agency.name_vi):
+            if name:
+                names[name] = entity
+    for alias in AgencyAlias.objects.filter(is_active=True, agency__is_active=True).select_related("agency"):
+        names[alias.alias] = Entity(alias.agency.code, (alias.agency.code,), False)
+    for group in AgencyGroup.objects.filter(is_active=True).prefetch_related("members"):
+        names[group.phrase] = Entity(group.phrase, tuple(agency_group_members(group)), True)
+    return EntityMatcher(names, codes)
+
+
+def _inflected(phrase: str) -> tuple[str, str]:
+    """An English verb with its -s/-ed forms, and its -ing form ("organi[sz]e" → "organizing")."""
+    head, _, rest = phrase.partition(" ")
+    rest = (r"\s+" + re.sub(r"\s+", r"\\s+", rest)) if rest else ""
+    if head.endswith("e"):
+        stem = head[:-1]
+        return stem + r"(?:e|es|ed)" + rest, stem + r"ing" + rest
+    if re.search(r"[^aeiou]y$", head):
+        stem = head[:-1]
+        return stem + r"(?:y|ies|ied)" + rest, head + r"ing" + rest
+    return head + r"(?:s|es|ed)?" + rest, head + r"ing" + rest
+
+
+def _alternation(phrases: list[str]) -> str:
+    return "|".join(sorted(phrases, key=len, reverse=True))
+
+
+def _cues(rows: list[ClauseCue], language: str) -> Cues:
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        by_kind[row.kind].append(row.phrase)
+    cues = Cues()
+    verbs = by_kind.get(CueKind.ACTION_VERB, [])
+    if verbs:
+        if language == "en":
+            forms = [_inflected(v) for v in verbs]
+            cues.action_verb = re.compile(r"(?:" + _alternation([f for f, _ in forms]) + r")\b", FLAGS)
+            cues.action_verb_ing = re.compile(r"(?:" + _alternation([g for _, g in forms]) + r")\b", FLAGS)
+        else:
+            cues.action_verb = re.compile(r"(?:" + _alternation(verbs) + r")\b", FLAGS)
+    for kind, attr in (
+        (CueKind.MODAL, "modal"),
+        (CueKind.REQUEST, "request"),
+        (CueKind.LEAD, "lead"),
+        (CueKind.COORDINATION, "coordination"),
+        (CueKind.VAGUE_PARTY, "vague_party"),
+    ):
+        phrases = by_kind.get(kind, [])
+        if phrases:
+            setattr(cues, attr, re.compile(r"\b(?:" + _alternation(phrases) + r")(?![\w])", FLAGS))
+    discourse = by_kind.get(CueKind.DISCOURSE, [])
+    if discourse:
+        cues.discourse = re.compile(r"(?:" + _alternation(discourse) + r")(?![\w])\s*", FLAGS)
+    for phrase in by_kind.get(CueKind.EXCLUDE, []):
+        target = cues.exclude_sentence if phrase.startswith("^") else cues.exclude_clause
+        target.append(re.compile(phrase, FLAGS))
+    return cues
+
+
+def intake_rules() -> Rules:
+    """Everything the parser needs, compiled from the active rows of the rule tables."""
+    deadlines: dict[str, list[DeadlineRule]] = defaultdict(list)
+    for row in DeadlinePattern.objects.filter(is_active=True):
+        deadlines[row.language].append(
+            DeadlineRule(
+                name=row.name,
+                regex=re.compile(row.regex, FLAGS),
+                resolution=row.resolution,
+                offset_days=row.offset_days,
+                fixed_date=row.fixed_date,
+                priority=row.priority,
+            )
+        )
+    results: dict[str, list[ResultRule]] = defaultdict(list)
+    for row in ResultPattern.objects.filter(is_active=True):
+        results[row.language].append(
+            ResultRule(
+                name=row.name,
+                regex=re.compile(row.regex, 0 if row.case_sensitive else FLAGS),
+                result_kind=row.result_kind,
+                unit=row.unit,
+                priority=row.priority,
+            )
+        )
+    recurrences: dict[str, list[RecurrenceRule]] = defaultdict(list)
+    for row in RecurrencePattern.objects.filter(is_active=True):
+        recurrences[row.language].append(RecurrenceRule(re.compile(row.regex, FLAGS), row.recurrence))
+    cue_rows: dict[str, list[ClauseCue]] = defaultdict(list)
+    for row in ClauseCue.objects.filter(is_active=True):
+        cue_rows[row.language].append(row)
+    return Rules(
+        entities=_entities(),
+        deadlines=dict(deadlines),
+        results=dict(results),
+        recurrences=dict(recurrences),
+        cues={language: _cues(rows, language) for language, rows in cue_rows.items()},
+    )

@@ -1,0 +1,192 @@
+"""Writes of the directive intake: loading the default rules, and turning drafts into tasks.
+
+Drafting itself writes nothing: ``directive_draft_tasks`` returns drafts for a person to
+review. Accepted drafts become tasks through ``tasks.services.task_create``, so they are
+drafts with their missing clears listed, like any task entered by hand, until a monitor
+completes and assigns them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency, Official
+from tasks import services as task_services
+from tasks.choices import Recurrence, ResultKind
+from tasks.clears import missing_clears
+from tasks.errors import ActionNotAllowed
+from tasks.intake.defaults import load_defaults
+from tasks.intake.parser import Draft, detect_language, parse
+from tasks.intake.selectors import intake_rules
+from tasks.models import Directive, Task
+
+#: Longest text the intake reads at once (a notice is a few pages; a whole gazette is not).
+MAX_TEXT = 500_000
+
+
+def intake_defaults_load(*, reset: bool = False) -> dict[str, int]:
+    """Load the default rules and aliases; idempotent. Run after the agency register is seeded
+    (the data migration could only alias the agencies that existed then)."""
+    with transaction.atomic():
+        return load_defaults(apps.get_model, update_existing=reset)
+
+
+def _require_monitor(actor: Official) -> None:
+    if not (actor.is_authenticated and actor.is_monitor):
+        raise ActionNotAllowed(_("Only a Government Office monitor can draft tasks from a directive."))
+
+
+def with_missing_clears(draft: Draft) -> Draft:
+    """Fill ``missing_clears`` by the one definition in tasks.clears (person and accountable
+    leader are never in a notice's text, so a draft always lacks them until a monitor
+    chooses the people)."""
+    lead = Agency.objects.filter(code=draft.lead_agency).only("pk").first() if draft.lead_agency else None
+    probe = Task(
+        title=draft.action,
+        description=draft.source_sentence,
+        lead_agency_id=lead.pk if lead else None,
+        deadline=draft.deadline,
+        recurrence=draft.recurrence or Recurrence.NONE,
+        result_kind=draft.result_kind,
+        expected_result=draft.expected_result,
+        target_value=draft.target_value,
+        target_unit=draft.target_unit,
+    )
+    draft.missing_clears = missing_clears(probe)
+    return draft
+
+
+def text_draft_tasks(*, text: str, reference_date: dt.date | None = None, language: str = "") -> list[Draft]:
+    """Drafts of a text, with their missing clears; reads the rules from the database."""
+    if len(text) > MAX_TEXT:
+        raise ValidationError(
+            {
+                "text": [
+                    _("The text is too long to read at once (%(limit)s characters at most).")
+                    % {"limit": MAX_TEXT}
+                ]
+            }
+        )
+    drafts = parse(text, intake_rules(), reference_date=reference_date, language=language)
+    return [with_missing_clears(d) for d in drafts]
+
+
+def directive_draft_tasks(*, actor: Official, directive: Directive, text: str = "") -> list[Draft]:
+    """Propose the tasks of a directive from ``text`` (or its stored full text)."""
+    _require_monitor(actor)
+    text = text or directive.full_text
+    if not text.strip():
+        raise ValidationError({"text": [_("Paste or upload the directive's text: it has none stored.")]})
+    return text_draft_tasks(text=text, reference_date=directive.issued_on)
+
+
+@dataclass
+class AcceptedDraft:
+    """A reviewed draft, as the monitor left it, ready to become a task (or one per lead)."""
+
+    title: str
+    description: str
+    lead_agency: str | None = None
+    lead_agencies: list[str] = field(default_factory=list)
+    one_task_per_lead: bool = False
+    coordinating_agencies: list[str] = field(default_factory=list)
+    deadline: dt.date | None = None
+    deadline_phrase: str = ""
+    recurrence: str = ""
+    expected_result: str = ""
+    result_kind: str = ""
+    target_value: Decimal | None = None
+    target_unit: str = ""
+
+
+def _agencies(codes: list[str], errors: dict[str, list[str]], field_name: str) -> list[Agency]:
+    codes = [c for c in dict.fromkeys(codes) if c]
+    found = {a.code: a for a in Agency.objects.filter(code__in=codes)}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        errors.setdefault(field_name, []).append(
+            _("Not in the agency register: %(codes)s.") % {"codes": ", ".join(unknown)}
+        )
+    return [found[c] for c in codes if c in found]
+
+
+@transaction.atomic
+def intake_drafts_accept(*, actor: Official, directive: Directive, drafts: list[AcceptedDraft]) -> list[Task]:
+    """Create the tasks of the accepted drafts, all or none, through ``task_create``.
+
+    A draft addressed to a group becomes one task per member when ``one_task_per_lead`` is
+    set (each member is then its lead); otherwise one task without a lead agency, whose
+    missing responsibility stays listed until a monitor chooses one."""
+    _require_monitor(actor)
+    created: list[Task] = []
+    for index, draft in enumerate(drafts, start=1):
+        errors: dict[str, list[str]] = {}
+        leads: list[Agency | None]
+        if draft.one_task_per_lead and draft.lead_agencies:
+            leads = list(_agencies(draft.lead_agencies, errors, "lead_agencies"))
+        else:
+            leads = _agencies([draft.lead_agency], errors, "lead_agency") if draft.lead_agency else [None]
+        coordinating = _agencies(draft.coordinating_agencies, errors, "coordinating_agencies")
+        if draft.result_kind and draft.result_kind not in ResultKind.values:
+            errors.setdefault("result_kind", []).append(_("Unknown kind of result."))
+        if errors:
+            raise ValidationError({f"draft {index}: {k}": v for k, v in errors.items()})
+        for lead in leads:
+            fields = {
+                "title": draft.title,
+                "description": draft.description,
+                "lead_agency": lead,
+                "deadline": None if draft.recurrence else draft.deadline,
+                "deadline_phrase": draft.deadline_phrase[:255],
+                "recurrence": draft.recurrence or Recurrence.NONE,
+                "result_kind": draft.result_kind,
+                "expected_result": draft.expected_result[:1000],
+            }
+            if draft.result_kind == ResultKind.INDICATOR:
+                fields.update(target_value=draft.target_value, target_unit=draft.target_unit)
+            created.append(
+                task_services.task_create(
+                    actor=actor,
+                    directive=directive,
+                    coordinating_agencies=[a for a in coordinating if lead is None or a.pk != lead.pk],
+                    **fields,
+                )
+            )
+    return created
+
+
+def draft_to_accepted(draft: Draft, *, one_task_per_lead: bool = False) -> AcceptedDraft:
+    return AcceptedDraft(
+        title=draft.action,
+        description=draft.source_sentence,
+        lead_agency=draft.lead_agency,
+        lead_agencies=list(draft.lead_agencies),
+        one_task_per_lead=one_task_per_lead,
+        coordinating_agencies=list(draft.coordinating_agencies),
+        deadline=draft.deadline,
+        deadline_phrase=draft.deadline_phrase,
+        recurrence=draft.recurrence,
+        expected_result=draft.expected_result,
+        result_kind=draft.result_kind,
+        target_value=draft.target_value,
+        target_unit=draft.target_unit,
+    )
+
+
+__all__ = [
+    "AcceptedDraft",
+    "detect_language",
+    "directive_draft_tasks",
+    "draft_to_accepted",
+    "intake_defaults_load",
+    "intake_drafts_accept",
+    "text_draft_tasks",
+    "with_missing_clears",
+]
