@@ -22,6 +22,7 @@ from tasks.intake.parser import Draft, parse
 from tasks.intake.selectors import intake_rules
 
 LABELS_FILE = FIXTURE_DIR / "labels.json"
+HELDOUT_FILE = FIXTURE_DIR / "heldout" / "labels.json"
 
 
 def _norm(text: str) -> str:

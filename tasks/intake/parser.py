@@ -196,6 +196,8 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0
 
 
 def _fix_tone(m: re.Match[str]) -> str:
+    if m.group(0)[0] in "uU" and m.start() > 0 and m.string[m.start() - 1] in "qQ":
+        return m.group(0)  # "quý": after q the u is part of the consonant, the tone is right
     fixed = _TONE_FIXES[m.group(0).lower()]
     return fixed[:1].upper() + fixed[1:] if m.group(0)[:1].isupper() else fixed
 

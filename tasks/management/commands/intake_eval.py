@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from tasks.intake.evaluation import LABELS_FILE, Score, evaluate
+from tasks.intake.evaluation import HELDOUT_FILE, LABELS_FILE, Score, evaluate
 
 COLUMNS = (
     ("document", "document", 9),
@@ -36,6 +36,11 @@ def _cell(value: Any, width: int) -> str:
     return text.rjust(width) if not isinstance(value, str) or value == "-" else text.ljust(width)
 
 
+def _about(path: Path) -> str:
+    about = json.loads(path.read_text(encoding="utf-8")).get("_about", "")
+    return about.split(":")[0][:90]
+
+
 class Command(BaseCommand):
     help = (
         "Run the directive intake on the labelled notices and print, per document and overall, "
@@ -44,27 +49,36 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--labels", default=str(LABELS_FILE), help="Labelled set (JSON).")
+        parser.add_argument(
+            "--labels",
+            action="append",
+            help="Labelled set (JSON), repeatable. Default: the development set, then the held-out set.",
+        )
         parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
         parser.add_argument("--details", action="store_true", help="List missed, extra and wrong tasks.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        scores, total = evaluate(Path(options["labels"]))
+        paths = [Path(p) for p in options["labels"] or [LABELS_FILE, HELDOUT_FILE]]
+        results = [(path, *evaluate(path)) for path in paths]
         if options["json"]:
-            payload = {"documents": [s.as_dict() for s in scores], "overall": total.as_dict()}
+            payload = [
+                {"labels": str(path), "documents": [s.as_dict() for s in scores], "overall": total.as_dict()}
+                for path, scores, total in results
+            ]
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
             return
-        self.stdout.write(
-            "  ".join(title.ljust(w) if i < 2 else title.rjust(w) for i, (title, _, w) in enumerate(COLUMNS))
-        )
-        for score in [*scores, total]:
-            if score is total:
-                self.stdout.write("-" * 100)
-            row = score.as_dict()
-            self.stdout.write("  ".join(_cell(row[key], w) for _, key, w in COLUMNS))
-        if options["details"]:
-            for score in scores:
-                self._details(score)
+        for path, scores, total in results:
+            self.stdout.write(f"\n{path.parent.name}/{path.name}: {_about(path)}")
+            header = [t.ljust(w) if i < 2 else t.rjust(w) for i, (t, _, w) in enumerate(COLUMNS)]
+            self.stdout.write("  ".join(header))
+            for score in [*scores, total]:
+                if score is total:
+                    self.stdout.write("-" * 100)
+                row = score.as_dict()
+                self.stdout.write("  ".join(_cell(row[key], w) for _, key, w in COLUMNS))
+            if options["details"]:
+                for score in scores:
+                    self._details(score)
 
     def _details(self, score: Score) -> None:
         self.stdout.write(f"\n{score.document}")
