@@ -1,3 +1,9 @@
-"""API routes of the directive intake (owned by the intake issue); included by tasks.api.urls."""
+"""API routes of the directive intake; included under /api/v1/ by tasks.api.urls."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from tasks.intake.api import DirectiveDraftTasksView
+
+urlpatterns = [
+    path("directives/<int:pk>/draft-tasks/", DirectiveDraftTasksView.as_view(), name="directive-draft-tasks"),
+]

@@ -1,3 +1,12 @@
-"""URL patterns (filled in by the issue that owns this module)."""
+"""The directive intake's pages, routed at /intake/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from tasks.intake import views
+
+app_name = "intake"
+
+urlpatterns = [
+    path("", views.intake_start, name="start"),
+    path("review/", views.intake_review, name="review"),
+]
