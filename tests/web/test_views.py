@@ -315,7 +315,8 @@ def test_progress_errors_are_shown_on_their_fields_and_keep_what_was_typed(backl
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert re.search(r'id="progress_evidence_error"[^>]*><li>report\.pdf is not really a \.pdf file', html)
+    not_a_pdf = r"report\.pdf (is not really a|không thực sự là tệp) \.pdf"
+    assert re.search(r'id="progress_evidence_error"[^>]*><li>' + not_a_pdf, html)
     assert "Typed with care</textarea>" in html
     assert 'value="70"' in html
     assert task.progress_reports.count() == 1  # nothing half-saved
