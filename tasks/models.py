@@ -374,4 +374,4 @@ class TaskEvent(models.Model):
         return f"{self.task_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
 
-from tasks.intake.models import *  # noqa: E402,F401,F403  (intake rules and gazetteer are tasks-app models)
+from tasks.intake.models import *  # noqa: E402,F403  (intake rules and gazetteer are tasks-app models)
