@@ -2,13 +2,14 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DirectiveKind(models.TextChoices):
     NOTICE = "notice", _("Conclusion notice")
     RESOLUTION = "resolution", _("Resolution")
     DECISION = "decision", _("Decision")
-    DIRECTIVE = "directive", _("Directive")
+    DIRECTIVE = "directive", pgettext_lazy("kind of directive document", "Directive")
     DISPATCH = "dispatch", _("Official dispatch")
     PLAN = "plan", _("Plan")
 
