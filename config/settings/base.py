@@ -193,7 +193,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "tasks.api.pagination.KeysetPagination",
+    "DEFAULT_RENDERER_CLASSES": ["tasks.api.renderers.ORJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "tasks.api.schema.FiveClearAutoSchema",
+    "EXCEPTION_HANDLER": "tasks.api.exceptions.api_exception_handler",
+    # No ?format=: JSON is the only representation, and the parameter would be one more
+    # query parameter that the strict lists must refuse.
+    "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -213,6 +220,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "tasks.choices.TaskStatus",
+        "TimelinessEnum": "tasks.choices.Timeliness",
+        "AgencyKindEnum": "agencies.choices.AgencyKind",
+        "DirectiveKindEnum": "tasks.choices.DirectiveKind",
+    },
 }
 
 # --- security ----------------------------------------------------------------

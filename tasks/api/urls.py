@@ -1,3 +1,39 @@
-"""URL patterns (filled in by the issue that owns this module)."""
+"""The REST API, version 1, with its OpenAPI schema and docs (assets served by the app)."""
 
-urlpatterns: list = []
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from agencies.api.views import AgencyViewSet, OfficialViewSet
+from tasks.api import views
+
+router = SimpleRouter()
+router.register("agencies", AgencyViewSet, basename="agency")
+router.register("officials", OfficialViewSet, basename="official")
+router.register("directives", views.DirectiveViewSet, basename="directive")
+router.register("tasks", views.TaskViewSet, basename="task")
+router.register("extension-requests", views.ExtensionRequestViewSet, basename="extension-request")
+
+v1 = [
+    path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
+    path("me/tasks/", views.MyTasksView.as_view(), name="api-my-tasks"),
+    path("reports/backlog/", views.BacklogView.as_view(), name="api-backlog"),
+    path("", include("tasks.intake.api_urls")),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Swagger UI styles its widgets inline; scripts stay same-origin only (the split view
+    # serves its start-up script as a file, not inline).
+    path(
+        "docs/",
+        csp_update({"style-src": [SELF, UNSAFE_INLINE]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+        ),
+        name="api-docs",
+    ),
+]

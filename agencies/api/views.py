@@ -1,0 +1,88 @@
+"""The agency register and the officials, read-only over the API."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from agencies.api.filtersets import AGENCY_ORDERINGS, OFFICIAL_ORDERINGS, AgencyFilterSet, OfficialFilterSet
+from agencies.api.serializers import AgencySerializer, OfficialSerializer
+from agencies.models import Agency, Official
+from tasks.api.base import StrictQueryMixin
+from tasks.api.pagination import KeysetPagination
+
+
+class _ListViewSet(StrictQueryMixin, viewsets.GenericViewSet):
+    pagination_class = KeysetPagination
+    filter_backends = [DjangoFilterBackend]
+    orderings: dict = {}
+    default_ordering = ""
+
+    def get_keyset_orderings(self):
+        return self.orderings, self.default_ordering
+
+    def base_queryset(self) -> QuerySet:
+        raise NotImplementedError
+
+    def list(self, request: Request) -> Response:
+        filterset = self.filterset_class(
+            data=request.query_params, queryset=self.base_queryset(), request=request
+        )
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        page = self.paginate_queryset(filterset.qs)
+        return self.get_paginated_response(self.serializer_class(page, many=True).data)
+
+
+@extend_schema_view(list=extend_schema(summary="The agency register, by code", tags=["agencies"]))
+class AgencyViewSet(_ListViewSet):
+    """Every signed-in caller reads the register: codes are how tasks name agencies."""
+
+    queryset = Agency.objects.none()
+    serializer_class = AgencySerializer
+    filterset_class = AgencyFilterSet
+    orderings = AGENCY_ORDERINGS
+    default_ordering = "code"
+
+    def base_queryset(self) -> QuerySet:
+        return Agency.objects.select_related("parent").only(
+            "id", "code", "name_vi", "name_en", "kind", "parent__code", "email", "is_active"
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Officials: all of them for a monitor, your own agency's otherwise", tags=["agencies"]
+    )
+)
+class OfficialViewSet(_ListViewSet):
+    """Monitors see every official; others see their own agency's, the people they can name
+    as responsible for its tasks."""
+
+    queryset = Official.objects.none()
+    serializer_class = OfficialSerializer
+    filterset_class = OfficialFilterSet
+    orderings = OFFICIAL_ORDERINGS
+    default_ordering = "username"
+
+    def base_queryset(self) -> QuerySet:
+        user = self.request.user
+        queryset = Official.objects.filter(is_active=True).select_related("agency", "supervisor")
+        if not user.is_monitor:
+            queryset = queryset.filter(agency_id=user.agency_id)
+        return queryset.only(
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "agency__code",
+            "position",
+            "role",
+            "language",
+            "supervisor__username",
+        )

@@ -1,0 +1,195 @@
+"""The filters of the task and directive lists, declared once.
+
+Agency codes, usernames and directive ids are checked against the database (an unknown one
+is a 400 naming it, not an empty list that looks like "nothing to do"); dates must be dates.
+Timeliness uses the selectors' ``timeliness_q``, the very rule the backlog counts by, so a
+backlog number and the filtered list behind it agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters as filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from agencies.models import Agency, Official
+from tasks.choices import DirectiveKind, TaskField, TaskStatus, Timeliness
+from tasks.models import Directive, Task
+from tasks.selectors import timeliness_q
+
+#: ``ordering`` values of the task lists, each ending in a unique field (keyset pagination).
+TASK_ORDERINGS = {
+    "deadline": ("deadline", "id"),
+    "-deadline": ("-deadline", "-id"),
+    "code": ("code",),
+    "-code": ("-code",),
+    "id": ("id",),
+    "-id": ("-id",),
+    "updated_at": ("updated_at", "id"),
+    "-updated_at": ("-updated_at", "-id"),
+}
+
+DIRECTIVE_ORDERINGS = {
+    "-issued_on": ("-issued_on", "-id"),
+    "issued_on": ("issued_on", "id"),
+    "number": ("number",),
+    "-number": ("-number",),
+}
+
+SEARCH_MAX = 200
+
+
+def _codes(name: str, help_text) -> filters.ModelMultipleChoiceFilter:
+    return filters.ModelMultipleChoiceFilter(
+        queryset=Agency.objects.all(),
+        to_field_name="code",
+        method=name,
+        help_text=help_text,
+    )
+
+
+class TaskFilterSet(filters.FilterSet):
+    lead_agency = _codes("filter_lead_agency", _("Lead agency code; repeat for several (MPS, HANOI)."))
+    agency = _codes("filter_agency", _("Agency code, as lead or as coordinating agency; repeat for several."))
+    directive = filters.ModelMultipleChoiceFilter(
+        queryset=Directive.objects.all(),
+        method="filter_directive",
+        help_text=_("Directive id; repeat for several."),
+    )
+    status = filters.MultipleChoiceFilter(
+        choices=TaskStatus.choices, method="filter_status", help_text=_("Status; repeat for several.")
+    )
+    field = filters.MultipleChoiceFilter(
+        choices=TaskField.choices, method="filter_field", help_text=_("Field; repeat for several.")
+    )
+    timeliness = filters.MultipleChoiceFilter(
+        choices=Timeliness.choices,
+        method="filter_timeliness",
+        help_text=_("Timeliness as of `as_of`; repeat for several."),
+    )
+    as_of = filters.DateFilter(
+        method="filter_nothing",
+        help_text=_("The date timeliness is judged on (YYYY-MM-DD); default today in Hanoi."),
+    )
+    deadline_after = filters.DateFilter(
+        field_name="deadline", lookup_expr="gte", help_text=_("Deadline on or after (YYYY-MM-DD).")
+    )
+    deadline_before = filters.DateFilter(
+        field_name="deadline", lookup_expr="lte", help_text=_("Deadline on or before (YYYY-MM-DD).")
+    )
+    responsible = filters.ModelMultipleChoiceFilter(
+        queryset=Official.objects.all(),
+        to_field_name="username",
+        method="filter_responsible",
+        help_text=_("Username of the responsible official; repeat for several."),
+    )
+    search = filters.CharFilter(
+        method="filter_search",
+        max_length=SEARCH_MAX,
+        help_text=_("Words in the code or the title."),
+    )
+    ordering = filters.ChoiceFilter(
+        choices=[(name, name) for name in TASK_ORDERINGS],
+        method="filter_nothing",
+        help_text=_("Sort order (the list is paged by it); default `deadline`, undated tasks last."),
+    )
+
+    class Meta:
+        model = Task
+        fields: list[str] = []
+
+    @property
+    def as_of_date(self) -> dt.date:
+        cleaned = getattr(self.form, "cleaned_data", None) or {}
+        return cleaned.get("as_of") or timezone.localdate()
+
+    def filter_nothing(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset  # read by the view (as_of) or the paginator (ordering)
+
+    def filter_lead_agency(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(lead_agency_id__in=[a.pk for a in value])
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def filter_agency(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if not value:
+            return queryset
+        ids = [a.pk for a in value]
+        coordinating = Task.coordinating_agencies.through.objects.filter(
+            task_id=OuterRef("pk"), agency_id__in=ids
+        )
+        return queryset.filter(Q(lead_agency_id__in=ids) | Q(Exists(coordinating)))
+
+    def filter_directive(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(directive_id__in=[d.pk for d in value])
+
+    def filter_status(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(status__in=value) if value else queryset
+
+    def filter_field(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(field__in=value) if value else queryset
+
+    def filter_timeliness(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if not value:
+            return queryset
+        condition = Q()
+        for item in value:
+            condition |= timeliness_q(item, self.as_of_date)
+        return queryset.filter(condition)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def filter_responsible(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(responsible_official_id__in=[o.pk for o in value])
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value))
+
+
+class DirectiveFilterSet(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(
+        choices=DirectiveKind.choices, distinct=False, help_text=_("Kind; repeat for several.")
+    )
+    issuing_agency = filters.ModelMultipleChoiceFilter(
+        queryset=Agency.objects.all(),
+        to_field_name="code",
+        field_name="issuing_agency",
+        distinct=False,
+        help_text=_("Issuing agency code; repeat for several."),
+    )
+    issued_after = filters.DateFilter(field_name="issued_on", lookup_expr="gte")
+    issued_before = filters.DateFilter(field_name="issued_on", lookup_expr="lte")
+    number = filters.CharFilter(field_name="number", lookup_expr="iexact", max_length=64)
+    search = filters.CharFilter(
+        method="filter_search", max_length=SEARCH_MAX, help_text=_("Words in the number or title.")
+    )
+    ordering = filters.ChoiceFilter(
+        choices=[(name, name) for name in DIRECTIVE_ORDERINGS],
+        method="filter_nothing",
+        help_text=_("Sort order; default `-issued_on` (newest first)."),
+    )
+
+    class Meta:
+        model = Directive
+        fields: list[str] = []
+
+    def filter_nothing(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(number__icontains=value) | Q(title__icontains=value))

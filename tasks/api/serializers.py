@@ -1,0 +1,437 @@
+"""Shapes of the task API's data: input serializers check what comes in, output serializers
+say what goes out. None of them writes anything; the views pass validated input to the
+services.
+
+Output serializers declare their fields (that is the OpenAPI contract) but build each row
+with one plain ``to_representation``: a page of tasks is shaped at a small multiple of the
+cost of ``.values()``, and orjson writes the dates and times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from agencies.models import Agency, Official
+from tasks.choices import (
+    Clear,
+    DirectiveKind,
+    ExtensionStatus,
+    Recurrence,
+    ResultKind,
+    TaskField,
+    TaskStatus,
+    Timeliness,
+)
+from tasks.clears import missing_clears
+from tasks.models import TEXT_LIMIT, Directive
+
+MAX_INT = 2_147_483_647
+DIRECTIVE_TEXT_LIMIT = 500_000
+MAX_EVIDENCE_FILES = 10
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _moment(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else timezone.localtime(value)
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+class InputSerializer(serializers.Serializer):
+    """Refuses fields it does not know: a misspelt field must not be silently ignored."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class _SlugField(serializers.SlugRelatedField):
+    """A related object by its stable key; anything that is not a short string is invalid
+    before the database is asked."""
+
+    max_length = 150
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or len(data) > self.max_length or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def agency_code_field(**kwargs) -> _SlugField:
+    return _SlugField(slug_field="code", queryset=Agency.objects.all(), **kwargs)
+
+
+def username_field(**kwargs) -> _SlugField:
+    return _SlugField(slug_field="username", queryset=Official.objects.all(), **kwargs)
+
+
+def version_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_INT,
+        required=False,
+        help_text=_("The version you edited (the ETag); a stale one gets 412. If-Match works too."),
+    )
+
+
+class DirectiveInputSerializer(InputSerializer):
+    number = serializers.CharField(max_length=64)
+    kind = serializers.ChoiceField(choices=DirectiveKind.choices)
+    title = serializers.CharField(max_length=500)
+    issued_on = serializers.DateField()
+    issuing_agency = agency_code_field(help_text=_("Agency code."))
+    signer = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    full_text = serializers.CharField(
+        max_length=DIRECTIVE_TEXT_LIMIT, required=False, allow_blank=True, trim_whitespace=False
+    )
+    link = serializers.URLField(max_length=500, required=False, allow_blank=True)
+
+
+class _TaskFieldsSerializer(InputSerializer):
+    title = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    field = serializers.ChoiceField(choices=TaskField.choices, required=False)
+    lead_agency = agency_code_field(required=False, allow_null=True, help_text=_("Agency code."))
+    coordinating_agencies = agency_code_field(many=True, required=False, help_text=_("Agency codes."))
+    responsible_official = username_field(required=False, allow_null=True, help_text=_("Username."))
+    accountable_leader = username_field(required=False, allow_null=True, help_text=_("Username."))
+    deadline = serializers.DateField(required=False, allow_null=True)
+    deadline_phrase = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    recurrence = serializers.ChoiceField(choices=Recurrence.choices, required=False, allow_blank=True)
+    result_kind = serializers.ChoiceField(choices=ResultKind.choices, required=False, allow_blank=True)
+    expected_result = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    target_value = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    target_unit = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+
+class TaskCreateSerializer(_TaskFieldsSerializer):
+    directive = serializers.PrimaryKeyRelatedField(
+        queryset=Directive.objects.all(), help_text=_("Directive id.")
+    )
+    code = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text=_("Default: the directive number, -T and a sequence."),
+    )
+
+
+class TaskUpdateSerializer(_TaskFieldsSerializer):
+    version = version_field()
+
+
+class VersionSerializer(InputSerializer):
+    version = version_field()
+
+
+class SubmitSerializer(InputSerializer):
+    result_summary = serializers.CharField(max_length=TEXT_LIMIT, help_text=_("The result delivered."))
+    version = version_field()
+
+
+class ReasonSerializer(InputSerializer):
+    reason = serializers.CharField(max_length=TEXT_LIMIT)
+    version = version_field()
+
+
+class ProgressReportInputSerializer(InputSerializer):
+    note = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    percent = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)
+    indicator_value = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True
+    )
+    evidence = serializers.ListField(
+        child=serializers.FileField(max_length=255, allow_empty_file=False),
+        required=False,
+        max_length=MAX_EVIDENCE_FILES,
+        help_text=_("Evidence files (multipart): PDF, PNG, JPEG, DOCX or XLSX."),
+    )
+    version = version_field()
+
+
+class ExtensionRequestInputSerializer(InputSerializer):
+    proposed_deadline = serializers.DateField()
+    reason = serializers.CharField(max_length=TEXT_LIMIT)
+    version = version_field()
+
+
+class DecisionSerializer(InputSerializer):
+    note = serializers.CharField(
+        max_length=TEXT_LIMIT, required=False, allow_blank=True, help_text=_("Required to reject.")
+    )
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+class TaskSerializer(serializers.Serializer):
+    """A task as the API shows it. Expects the queryset of ``task_queryset`` (timeliness
+    annotated, related rows selected, coordinating agencies prefetched)."""
+
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    field = serializers.ChoiceField(choices=TaskField.choices)
+    directive = serializers.IntegerField(help_text=_("Directive id."))
+    directive_number = serializers.CharField()
+    lead_agency = serializers.CharField(allow_null=True, help_text=_("Agency code."))
+    coordinating_agencies = serializers.ListField(child=serializers.CharField(), help_text=_("Agency codes."))
+    responsible_official = serializers.CharField(allow_null=True, help_text=_("Username."))
+    accountable_leader = serializers.CharField(allow_null=True, help_text=_("Username."))
+    deadline = serializers.DateField(allow_null=True)
+    original_deadline = serializers.DateField(allow_null=True)
+    deadline_phrase = serializers.CharField()
+    recurrence = serializers.ChoiceField(choices=Recurrence.choices, allow_blank=True)
+    result_kind = serializers.ChoiceField(choices=ResultKind.choices, allow_blank=True)
+    expected_result = serializers.CharField()
+    target_value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    target_unit = serializers.CharField()
+    current_value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    status = serializers.ChoiceField(choices=TaskStatus.choices)
+    progress = serializers.IntegerField(min_value=0, max_value=100)
+    timeliness = serializers.ChoiceField(
+        choices=Timeliness.choices,
+        allow_null=True,
+        help_text=_("As of `as_of` (default today); null for drafts, cancelled and standing tasks."),
+    )
+    missing_clears = serializers.ListField(child=serializers.ChoiceField(choices=Clear.choices))
+    result_summary = serializers.CharField()
+    status_reason = serializers.CharField()
+    assigned_at = serializers.DateTimeField(allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+    completion_date = serializers.DateField(allow_null=True)
+    version = serializers.IntegerField(help_text=_("Also the ETag; send it back as If-Match."))
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    #: Columns the list reads; everything else of the row (and of the related rows) is left out.
+    COLUMNS = (
+        "id",
+        "code",
+        "title",
+        "description",
+        "field",
+        "directive",
+        "directive__number",
+        "lead_agency",
+        "lead_agency__code",
+        "responsible_official",
+        "responsible_official__username",
+        "accountable_leader",
+        "accountable_leader__username",
+        "deadline",
+        "original_deadline",
+        "deadline_phrase",
+        "recurrence",
+        "result_kind",
+        "expected_result",
+        "target_value",
+        "target_unit",
+        "current_value",
+        "status",
+        "progress",
+        "result_summary",
+        "status_reason",
+        "assigned_at",
+        "submitted_at",
+        "completed_at",
+        "completion_date",
+        "version",
+        "created_at",
+        "updated_at",
+    )
+
+    def to_representation(self, task) -> dict:
+        return {
+            "id": task.id,
+            "code": task.code,
+            "title": task.title,
+            "description": task.description,
+            "field": task.field,
+            "directive": task.directive_id,
+            "directive_number": task.directive.number,
+            "lead_agency": task.lead_agency.code if task.lead_agency_id else None,
+            "coordinating_agencies": [a.code for a in task.coordinating_agencies.all()],
+            "responsible_official": (
+                task.responsible_official.username if task.responsible_official_id else None
+            ),
+            "accountable_leader": task.accountable_leader.username if task.accountable_leader_id else None,
+            "deadline": task.deadline,
+            "original_deadline": task.original_deadline,
+            "deadline_phrase": task.deadline_phrase,
+            "recurrence": task.recurrence,
+            "result_kind": task.result_kind,
+            "expected_result": task.expected_result,
+            "target_value": _decimal(task.target_value),
+            "target_unit": task.target_unit,
+            "current_value": _decimal(task.current_value),
+            "status": task.status,
+            "progress": task.progress,
+            "timeliness": getattr(task, "timeliness", None),
+            "missing_clears": missing_clears(task),
+            "result_summary": task.result_summary,
+            "status_reason": task.status_reason,
+            "assigned_at": _moment(task.assigned_at),
+            "submitted_at": _moment(task.submitted_at),
+            "completed_at": _moment(task.completed_at),
+            "completion_date": task.completion_date,
+            "version": task.version,
+            "created_at": _moment(task.created_at),
+            "updated_at": _moment(task.updated_at),
+        }
+
+
+class DirectiveSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    kind = serializers.ChoiceField(choices=DirectiveKind.choices)
+    title = serializers.CharField()
+    issued_on = serializers.DateField()
+    issuing_agency = serializers.CharField(help_text=_("Agency code."))
+    signer = serializers.CharField()
+    link = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, directive) -> dict:
+        return {
+            "id": directive.id,
+            "number": directive.number,
+            "kind": directive.kind,
+            "title": directive.title,
+            "issued_on": directive.issued_on,
+            "issuing_agency": directive.issuing_agency.code,
+            "signer": directive.signer,
+            "link": directive.link,
+            "created_at": _moment(directive.created_at),
+        }
+
+
+class DirectiveDetailSerializer(DirectiveSerializer):
+    full_text = serializers.CharField()
+
+    def to_representation(self, directive) -> dict:
+        data = super().to_representation(directive)
+        data["full_text"] = directive.full_text
+        return data
+
+
+class EvidenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    original_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    url = serializers.CharField(help_text=_("Download address (checks that you may see the task)."))
+    uploaded_at = serializers.DateTimeField()
+
+
+class ProgressReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    task = serializers.IntegerField()
+    agency = serializers.CharField(help_text=_("Code of the reporting agency."))
+    author = serializers.CharField(help_text=_("Username."))
+    reported_on = serializers.DateField()
+    percent = serializers.IntegerField(allow_null=True)
+    indicator_value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    note = serializers.CharField()
+    is_contribution = serializers.BooleanField(help_text=_("A coordinating agency's contribution."))
+    evidence = EvidenceSerializer(many=True)
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, report) -> dict:
+        from django.urls import reverse
+
+        return {
+            "id": report.id,
+            "task": report.task_id,
+            "agency": report.agency.code,
+            "author": report.author.username,
+            "reported_on": report.reported_on,
+            "percent": report.percent,
+            "indicator_value": _decimal(report.indicator_value),
+            "note": report.note,
+            "is_contribution": report.is_contribution,
+            "evidence": [
+                {
+                    "id": item.id,
+                    "original_name": item.original_name,
+                    "content_type": item.content_type,
+                    "size": item.size,
+                    "url": reverse("evidence_download", args=[item.id]),
+                    "uploaded_at": _moment(item.uploaded_at),
+                }
+                for item in report.evidence.all()
+            ],
+            "created_at": _moment(report.created_at),
+        }
+
+
+class ExtensionRequestSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    task = serializers.IntegerField()
+    requested_by = serializers.CharField(help_text=_("Username."))
+    requested_at = serializers.DateTimeField()
+    current_deadline = serializers.DateField()
+    proposed_deadline = serializers.DateField()
+    reason = serializers.CharField()
+    status = serializers.ChoiceField(choices=ExtensionStatus.choices)
+    decided_by = serializers.CharField(allow_null=True, help_text=_("Username."))
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_note = serializers.CharField()
+
+    def to_representation(self, extension) -> dict:
+        return {
+            "id": extension.id,
+            "task": extension.task_id,
+            "requested_by": extension.requested_by.username,
+            "requested_at": _moment(extension.requested_at),
+            "current_deadline": extension.current_deadline,
+            "proposed_deadline": extension.proposed_deadline,
+            "reason": extension.reason,
+            "status": extension.status,
+            "decided_by": extension.decided_by.username if extension.decided_by_id else None,
+            "decided_at": _moment(extension.decided_at),
+            "decision_note": extension.decision_note,
+        }
+
+
+class BacklogCountsSerializer(serializers.Serializer):
+    completed_on_time = serializers.IntegerField()
+    completed_late = serializers.IntegerField()
+    in_progress_within_deadline = serializers.IntegerField()
+    in_progress_overdue = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class BacklogRowSerializer(BacklogCountsSerializer):
+    lead_agency = serializers.CharField(help_text=_("Agency code."))
+    name_vi = serializers.CharField()
+    name_en = serializers.CharField()
+
+
+class BacklogSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    rows = BacklogRowSerializer(many=True, help_text=_("One row per lead agency, by code."))
+    totals = BacklogCountsSerializer()
+
+
+class TokenRequestSerializer(InputSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
