@@ -192,7 +192,8 @@ def deadlines_ical(*, tasks: Iterable[Task], name: str, site_url: str, task_path
         event.add("uid", f"task-{task.pk}-deadline@fiveclear")
         event.add("dtstamp", stamp)
         event.add("dtstart", task.deadline)
-        event.add("dtend", task.deadline + dt.timedelta(days=1))
+        if task.deadline < dt.date.max:  # without DTEND an all-day event lasts its one day
+            event.add("dtend", task.deadline + dt.timedelta(days=1))
         event.add("summary", f"[{task.code}] {task.title}")
         url = site_url.rstrip("/") + task_path(task)
         event.add(

@@ -75,6 +75,8 @@ def month_ends(as_of: dt.date, months: int = 12) -> list[dt.date]:
     dates = [as_of]
     first = as_of.replace(day=1)
     for _ in range(months - 1):
+        if first == dt.date.min:  # as of January of year 1: nothing earlier to show
+            break
         last_of_previous = first - dt.timedelta(days=1)
         dates.append(last_of_previous)
         first = last_of_previous.replace(day=1)
