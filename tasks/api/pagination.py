@@ -194,11 +194,9 @@ class KeysetPagination(BasePagination):
         columns = ", ".join(f"{quote(table)}.{quote(n)}" for n in names)
         marks = ", ".join(["%s"] * len(names))
         operator = "<" if descending else ">"
-        if len(names) == 1:
-            sql = f"{columns} {operator} {marks}"
-        else:
-            sql = f"({columns}) {operator} ({marks})"
-        return RawSQL(sql, list(values), output_field=BooleanField())
+        sql = f"{columns} {operator} {marks}" if len(names) == 1 else f"({columns}) {operator} ({marks})"
+        # Only quoted model column names are interpolated; every value is a parameter.
+        return RawSQL(sql, list(values), output_field=BooleanField())  # noqa: S611
 
     def _union(self, near: QuerySet, far: QuerySet, names, descending, nullable, limit: int):
         order = self._order_by(names, descending, nullable)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -352,8 +353,6 @@ class ProgressReportSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
     def to_representation(self, report) -> dict:
-        from django.urls import reverse
-
         return {
             "id": report.id,
             "task": report.task_id,
@@ -370,7 +369,7 @@ class ProgressReportSerializer(serializers.Serializer):
                     "original_name": item.original_name,
                     "content_type": item.content_type,
                     "size": item.size,
-                    "url": reverse("evidence_download", args=[item.id]),
+                    "url": reverse("web:evidence_download", args=[item.id]),
                     "uploaded_at": _moment(item.uploaded_at),
                 }
                 for item in report.evidence.all()

@@ -179,11 +179,6 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
             return {"-id": ("-id",)}, "-id"
         return super().get_keyset_orderings()
 
-    def get_parsers(self):
-        if getattr(self, "action", None) == "progress_reports":
-            return [JSONParser(), MultiPartParser()]
-        return super().get_parsers()
-
     def _task(self, pk) -> Task:
         return task_get_for_user(user=self.request.user, task_id=int(pk))
 
@@ -280,7 +275,12 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
         parameters=[IF_MATCH],
         tags=["progress"],
     )
-    @action(detail=True, methods=["get", "post"], url_path="progress-reports")
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="progress-reports",
+        parser_classes=[JSONParser, MultiPartParser],
+    )
     def progress_reports(self, request: Request, pk=None) -> Response:
         """Progress reports of a task; a new one moves the task's progress when the lead agency
         sends it, and is a contribution when a coordinating agency does."""
