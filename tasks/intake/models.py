@@ -143,7 +143,8 @@ class DeadlinePattern(models.Model):
 
     The regular expression names its parts: ``day``, ``month`` (a number or an English month
     name), ``year``, ``quarter`` (1-4 or I-IV). A missing year is the directive's year.
-    ``offset_days`` shifts the date ("before March 31" is due March 30: -1)."""
+    ``offset_days`` shifts the date where an agency counts a phrase otherwise (the default
+    reads "before March 31" as due March 31, as the Government Office records it)."""
 
     name = models.CharField(_("name"), max_length=100)
     language = models.CharField(_("language"), max_length=2, choices=IntakeLanguage.choices)

@@ -18,7 +18,7 @@ JUN_2024 = dt.date(2024, 6, 1)
 @pytest.mark.parametrize(
     ("template", "phrase", "reference", "expected"),
     [
-        (EN, "before March 31, 2025", JAN_2025, dt.date(2025, 3, 30)),
+        (EN, "before March 31, 2025", JAN_2025, dt.date(2025, 3, 31)),
         (EN, "by the end of June 2025", JAN_2025, dt.date(2025, 6, 30)),
         (EN, "by June 30, 2025", JAN_2025, dt.date(2025, 6, 30)),
         (EN, "in July 2024", JUN_2024, dt.date(2024, 7, 31)),
@@ -27,7 +27,7 @@ JUN_2024 = dt.date(2024, 6, 1)
         (EN, "by the end of 2025", JAN_2025, dt.date(2025, 12, 31)),
         (EN, "by the end of the second quarter of 2025", JAN_2025, dt.date(2025, 6, 30)),
         (EN, "by June 30", JAN_2025, dt.date(2025, 6, 30)),
-        (VI, "trước ngày 31/3/2025", JAN_2025, dt.date(2025, 3, 30)),
+        (VI, "trước ngày 31/3/2025", JAN_2025, dt.date(2025, 3, 31)),
         (VI, "trong tháng 7/2024", JUN_2024, dt.date(2024, 7, 31)),
         (VI, "trong quý II/2025", JAN_2025, dt.date(2025, 6, 30)),
         (VI, "cuối năm 2025", JAN_2025, dt.date(2025, 12, 31)),

@@ -109,7 +109,7 @@ def test_one_task_per_semicolon_clause_with_its_own_action_and_the_lead_carries_
     provinces = codes_of_kinds("province", "city")
     assert all(set(d.lead_agencies) == provinces for d in drafts)
     assert [d.coordinating_agencies for d in drafts] == [[], ["MOJ", "MPS"], ["MONRE"]]
-    assert [d.deadline for d in drafts] == [None, dt.date(2025, 3, 30), dt.date(2025, 6, 29)]
+    assert [d.deadline for d in drafts] == [None, dt.date(2025, 3, 31), dt.date(2025, 6, 30)]
     assert [d.expected_result for d in drafts] == ["", "civil status data", "land data"]
 
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from agencies.models import Agency, Official
 from tasks import services
 from tasks.choices import TaskStatus
+from tasks.intake.services import intake_defaults_load
 from tasks.models import Directive, Task
 
 #: Demo only: every seeded login shares it, and nothing but this command creates those logins.
@@ -63,6 +64,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             agencies_new, agencies = self._agencies(_read(AGENCIES_FILE)["agencies"])
+            # The intake's gazetteer aliases agencies by code: load it once the register exists.
+            intake_defaults_load()
             officials_new, officials = self._officials(_read(OFFICIALS_FILE)["officials"], agencies)
             notice = _read(NOTICE_FILE)
             monitor = officials[MONITOR]
