@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -91,6 +94,9 @@ def task_get_for_user(*, user: Official, task_id: int) -> Task:
     )
 
 
+#: The cache key of the tasks generation counter (see ``tasks_generation``).
+TASKS_GENERATION_KEY = "tasks:generation"
+
 BACKLOG_COLUMNS = tuple(t.value for t in Timeliness)
 
 
@@ -122,6 +128,30 @@ def backlog_by_lead_agency(queryset: QuerySet[Task], as_of: dt.date) -> list[dic
         row["lead_agency__name_en"] = agency["name_en"]
         row["total"] = sum(row[c] for c in BACKLOG_COLUMNS)
     rows.sort(key=lambda r: r["lead_agency__code"])
+    return rows
+
+
+def tasks_generation() -> int:
+    """A counter that every committed change of a task moves on (``tasks.services``): cached
+    reads keyed on it are never older than the last change."""
+    return cache.get_or_set(TASKS_GENERATION_KEY, 0, timeout=None)
+
+
+def backlog_report(queryset: QuerySet[Task], as_of: dt.date) -> list[dict]:
+    """``backlog_by_lead_agency`` behind the shared cache, for pages and API calls that many
+    people open at once. The key holds the filtered query, the date and the tasks generation,
+    so any committed change of any task makes the next call count afresh; the timeout only
+    bounds memory. With BACKLOG_CACHE_SECONDS = 0 (or a cache that is not shared between
+    processes) every call counts."""
+    seconds = settings.BACKLOG_CACHE_SECONDS
+    if not seconds:
+        return backlog_by_lead_agency(queryset, as_of)
+    fingerprint = hashlib.sha256(f"{queryset.query}|{as_of.isoformat()}".encode()).hexdigest()
+    key = f"backlog:{tasks_generation()}:{fingerprint}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = backlog_by_lead_agency(queryset, as_of)
+        cache.set(key, rows, timeout=seconds)
     return rows
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -32,6 +33,7 @@ from tasks.models import (
     TaskEvent,
 )
 from tasks.permissions import FOCAL_POINT_EDITABLE
+from tasks.selectors import TASKS_GENERATION_KEY
 
 #: Fields whose old and new values the history keeps.
 TRACKED_FIELDS = (
@@ -139,6 +141,21 @@ def _snapshot(task: Task) -> dict[str, Any]:
     return snap
 
 
+def _bump_tasks_generation() -> None:
+    try:
+        cache.incr(TASKS_GENERATION_KEY)
+    except ValueError:  # not set yet (or evicted): any new value invalidates
+        cache.set(TASKS_GENERATION_KEY, int(timezone.now().timestamp() * 1000), timeout=None)
+
+
+def _tasks_changed() -> None:
+    """Move the tasks generation on now and again once the change commits, so that cached
+    counts are redone: a read racing the transaction may cache the old counts under the first
+    bump, never under the second."""
+    _bump_tasks_generation()
+    transaction.on_commit(_bump_tasks_generation)
+
+
 def _save_with_history(
     task: Task,
     *,
@@ -158,6 +175,7 @@ def _save_with_history(
         key: {"old": before.get(key), "new": after[key]} for key in after if before.get(key) != after[key]
     }
     TaskEvent.objects.create(task=task, actor=actor, action=action, changes=changes, note=note)
+    _tasks_changed()
     return task
 
 
@@ -292,6 +310,7 @@ def task_create(
     task.save()
     if coordinating_agencies:
         task.coordinating_agencies.set(coordinating_agencies)
+    _tasks_changed()
     TaskEvent.objects.create(
         task=task,
         actor=actor,

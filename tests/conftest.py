@@ -68,3 +68,13 @@ def world(db):
     from tests.factories import build_world
 
     return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters and cached counts never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -141,6 +141,18 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Five Clear <no-reply@fiveclear.gov.vn>")
 EMAIL_MESSAGE_ID_DOMAIN = os.environ.get("EMAIL_MESSAGE_ID_DOMAIN", "fiveclear.gov.vn")
 
+# --- cache -------------------------------------------------------------------
+# Shared between processes through Redis in production; the backlog is cached only when the
+# cache is shared, since its invalidation (a generation counter) must reach every process.
+REDIS_CACHE_URL = os.environ.get("REDIS_CACHE_URL", os.environ.get("REDIS_URL", ""))
+if REDIS_CACHE_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+BACKLOG_CACHE_SECONDS = int(os.environ.get("BACKLOG_CACHE_SECONDS", "300" if REDIS_CACHE_URL else "0"))
+
 # --- celery ------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -183,7 +195,9 @@ NOTIFICATIONS_SEND_TIME_BUDGET = float(os.environ.get("NOTIFICATIONS_SEND_TIME_B
 NOTIFICATIONS_MAX_CATCHUP_DAYS = int(os.environ.get("NOTIFICATIONS_MAX_CATCHUP_DAYS", "31"))
 # The in-process scheduler of the embedded mode (see dev.py); off unless a settings file turns it on.
 NOTIFICATIONS_EMBEDDED_SCHEDULER = False
-NOTIFICATIONS_EMBEDDED_INTERVAL_SECONDS = int(os.environ.get("NOTIFICATIONS_EMBEDDED_INTERVAL_SECONDS", "300"))
+NOTIFICATIONS_EMBEDDED_INTERVAL_SECONDS = int(
+    os.environ.get("NOTIFICATIONS_EMBEDDED_INTERVAL_SECONDS", "300")
+)
 
 # --- REST API ----------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -34,7 +34,7 @@ from tasks.selectors import (
     TIMELINESS_COUNTED,
     agency_work_list,
     awaiting_decision,
-    backlog_by_lead_agency,
+    backlog_report,
     backlog_totals,
     clarity_by_agency,
     clarity_by_directive,
@@ -155,7 +155,7 @@ def _backlog_for_request(request: HttpRequest):
         filters = form.selector_filters()
         params = form.link_params()
     queryset = tasks_filtered(task_list_for_user(request.user), **filters)
-    rows = backlog_by_lead_agency(queryset, as_of)
+    rows = backlog_report(queryset, as_of)
     totals = backlog_totals(rows)
     directive = form.cleaned_data.get("directive") if form.is_bound and form.is_valid() else None
     return form, queryset, rows, totals, as_of, params, directive
