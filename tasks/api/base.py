@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from tasks.api.pagination import KeysetPagination
+from tasks.selectors import CACHE_ERRORS
 
 
 class StrictQueryMixin:
@@ -72,3 +74,23 @@ def expected_version(request: Request, body_version: int | None, current: int | 
             raise ValidationError({"If-Match": [_('Send the ETag of the task, e.g. "3".')]})
         versions.append(int(tag))
     return current if current in versions else versions[0]
+
+
+class FailOpenThrottleMixin:
+    """Rate limits count in the shared cache (Redis); when it is down the API keeps answering
+    rather than failing every request with a 500 (found by tests/reliability/test_faults.py).
+    Brute force stays blocked meanwhile: django-axes counts failed logins in the database."""
+
+    def allow_request(self, request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except CACHE_ERRORS:
+            return True
+
+
+class FailOpenAnonRateThrottle(FailOpenThrottleMixin, AnonRateThrottle):
+    pass
+
+
+class FailOpenUserRateThrottle(FailOpenThrottleMixin, UserRateThrottle):
+    pass

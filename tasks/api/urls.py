@@ -2,12 +2,22 @@
 
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
-from django.urls import include, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from agencies.api.views import AgencyViewSet, OfficialViewSet
 from tasks.api import views
+
+
+@csrf_exempt  # it changes nothing, and a CSRF refusal would be an HTML page
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any other address under /api/ is a JSON 404, like a missing object, never an HTML page."""
+    return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
+
 
 router = SimpleRouter()
 router.register("agencies", AgencyViewSet, basename="agency")
@@ -36,4 +46,5 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    re_path(r"^(?P<rest>.*)$", not_found),
 ]

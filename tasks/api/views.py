@@ -21,19 +21,24 @@ from rest_framework import status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from agencies.models import Agency
 from tasks import services
 from tasks.api import serializers as s
-from tasks.api.base import StrictQueryMixin, etag, expected_version
+from tasks.api.base import (
+    FailOpenAnonRateThrottle,
+    FailOpenUserRateThrottle,
+    StrictQueryMixin,
+    etag,
+    expected_version,
+)
 from tasks.api.filtersets import DIRECTIVE_ORDERINGS, TASK_ORDERINGS, DirectiveFilterSet, TaskFilterSet
 from tasks.api.pagination import KeysetPagination
 from tasks.api.schema import CONFLICT, STALE
@@ -82,6 +87,14 @@ def task_detail(user, task_id: int, as_of: dt.date | None = None) -> Task:
 def task_response(user, task_id: int, *, code: int = status.HTTP_200_OK, as_of=None) -> Response:
     task = task_detail(user, task_id, as_of)
     return Response(s.TaskSerializer(task).data, status=code, headers={"ETag": etag(task.version)})
+
+
+def object_id(value) -> int:
+    """The id in the path; anything that is not one is a (JSON) 404, like an id that does not exist."""
+    text = str(value)
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise NotFound()
+    return int(text)
 
 
 class AsOfSerializer(drf_serializers.Serializer):
@@ -181,13 +194,13 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
         return super().get_keyset_orderings()
 
     def _task(self, pk) -> Task:
-        return task_get_for_user(user=self.request.user, task_id=int(pk))
+        return task_get_for_user(user=self.request.user, task_id=object_id(pk))
 
     def list(self, request: Request) -> Response:
         return self.task_page(request, task_list_for_user(request.user))
 
     def retrieve(self, request: Request, pk=None) -> Response:
-        return task_response(request.user, int(pk), as_of=_as_of(request))
+        return task_response(request.user, object_id(pk), as_of=_as_of(request))
 
     def create(self, request: Request) -> Response:
         data = _input(s.TaskCreateSerializer, request)
@@ -355,7 +368,7 @@ class ExtensionRequestViewSet(StrictQueryMixin, viewsets.GenericViewSet):
     parser_classes = [JSONParser]
 
     def _decide(self, request: Request, pk, approve: bool) -> Response:
-        extension = extension_get_for_user(user=request.user, extension_id=int(pk))
+        extension = extension_get_for_user(user=request.user, extension_id=object_id(pk))
         data = _input(s.DecisionSerializer, request)
         services.extension_request_decide(
             actor=request.user, extension=extension.pk, approve=approve, note=data.get("note", "")
@@ -418,7 +431,7 @@ class DirectiveViewSet(StrictQueryMixin, viewsets.GenericViewSet):
         return self.get_paginated_response(s.DirectiveSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk=None) -> Response:
-        directive = Directive.objects.select_related("issuing_agency").get(pk=int(pk))
+        directive = Directive.objects.select_related("issuing_agency").get(pk=object_id(pk))
         return Response(s.DirectiveDetailSerializer(directive).data)
 
     def create(self, request: Request) -> Response:
@@ -493,7 +506,7 @@ class LockedOut(APIException):
     default_code = "locked_out"
 
 
-class TokenThrottle(AnonRateThrottle):
+class TokenThrottle(FailOpenAnonRateThrottle):
     """Token requests count as anonymous ones, whoever the client claims to be."""
 
 
@@ -503,7 +516,7 @@ class ObtainTokenView(StrictQueryMixin, APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [TokenThrottle, UserRateThrottle]
+    throttle_classes = [TokenThrottle, FailOpenUserRateThrottle]
     parser_classes = [JSONParser]
 
     def allowed_query_params(self) -> set[str]:
