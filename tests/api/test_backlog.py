@@ -47,7 +47,7 @@ def backlog(api):
         t7 = make_task(world, coordinating=[], deadline=dt.date(2025, 5, 31))
         services.task_cancel(actor=world.monitor, task=t7, reason="Merged.")  # not counted
         t8 = make_task(world, coordinating=[], deadline=dt.date(2025, 5, 31))
-        t9 = make_task(world, coordinating=[], deadline=dt.date(2025, 6, 15), **mic)  # within
+        make_task(world, coordinating=[], deadline=dt.date(2025, 6, 15), **mic)  # within
         t10 = make_task(world, coordinating=[], deadline=dt.date(2025, 4, 30), **mic)
     _done(world, t1, dt.date(2025, 5, 20), dt.date(2025, 5, 25))  # on time
     _done(world, t2, dt.date(2025, 5, 20), dt.date(2025, 5, 21))  # late

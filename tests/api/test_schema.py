@@ -64,7 +64,7 @@ def _fuzz(app, headers: dict, examples: int, ids: dict[str, int]) -> list[str]:
                 database=None,
                 suppress_health_check=list(HealthCheck),
             )
-            def run(case):
+            def run(case, mode=mode):
                 if mode == GenerationMode.POSITIVE and case.path_parameters and "id" in case.path_parameters:
                     # aim valid requests at objects that exist, so that they reach the services
                     case.path_parameters["id"] = ids[case.operation.path.split("/")[3]]
