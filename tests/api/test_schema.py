@@ -64,8 +64,9 @@ def _fuzz(app, headers: dict, examples: int, ids: dict[str, int]) -> list[str]:
                 database=None,
                 suppress_health_check=list(HealthCheck),
             )
-            def run(case, mode=mode):
-                if mode == GenerationMode.POSITIVE and case.path_parameters and "id" in case.path_parameters:
+            def run(case):
+                positive = case.meta is None or case.meta.generation.mode == GenerationMode.POSITIVE
+                if positive and case.path_parameters and "id" in case.path_parameters:
                     # aim valid requests at objects that exist, so that they reach the services
                     case.path_parameters["id"] = ids[case.operation.path.split("/")[3]]
                 case.call_and_validate(headers=headers, checks=CHECKS)
