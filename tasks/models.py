@@ -183,6 +183,8 @@ class Task(models.Model):
             models.Index(fields=["directive", "status"], name="task_directive_status"),
             models.Index(fields=["responsible_official", "deadline"], name="task_resp_deadline"),
             # Open tasks are a fifth of the table: the list of what is still due reads this.
+            # The default order of every list (keyset pages walk it; see tasks/api/pagination.py).
+            models.Index(fields=["deadline", "id"], name="task_deadline_id"),
             # The backlog reads only this index (an index-only scan), never the table.
             models.Index(
                 fields=["lead_agency"],
