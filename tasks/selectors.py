@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 
@@ -131,6 +132,16 @@ def backlog_by_lead_agency(queryset: QuerySet[Task], as_of: dt.date) -> list[dic
     return rows
 
 
+try:
+    from redis.exceptions import RedisError as _RedisError
+except ImportError:  # pragma: no cover (redis is a requirement)
+    _RedisError = OSError
+
+#: What a cache call raises when the shared cache (Redis) is down: the cache is an
+#: optimisation, so reads count afresh and writes go on without it (tests/reliability).
+CACHE_ERRORS = (_RedisError, OSError)
+
+
 def tasks_generation() -> int:
     """A counter that every committed change of a task moves on (``tasks.services``): cached
     reads keyed on it are never older than the last change."""
@@ -147,11 +158,15 @@ def backlog_report(queryset: QuerySet[Task], as_of: dt.date) -> list[dict]:
     if not seconds:
         return backlog_by_lead_agency(queryset, as_of)
     fingerprint = hashlib.sha256(f"{queryset.query}|{as_of.isoformat()}".encode()).hexdigest()
-    key = f"backlog:{tasks_generation()}:{fingerprint}"
-    rows = cache.get(key)
+    try:
+        key = f"backlog:{tasks_generation()}:{fingerprint}"
+        rows = cache.get(key)
+    except CACHE_ERRORS:
+        return backlog_by_lead_agency(queryset, as_of)
     if rows is None:
         rows = backlog_by_lead_agency(queryset, as_of)
-        cache.set(key, rows, timeout=seconds)
+        with contextlib.suppress(CACHE_ERRORS):
+            cache.set(key, rows, timeout=seconds)
     return rows
 
 

@@ -9,6 +9,7 @@ whichever door a change comes through.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -33,7 +34,9 @@ from tasks.models import (
     TaskEvent,
 )
 from tasks.permissions import FOCAL_POINT_EDITABLE
-from tasks.selectors import TASKS_GENERATION_KEY
+from tasks.selectors import CACHE_ERRORS, TASKS_GENERATION_KEY
+
+logger = logging.getLogger(__name__)
 
 #: Fields whose old and new values the history keeps.
 TRACKED_FIELDS = (
@@ -143,9 +146,14 @@ def _snapshot(task: Task) -> dict[str, Any]:
 
 def _bump_tasks_generation() -> None:
     try:
-        cache.incr(TASKS_GENERATION_KEY)
-    except ValueError:  # not set yet (or evicted): any new value invalidates
-        cache.set(TASKS_GENERATION_KEY, int(timezone.now().timestamp() * 1000), timeout=None)
+        try:
+            cache.incr(TASKS_GENERATION_KEY)
+        except ValueError:  # not set yet (or evicted): any new value invalidates
+            cache.set(TASKS_GENERATION_KEY, int(timezone.now().timestamp() * 1000), timeout=None)
+    except CACHE_ERRORS:
+        # Redis down must not stop a change being saved; a Redis restarted empty holds no
+        # stale counts (tests/reliability/test_faults.py).
+        logger.warning("Cache unavailable: the tasks generation was not moved on", exc_info=True)
 
 
 def _tasks_changed() -> None:

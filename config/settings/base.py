@@ -216,8 +216,8 @@ REST_FRAMEWORK = {
     # query parameter that the strict lists must refuse.
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "tasks.api.base.FailOpenAnonRateThrottle",
+        "tasks.api.base.FailOpenUserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),

@@ -74,9 +74,11 @@ def test_redis_down_progress_is_saved_and_reminders_go_out_when_it_is_back(
         NOTIFICATIONS_SEND_TIME="00:00",
     ).start(concurrency=1)
     server = gunicorn(workers=2, REDIS_URL=private_redis.url)
-    server_passwords(world.mps_focal)
+    server_passwords(world.mps_focal, world.monitor)
     focal = WebClient(server.port)
     focal.login("t.mps.focal")
+    monitor = WebClient(server.port)
+    monitor.login("t.monitor")
     try:
         # When Redis goes down
         private_redis.stop()
@@ -92,6 +94,9 @@ def test_redis_down_progress_is_saved_and_reminders_go_out_when_it_is_back(
                 )
                 attempted += 1
                 saved += status == 302
+        # the monitor's backlog (cached in Redis when it is up) is still counted
+        dashboard, _, _ = monitor.request("GET", "/dashboard/")
+        api_backlog, _, _ = monitor.request("GET", "/api/v1/reports/backlog/")
         # and the sweep writes the day's reminders, but cannot hand the send to the worker
         settings.NOTIFICATIONS_SEND_TIME = "00:00"
         swept = reminders_sweep()
@@ -103,6 +108,7 @@ def test_redis_down_progress_is_saved_and_reminders_go_out_when_it_is_back(
         pending_while_down = Reminder.objects.filter(status=ReminderStatus.PENDING).count()
         # Then every progress report was saved while Redis was down
         assert saved == attempted == 18
+        assert dashboard == 200 and api_backlog == 200
         assert ProgressReport.objects.count() == 18
         assert {t.progress for t in Task.objects.filter(pk__in=[t.pk for t in tasks])} == {60}
         assert enqueue_failed and pending_while_down == 6 and swept.tasks == 6
