@@ -1,0 +1,99 @@
+"""Schemathesis against the running server: the OpenAPI schema at /api/schema/ generates
+valid and invalid requests for every operation, sent over loopback HTTP to gunicorn with the
+production settings, as each role in turn (monitor, focal point, leader). No answer may be a
+5xx, an undocumented status, or a body that breaks its documented shape.
+
+tests/api/test_schema.py runs the same checks in-process (through WSGI) on every commit; this
+one goes through the real server and is sized by FUZZ_EXAMPLES (examples per operation and
+generation mode): small in `make test`, thousands of requests in `make fuzz`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tasks import services
+from tests.factories import build_world
+from tests.notifications.conftest import make_task
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))
+
+
+def fuzz(base_url: str, headers: dict, ids: dict[str, int]) -> tuple[int, list[str]]:
+    schema = schemathesis.openapi.from_url(f"{base_url}/api/schema/", headers=headers)
+    sent = 0
+    failures = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            def run(case):
+                nonlocal sent
+                positive = case.meta is None or case.meta.generation.mode == GenerationMode.POSITIVE
+                if positive and case.path_parameters and "id" in case.path_parameters:
+                    collection = case.operation.path.split("/")[3]
+                    case.path_parameters["id"] = ids.get(collection, case.path_parameters["id"])
+                sent += 1
+                case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS, timeout=30)
+
+            try:
+                run()
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # every operation's failures are gathered, then reported
+                failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): {exc}"[:3000])
+    return sent, failures
+
+
+@pytest.mark.slow
+def test_schemathesis_against_gunicorn_for_every_role(gunicorn, record):
+    world = build_world()
+    task = make_task(world, code="FZ-1", deadline=dt.date(2031, 5, 31))
+    make_task(world, code="FZ-2", deadline=dt.date(2031, 6, 30))
+    extension = services.extension_request_create(
+        actor=world.mps_focal, task=task, proposed_deadline=dt.date(2031, 6, 30), reason="Cần thêm thời gian"
+    )
+    ids = {"tasks": task.pk, "extension-requests": extension.pk, "directives": world.directive.pk}
+    server = gunicorn(workers=2)
+    base_url = f"http://127.0.0.1:{server.port}"
+    totals = {}
+    failures = []
+    for role, user, language in (
+        ("monitor", world.monitor, "en"),
+        ("focal point", world.mps_focal, "vi"),
+        ("leader", world.mps_leader, "en"),
+    ):
+        token = Token.objects.get_or_create(user=user)[0].key
+        headers = {"Authorization": f"Token {token}", "Accept-Language": language}
+        sent, found = fuzz(base_url, headers, ids)
+        totals[role] = sent
+        failures += [f"[{role}] {f}" for f in found]
+    record(
+        hostile="schemathesis over HTTP (gunicorn, production settings)",
+        examples_per_operation_and_mode=EXAMPLES,
+        requests=totals,
+        total=sum(totals.values()),
+        failures=len(failures),
+    )
+    assert not failures, "\n\n".join(failures)
