@@ -9,15 +9,12 @@ test's figures (attempted, lost, latencies) for ``docs/reliability.md``.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import time
-import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -33,6 +30,7 @@ from tests.notifications.conftest import (  # noqa: F401 (fixtures re-exported f
     start_worker,
     wait_for,
 )
+from tests.reliability.soak_client import WebClient  # noqa: F401 (the suite's HTTP client)
 
 FIGURES_PATH = Path(os.environ.get("RELIABILITY_FIGURES", ROOT / "var" / "reliability" / "figures.jsonl"))
 _FIGURES: list[dict] = []
@@ -201,47 +199,3 @@ def server_passwords(*users, password: str = PASSWORD) -> None:
     for user in users:
         user.password = hasher.encode(password, hasher.salt(), iterations=1000)
         user.save(update_fields=["password"])
-
-
-class WebClient:
-    """A browser-like HTTP client without Django: cookies, CSRF token, one connection."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.cookies: dict[str, str] = {}
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, dict, str]:
-        headers = {"Accept-Language": "en", "Host": "127.0.0.1"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")})
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
-        try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
-        except (OSError, http.client.HTTPException):
-            self.connection.close()
-            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            raise
-        text = response.read().decode("utf-8", errors="replace")
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name.strip()] = rest.split(";", 1)[0]
-        return response.status, dict(response.getheaders()), text
-
-    def login(self, username: str, password: str = PASSWORD) -> None:
-        self.request("GET", "/accounts/login/")
-        status, _, text = self.request(
-            "POST", "/accounts/login/", {"username": username, "password": password}
-        )
-        assert status == 302, f"login of {username} failed: {status} {text[:500]}"
-
-    def version_of(self, task_id: int) -> int:
-        status, _, text = self.request("GET", f"/tasks/{task_id}/")
-        assert status == 200, status
-        return int(re.search(r'name="version" value="(\d+)"', text).group(1))
