@@ -51,3 +51,19 @@ bench: install
 
 browsers:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+# The long runs of tests/reliability (docs/reliability.md): bounded by these counts.
+SOAK_SECONDS ?= 180
+SOAK_CLIENTS ?= 8
+SOAK_WORKERS ?= 3
+FUZZ_EXAMPLES ?= 20
+RELIABILITY_ARGS ?= -p no:cacheprovider
+
+.PHONY: soak fuzz
+
+soak: install
+	SOAK_SECONDS=$(SOAK_SECONDS) SOAK_CLIENTS=$(SOAK_CLIENTS) SOAK_WORKERS=$(SOAK_WORKERS) \
+		$(PY) -m pytest tests/reliability/test_soak.py $(RELIABILITY_ARGS)
+
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/reliability/test_fuzz.py $(RELIABILITY_ARGS)
