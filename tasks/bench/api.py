@@ -23,6 +23,7 @@ from tasks.bench.measure import Context, Figure, alternate, median, peak_mb
 API_TASKS = "/api/v1/tasks/"
 API_BACKLOG = "/api/v1/reports/backlog/"
 OVERDUE = "in_progress_overdue"
+PAGE_SIZE = 50
 
 
 def token_for(user_id: int) -> str:
@@ -51,7 +52,8 @@ class Caller:
     """A client with a token, asking in English."""
 
     def __init__(self, user_id: int):
-        self.client = Client(raise_request_exception=True)
+        # A host that ALLOWED_HOSTS admits in every settings module (not Django's "testserver").
+        self.client = Client(raise_request_exception=True, SERVER_NAME="localhost")
         self.headers = {"Authorization": f"Token {token_for(user_id)}", "Accept-Language": "en"}
 
     def get(self, path: str):
@@ -80,8 +82,8 @@ def _flags(sqls: list[str]) -> dict:
     return {"offset": bool(re.search(r"\bOFFSET\b", text)), "count": "COUNT(" in text}
 
 
-def floor_query(sqls: list[str]) -> dict:
-    return {"sql": sqls[0], "params": None, "extra_sql": sqls[1:]}
+def floor_query(sqls: list[str], page_size: int) -> dict:
+    return {"sql": sqls[0], "params": None, "extra_sql": sqls[1:], "page_size": page_size}
 
 
 def floor_query_for_workers(ctx: Context, page_size: int) -> dict:
@@ -89,7 +91,7 @@ def floor_query_for_workers(ctx: Context, page_size: int) -> dict:
     caller = Caller(ctx.monitor_id)
     with CaptureQueriesContext(connection) as captured:
         caller.get(list_path(ctx, page_size))
-    return floor_query(_data_queries(captured.captured_queries))
+    return floor_query(_data_queries(captured.captured_queries), page_size)
 
 
 def deep_page_path(ctx: Context, caller: Caller, pages: int, page_size: int) -> tuple[str, int]:
@@ -107,22 +109,18 @@ def deep_page_path(ctx: Context, caller: Caller, pages: int, page_size: int) -> 
 
 def api_figures(ctx: Context) -> list[Figure]:
     caller = Caller(ctx.monitor_id)
-    deep, deep_number = deep_page_path(ctx, caller, 1000, 50)
-    first_all = f"{API_TASKS}?{urlencode({'as_of': ctx.as_of.isoformat(), 'page_size': 50})}"
+    deep, deep_number = deep_page_path(ctx, Caller(ctx.walker_id), 1000, PAGE_SIZE)
+    first_all = f"{API_TASKS}?{urlencode({'as_of': ctx.as_of.isoformat(), 'page_size': PAGE_SIZE})}"
     cases = [
-        ("task list API: agency + overdue, page of 50", list_path(ctx, 50)),
-        ("task list API: whole list, first page of 50", first_all),
-        (f"task list API: whole list, page {deep_number} of 50 (cursor)", deep),
+        (f"task list API: agency + overdue, page of {PAGE_SIZE}", list_path(ctx, PAGE_SIZE)),
+        (f"task list API: whole list, first page of {PAGE_SIZE}", first_all),
+        (f"task list API: whole list, page {deep_number} of {PAGE_SIZE} (cursor)", deep),
     ]
     # Query counts must not depend on the page size or the depth.
+    by_size = {f"size {n}": list_path(ctx, n) for n in (10, PAGE_SIZE, 100)}
+    by_depth = {"first page": first_all, f"page {deep_number}": deep}
     counts = {}
-    for label, path in [
-        ("size 10", list_path(ctx, 10)),
-        ("size 50", list_path(ctx, 50)),
-        ("size 100", list_path(ctx, 100)),
-        ("first page", first_all),
-        (f"page {deep_number}", deep),
-    ]:
+    for label, path in [*by_size.items(), *by_depth.items()]:
         with CaptureQueriesContext(connection) as captured:
             caller.get(path)
         counts[label] = len(captured.captured_queries)
@@ -135,7 +133,7 @@ def api_figures(ctx: Context) -> list[Figure]:
             data_sql = _data_queries(captured.captured_queries)
             flags = _flags(data_sql)
             items = len(orjson.loads(response.content).get("results", []))
-            floors.FLOOR_QUERY.update(floor_query(data_sql))
+            floors.FLOOR_QUERY.update(floor_query(data_sql, PAGE_SIZE))
             floor_response = caller.get("/bench/floor/tasks/")
             floor_items = len(orjson.loads(floor_response.content)["results"])
             if floor_items != items:
@@ -151,7 +149,8 @@ def api_figures(ctx: Context) -> list[Figure]:
             checks = {
                 "no OFFSET": not flags["offset"],
                 "no COUNT": not flags["count"],
-                "same queries for sizes 10/50/100 and deep pages": len(set(counts.values())) == 1,
+                f"same queries for sizes 10/{PAGE_SIZE}/100": len({counts[k] for k in by_size}) == 1,
+                f"same queries for pages 1 and {deep_number}": len({counts[k] for k in by_depth}) == 1,
             }
             figures.append(
                 Figure(

@@ -91,6 +91,9 @@ def task_list_floor_view(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute(FLOOR_QUERY["sql"], FLOOR_QUERY["params"])
         rows = _rows(cursor)
+        # The page's SQL asks for one row more than the page, to know whether a next page exists.
+        size = FLOOR_QUERY.get("page_size") or len(rows)
+        more, rows = len(rows) > size, rows[:size]
         by_id = {row.get("id"): row for row in rows}
         for index, sql in enumerate(FLOOR_QUERY.get("extra_sql", ())):
             cursor.execute(sql)
@@ -99,7 +102,8 @@ def task_list_floor_view(request: HttpRequest) -> HttpResponse:
                 owner = by_id.get(related.pop(key)) if key else None
                 if owner is not None:
                     owner.setdefault(f"related_{index}", []).append(related)
-    body = orjson.dumps({"next": None, "results": rows}, default=str)
+    following = f"?after={rows[-1].get('id')}" if more and rows else None
+    body = orjson.dumps({"next": following, "results": rows}, default=str)
     return HttpResponse(body, content_type="application/json")
 
 

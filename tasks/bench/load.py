@@ -36,9 +36,12 @@ def percentile(values: list[float], share: float) -> float | None:
     return ordered[index]
 
 
-def hammer(host: str, port: int, path: str, headers: dict, clients: int, seconds: float, budget: int) -> dict:
+def hammer(
+    host: str, port: int, path: str, headers: list[dict], clients: int, seconds: float, budget: int
+) -> dict:
     """``clients`` threads asking for ``path`` until ``seconds`` pass or ``budget`` requests
-    have been made; every request's latency is kept."""
+    have been made; thread i sends ``headers[i % len(headers)]`` (its caller's token); every
+    request's latency is kept."""
     deadline = time.perf_counter() + seconds
     remaining = [budget]
     lock = threading.Lock()
@@ -46,7 +49,7 @@ def hammer(host: str, port: int, path: str, headers: dict, clients: int, seconds
     statuses: dict[int, int] = {}
     sizes: list[int] = []
 
-    def worker() -> None:
+    def worker(headers: dict) -> None:
         connection = http.client.HTTPConnection(host, port, timeout=60)
         mine, my_statuses = [], {}
         while time.perf_counter() < deadline:
@@ -73,7 +76,7 @@ def hammer(host: str, port: int, path: str, headers: dict, clients: int, seconds
             for status, count in my_statuses.items():
                 statuses[status] = statuses.get(status, 0) + count
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    threads = [threading.Thread(target=worker, args=(headers[i % len(headers)],)) for i in range(clients)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -102,14 +105,14 @@ def client_main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m tasks.bench.load client")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--path", required=True)
-    parser.add_argument("--token", default="")
+    parser.add_argument("--tokens", default="", help="comma-separated API tokens, one per caller")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--max-requests", type=int, default=100_000)
     args = parser.parse_args(argv)
-    headers = {"Accept": "application/json", "Accept-Language": "en"}
-    if args.token:
-        headers["Authorization"] = f"Token {args.token}"
+    base = {"Accept": "application/json", "Accept-Language": "en"}
+    tokens = [t for t in args.tokens.split(",") if t]
+    headers = [{**base, "Authorization": f"Token {t}"} for t in tokens] or [base]
     result = hammer("127.0.0.1", args.port, args.path, headers, args.clients, args.seconds, args.max_requests)
     print(json.dumps(result))
 
@@ -215,7 +218,9 @@ class Gunicorn:
             self.process.wait(10)
 
 
-def run_client(port: int, path: str, token: str, clients: int, seconds: float, max_requests: int) -> dict:
+def run_client(
+    port: int, path: str, tokens: list[str], clients: int, seconds: float, max_requests: int
+) -> dict:
     completed = subprocess.run(  # noqa: S603 (this module, fixed arguments)
         [
             sys.executable,
@@ -226,8 +231,8 @@ def run_client(port: int, path: str, token: str, clients: int, seconds: float, m
             str(port),
             "--path",
             path,
-            "--token",
-            token,
+            "--tokens",
+            ",".join(tokens),
             "--clients",
             str(clients),
             "--seconds",
@@ -244,9 +249,17 @@ def run_client(port: int, path: str, token: str, clients: int, seconds: float, m
     return json.loads(completed.stdout)
 
 
-def server_env(floor_query: dict | None = None) -> dict[str, str]:
-    """Production settings need a secret and a database; the API's per-user throttle is
-    lifted because 50 clients share one token here (in production they are 50 callers)."""
+#: The Redis database the load test's servers use as their shared cache (flushed first).
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/6"
+
+
+def server_env(
+    floor_query: dict | None = None, *, redis_url: str = "", backlog_cache_seconds: int | None = None
+) -> dict[str, str]:
+    """The environment of production settings: a secret, the database, Redis (the shared
+    cache of the backlog, the throttle counters and sessions) and, when given, the backlog
+    cache lifetime. The per-user throttle is raised: the 50 clients are spread over the
+    monitors' tokens, a few clients per token, which the production rate would cut off."""
     env = {
         "DJANGO_SECRET_KEY": "bench-only-not-a-secret-" + "x" * 40,
         "DATABASE_URL": os.environ["DATABASE_URL"],
@@ -256,79 +269,137 @@ def server_env(floor_query: dict | None = None) -> dict[str, str]:
         "API_THROTTLE_ANON": "100000000/minute",
         "LOG_LEVEL": "WARNING",
     }
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    if backlog_cache_seconds is not None:
+        env["BACKLOG_CACHE_SECONDS"] = str(backlog_cache_seconds)
     if floor_query:
         env["BENCH_FLOOR_QUERY"] = json.dumps(floor_query, default=str)
     return env
 
 
+def flush_redis(url: str) -> None:
+    """Empty the benchmark's Redis database, so that each server starts with a cold cache."""
+    if not url:
+        return
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+def redis_keys(url: str, pattern: str) -> int:
+    if not url:
+        return 0
+    import redis
+
+    return sum(1 for _ in redis.Redis.from_url(url).scan_iter(match=pattern))
+
+
 def measure_endpoint(
-    *, path: str, token: str, clients: int, seconds: float, workers: int, threads: int, env: dict
+    *,
+    path: str,
+    tokens: list[str],
+    clients: int,
+    seconds: float,
+    workers: int,
+    threads: int,
+    env: dict,
 ) -> dict:
-    """One load test against a fresh server: a short warm-up (imports, connections), then the
-    timed run; with the workers' peak memory."""
+    """One load test against a fresh server on a flushed Redis: a short warm-up (imports,
+    connections; the first request also fills any cache), then the timed run; with the
+    workers' peak memory and how many backlog entries the cache holds afterwards."""
+    flush_redis(env.get("REDIS_URL", ""))
     server = Gunicorn(workers=workers, threads=threads, env=env)
     try:
-        run_client(server.port, path, token, min(clients, workers * threads * 2), 2.0, 2_000)
-        result = run_client(server.port, path, token, clients, seconds, int(seconds * 2_000))
+        run_client(server.port, path, tokens, min(clients, workers * threads * 2), 2.0, 2_000)
+        result = run_client(server.port, path, tokens, clients, seconds, int(seconds * 2_000))
         result["worker_peak_mb"] = round(server.worker_peak_mb(), 1)
+        result["cached_backlogs"] = redis_keys(env.get("REDIS_URL", ""), "*backlog:*")
     finally:
         server.stop()
     result["workers"], result["threads"] = workers, threads
     return result
 
 
-def load_figures(ctx, *, seconds: float, clients: int, workers: int | None = None, threads: int = 1) -> list:
+def monitor_tokens(count: int) -> list[str]:
+    """Tokens of up to ``count`` active monitors (who see every task): the load's callers."""
+    from agencies.choices import Role
+    from agencies.models import Official
+    from tasks.bench import api
+
+    ids = (
+        Official.objects.filter(role=Role.MONITOR, is_active=True).order_by("id").values_list("id", flat=True)
+    )
+    return [api.token_for(pk) for pk in ids[:count]]
+
+
+def load_figures(
+    ctx,
+    *,
+    seconds: float,
+    clients: int,
+    workers: int | None = None,
+    threads: int = 1,
+    redis_url: str = DEFAULT_REDIS_URL,
+    uncached: bool = True,
+) -> list:
     """Task list and backlog under ``clients`` concurrent clients, each beside its floor view
-    served by the same kind of server."""
+    served by the same kind of server: production settings with Redis as the shared cache, so
+    the backlog is served as deployed (from the cache until a task changes). With
+    ``uncached``, the backlog once more with BACKLOG_CACHE_SECONDS=0 (every request counts)."""
     from tasks.bench import api
     from tasks.bench.measure import Figure
 
     workers = workers or 2 * (os.cpu_count() or 1)
-    token = api.token_for(ctx.monitor_id)
+    tokens = monitor_tokens(clients)
+    kind = "gthread" if threads > 1 else "sync"
+    run = {"tokens": tokens, "clients": clients, "seconds": seconds, "workers": workers, "threads": threads}
+    cache_seconds = None  # the settings' default: 300 with Redis
+    list_env = server_env(api.floor_query_for_workers(ctx, api.PAGE_SIZE), redis_url=redis_url)
+    backlog_env = server_env(redis_url=redis_url, backlog_cache_seconds=cache_seconds)
+    backlog_floor = measure_endpoint(path=f"/bench/floor/backlog/?as_of={ctx.as_of}", env=backlog_env, **run)
     cases = [
         (
-            "task list page of 50 (agency + overdue)",
-            api.list_path(ctx, 50),
-            "/bench/floor/tasks/",
-            api.floor_query_for_workers(ctx, 50),
+            f"task list page of {api.PAGE_SIZE} (agency + overdue)",
+            api.list_path(ctx, api.PAGE_SIZE),
+            list_env,
+            None,
             100.0,
             150.0,
+            "",
         ),
         (
-            "backlog report",
+            "backlog report (shared cache, as deployed)",
             api.backlog_path(ctx),
-            f"/bench/floor/backlog/?as_of={ctx.as_of}",
-            None,
+            backlog_env,
+            backlog_floor,
             300.0,
             None,
+            "served from the shared cache (Redis) after the first request: the key holds the filters,"
+            " the date and the tasks generation, which every committed task change moves on;"
+            " no task changes during the run",
         ),
     ]
-    kind = "gthread" if threads > 1 else "sync"
+    if uncached:
+        cases.append(
+            (
+                "backlog report, BACKLOG_CACHE_SECONDS=0 (for reference)",
+                api.backlog_path(ctx),
+                server_env(redis_url=redis_url, backlog_cache_seconds=0),
+                backlog_floor,
+                None,
+                None,
+                "every request counts afresh; no target: the deployed endpoint is the cached one",
+            )
+        )
     figures = []
-    for name, path, floor_path, floor_query, p95_target, rps_target in cases:
-        env = server_env(floor_query)
-        real = measure_endpoint(
-            path=path,
-            token=token,
-            clients=clients,
-            seconds=seconds,
-            workers=workers,
-            threads=threads,
-            env=env,
-        )
-        floor = measure_endpoint(
-            path=floor_path,
-            token=token,
-            clients=clients,
-            seconds=seconds,
-            workers=workers,
-            threads=threads,
-            env=env,
-        )
-        checks = {
-            f"p95 <= {p95_target:g} ms": real["p95_ms"] is not None and real["p95_ms"] <= p95_target,
-            "no errors": real["ok"] == real["requests"],
-        }
+    for name, path, env, floor, p95_target, rps_target, note in cases:
+        real = measure_endpoint(path=path, env=env, **run)
+        if floor is None:
+            floor = measure_endpoint(path="/bench/floor/tasks/", env=env, **run)
+        checks = {"no errors": real["ok"] == real["requests"]}
+        if p95_target:
+            checks[f"p95 <= {p95_target:g} ms"] = real["p95_ms"] is not None and real["p95_ms"] <= p95_target
         if rps_target:
             checks[f">= {rps_target:g} req/s"] = real["rps"] >= rps_target
         figures.append(
@@ -338,9 +409,17 @@ def load_figures(ctx, *, seconds: float, clients: int, workers: int | None = Non
                 floor_ms=floor["p50_ms"],
                 peak_mb=real["worker_peak_mb"],
                 runs=real["requests"],
-                floor="the hand-written view of the same answer under the same load",
-                note=f"median_ms is the median latency; gunicorn {workers} {kind} workers;"
-                " peak_mb is the largest worker's peak resident set",
+                floor="the hand-written view of the same answer (uncached) under the same load",
+                note="; ".join(
+                    part
+                    for part in (
+                        f"median_ms is the median latency; gunicorn {workers} {kind} workers, production"
+                        f" settings, Redis cache; {len(tokens)} callers' tokens",
+                        "peak_mb is the largest worker's peak resident set",
+                        note,
+                    )
+                    if part
+                ),
                 extra={
                     "rps": real["rps"],
                     "p95_ms": real["p95_ms"],
@@ -348,6 +427,8 @@ def load_figures(ctx, *, seconds: float, clients: int, workers: int | None = Non
                     "statuses": real["statuses"],
                     "floor_rps": floor["rps"],
                     "floor_p95_ms": floor["p95_ms"],
+                    "cached_backlogs_after": real["cached_backlogs"],
+                    "backlog_cache_seconds": env.get("BACKLOG_CACHE_SECONDS", "default (300 with Redis)"),
                     "path": path,
                 },
                 checks=checks,
@@ -360,4 +441,4 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["client"]:
         client_main(sys.argv[2:])
     else:
-        sys.exit("usage: python -m tasks.bench.load client --port P --path /api/... [--token T]")
+        sys.exit("usage: python -m tasks.bench.load client --port P --path /api/... [--tokens T1,T2]")

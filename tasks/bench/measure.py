@@ -155,6 +155,7 @@ class Context:
     as_of: dt.date
     runs: int
     monitor_id: int
+    walker_id: int
     focal_id: int
     agency_id: int
     agency_code: str
@@ -181,12 +182,15 @@ class Context:
                 "SELECT directive_id, count(*) FROM tasks_task GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1"
             )
             directive_id, directive_tasks = cursor.fetchone()
-        monitor = Official.objects.filter(role=Role.MONITOR, is_active=True).order_by("id").first()
+        # Two monitors: one walks the list to a deep page, the other is timed, so that the
+        # walk's requests do not count against the timed caller's API throttle.
+        monitor, walker = Official.objects.filter(role=Role.MONITOR, is_active=True).order_by("id")[:2]
         focal = Official.objects.filter(role=Role.FOCAL_POINT, agency_id=agency_id).order_by("id").first()
         return cls(
             as_of=as_of,
             runs=runs,
             monitor_id=monitor.pk,
+            walker_id=walker.pk,
             focal_id=focal.pk,
             agency_id=agency_id,
             agency_code=focal.agency.code,

@@ -110,6 +110,24 @@ def test_selectors_and_floors_read_the_data_alike(dataset):
     assert not visible.exclude(Q(lead_agency_id=agency) | Q(coordinating_agencies=agency)).exists()
 
 
+def test_backlog_counts_on_the_task_table_and_reads_names_by_key(dataset):
+    # Given the dataset and a monitor
+    monitor = Official.objects.filter(role=Role.MONITOR).first()
+    # When the uncached backlog selector runs
+    count, sqls = measure.queries_of(lambda: backlog_by_lead_agency(task_list_for_user(monitor), AS_OF))
+    # Then it makes two queries: a count grouped by lead agency id on the task table with no join
+    # (the covering index serves it), and one read of the agencies by primary key
+    assert count == 2
+    counts, names = sqls
+    assert '"tasks_task"' in counts and "JOIN" not in counts.upper() and "GROUP BY" in counts.upper()
+    assert '"agencies_agency"' in names and '"tasks_task"' not in names and " IN (" in names
+    # And the count reads the covering index alone
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + counts.replace("%", "%%"))
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "task_backlog_cover" in plan, plan
+
+
 def test_exactly_the_chosen_number_of_tasks_is_due_for_the_sweep(dataset):
     # Given a dataset generated with 25 tasks due on the reference day
     assert dataset.due_tasks == DUE
@@ -140,7 +158,8 @@ def test_report_has_the_documented_shape(dataset, tmp_path):
         assert {"name", "median_ms", "floor_ms", "ratio", "target_ratio", "queries", "peak_mb"} <= set(figure)
         assert figure["median_ms"] > 0 and figure["floor_ms"] > 0
         assert figure["ratio"] == pytest.approx(figure["median_ms"] / figure["floor_ms"], rel=1e-2)
-        assert figure["queries"] == 1
+        # the counts grouped on the task table alone, then the agencies' names by key
+        assert figure["queries"] == 2
     # And the Markdown carries the same table
     text = report.markdown(data, figures)
     for figure in figures:

@@ -40,6 +40,16 @@ class Command(BaseCommand):
         parser.add_argument("--skip", default="", help="comma-separated steps to leave out")
         parser.add_argument("--load-seconds", type=float, default=15.0, help="duration of each load test")
         parser.add_argument("--load-clients", type=int, default=50)
+        parser.add_argument(
+            "--redis-url",
+            default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"),
+            help="Redis database of the load test's servers (flushed before each server starts)",
+        )
+        parser.add_argument(
+            "--no-uncached-load",
+            action="store_true",
+            help="leave out the backlog under load with BACKLOG_CACHE_SECONDS=0",
+        )
         parser.add_argument("--send-count", type=int, default=10_000)
         parser.add_argument("--out", default=str(Path(settings.BASE_DIR) / "docs"), help="where to write")
         parser.add_argument("--no-write", action="store_true", help="print the table, write no docs")
@@ -50,6 +60,10 @@ class Command(BaseCommand):
         self._check_database()
         steps = self._steps(options)
         started_at = timezone.now()
+        self.load_at_start = [round(x, 2) for x in os.getloadavg()]
+        from tasks.bench.report import cpu_snapshot
+
+        self.cpu_at_start = cpu_snapshot()
         # The query log of DEBUG would be timed too: off for the whole run.
         with override_settings(DEBUG=False):
             dataset = self._dataset(options)
@@ -137,7 +151,13 @@ class Command(BaseCommand):
             self.stderr.write(f"[{step}] measuring ...")
             started = time.monotonic()
             result = fn()
-            figures.extend(result if isinstance(result, list) else [result])
+            result = result if isinstance(result, list) else [result]
+            # The cores are shared (other jobs may run beside the benchmark): each figure keeps
+            # the load average (as uptime prints it) at the end of its step.
+            load = [round(x, 2) for x in os.getloadavg()]
+            for figure in result:
+                figure.extra["load_average_1_5_15"] = load
+            figures.extend(result)
             self.stderr.write(f"[{step}] done in {time.monotonic() - started:.1f}s")
 
         run("backlog", lambda: measure.backlog_figures(ctx))
@@ -162,7 +182,13 @@ class Command(BaseCommand):
 
         if not self._routed(api.API_TASKS):
             return []
-        return load.load_figures(ctx, seconds=options["load_seconds"], clients=options["load_clients"])
+        return load.load_figures(
+            ctx,
+            seconds=options["load_seconds"],
+            clients=options["load_clients"],
+            redis_url=options["redis_url"],
+            uncached=not options["no_uncached_load"],
+        )
 
     def _routed(self, path: str) -> bool:
         from django.urls import Resolver404, resolve
@@ -249,6 +275,11 @@ class Command(BaseCommand):
 
         self.stdout.write(report.table(figures))
         data = report.payload(figures, tasks=dataset["tasks"], dataset=dataset, started=started_at)
+        data["machine"]["load_average_at_start"] = self.load_at_start
+        data["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+        data["machine"]["busiest_other_processes"] = report.busiest_processes(
+            self.cpu_at_start, exclude=os.getpid()
+        )
         if options["json_out"]:
             report.write_json(Path(options["json_out"]), data)
         if options["no_write"]:
