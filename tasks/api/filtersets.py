@@ -44,6 +44,14 @@ DIRECTIVE_ORDERINGS = {
 SEARCH_MAX = 200
 
 
+def _none_chosen(value) -> bool:
+    """No choice given: a multiple-model filter left empty gets ``queryset.none()``, which
+    ``not value`` would evaluate (compiling a query) on every request; ask the query instead."""
+    if isinstance(value, QuerySet):
+        return value.query.is_empty()
+    return not value
+
+
 def _codes(name: str, help_text) -> filters.ModelMultipleChoiceFilter:
     return filters.ModelMultipleChoiceFilter(
         queryset=Agency.objects.all(),
@@ -112,13 +120,13 @@ class TaskFilterSet(filters.FilterSet):
         return queryset  # read by the view (as_of) or the paginator (ordering)
 
     def filter_lead_agency(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        if not value:
+        if _none_chosen(value):
             return queryset
         return queryset.filter(lead_agency_id__in=[a.pk for a in value])
 
     @extend_schema_field(OpenApiTypes.STR)
     def filter_agency(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        if not value:
+        if _none_chosen(value):
             return queryset
         ids = [a.pk for a in value]
         coordinating = Task.coordinating_agencies.through.objects.filter(
@@ -127,7 +135,7 @@ class TaskFilterSet(filters.FilterSet):
         return queryset.filter(Q(lead_agency_id__in=ids) | Q(Exists(coordinating)))
 
     def filter_directive(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        if not value:
+        if _none_chosen(value):
             return queryset
         return queryset.filter(directive_id__in=[d.pk for d in value])
 
@@ -147,7 +155,7 @@ class TaskFilterSet(filters.FilterSet):
 
     @extend_schema_field(OpenApiTypes.STR)
     def filter_responsible(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        if not value:
+        if _none_chosen(value):
             return queryset
         return queryset.filter(responsible_official_id__in=[o.pk for o in value])
 
