@@ -26,12 +26,9 @@ class _ListViewSet(StrictQueryMixin, viewsets.GenericViewSet):
     def get_keyset_orderings(self):
         return self.orderings, self.default_ordering
 
-    def base_queryset(self) -> QuerySet:
-        raise NotImplementedError
-
     def list(self, request: Request) -> Response:
         filterset = self.filterset_class(
-            data=request.query_params, queryset=self.base_queryset(), request=request
+            data=request.query_params, queryset=self.get_queryset(), request=request
         )
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
@@ -49,7 +46,7 @@ class AgencyViewSet(_ListViewSet):
     orderings = AGENCY_ORDERINGS
     default_ordering = "code"
 
-    def base_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet:
         return Agency.objects.select_related("parent").only(
             "id", "code", "name_vi", "name_en", "kind", "parent__code", "email", "is_active"
         )
@@ -70,7 +67,7 @@ class OfficialViewSet(_ListViewSet):
     orderings = OFFICIAL_ORDERINGS
     default_ordering = "username"
 
-    def base_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet:
         user = self.request.user
         queryset = Official.objects.filter(is_active=True).select_related("agency", "supervisor")
         if not user.is_monitor:
