@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import django_filters as filters
-from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import AgencyKind, Role
 from agencies.models import Agency
+from tasks.api.filtersets import ListFilterSet
 
 AGENCY_ORDERINGS = {"code": ("code",), "-code": ("-code",)}
 OFFICIAL_ORDERINGS = {"username": ("username",), "-username": ("-username",)}
 
 
-class AgencyFilterSet(filters.FilterSet):
+class AgencyFilterSet(ListFilterSet):
+    search_fields = ("code", "name_vi", "name_en")
+
     kind = filters.MultipleChoiceFilter(
         choices=AgencyKind.choices, distinct=False, help_text=_("Kind; repeat for several.")
     )
@@ -38,19 +40,10 @@ class AgencyFilterSet(filters.FilterSet):
         model = Agency
         fields: list[str] = []
 
-    def filter_nothing(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return queryset
 
-    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(code__icontains=value) | Q(name_vi__icontains=value) | Q(name_en__icontains=value)
-        )
+class OfficialFilterSet(ListFilterSet):
+    search_fields = ("username", "first_name", "last_name")
 
-
-class OfficialFilterSet(filters.FilterSet):
     agency = filters.ModelMultipleChoiceFilter(
         queryset=Agency.objects.all(),
         to_field_name="code",
@@ -75,14 +68,3 @@ class OfficialFilterSet(filters.FilterSet):
 
         model = Official
         fields: list[str] = []
-
-    def filter_nothing(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return queryset
-
-    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(username__icontains=value) | Q(first_name__icontains=value) | Q(last_name__icontains=value)
-        )

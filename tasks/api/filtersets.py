@@ -44,6 +44,26 @@ DIRECTIVE_ORDERINGS = {
 SEARCH_MAX = 200
 
 
+class ListFilterSet(filters.FilterSet):
+    """Base of every list's filters: ``ordering`` is read by the keyset paginator (and ``as_of``
+    by the view), so their filter methods leave the queryset alone; ``search`` looks for the
+    words in any of ``search_fields``."""
+
+    search_fields: tuple[str, ...] = ()
+
+    def filter_nothing(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(condition)
+
+
 def _none_chosen(value) -> bool:
     """No choice given: a multiple-model filter left empty gets ``queryset.none()``, which
     ``not value`` would evaluate (compiling a query) on every request; ask the query instead."""
@@ -61,7 +81,9 @@ def _codes(name: str, help_text) -> filters.ModelMultipleChoiceFilter:
     )
 
 
-class TaskFilterSet(filters.FilterSet):
+class TaskFilterSet(ListFilterSet):
+    search_fields = ("code", "title")
+
     lead_agency = _codes("filter_lead_agency", _("Lead agency code; repeat for several (MPS, HANOI)."))
     agency = _codes("filter_agency", _("Agency code, as lead or as coordinating agency; repeat for several."))
     directive = filters.ModelMultipleChoiceFilter(
@@ -116,9 +138,6 @@ class TaskFilterSet(filters.FilterSet):
         cleaned = getattr(self.form, "cleaned_data", None) or {}
         return cleaned.get("as_of") or timezone.localdate()
 
-    def filter_nothing(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return queryset  # read by the view (as_of) or the paginator (ordering)
-
     def filter_lead_agency(self, queryset: QuerySet, name: str, value) -> QuerySet:
         if _none_chosen(value):
             return queryset
@@ -159,14 +178,10 @@ class TaskFilterSet(filters.FilterSet):
             return queryset
         return queryset.filter(responsible_official_id__in=[o.pk for o in value])
 
-    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value))
 
+class DirectiveFilterSet(ListFilterSet):
+    search_fields = ("number", "title")
 
-class DirectiveFilterSet(filters.FilterSet):
     kind = filters.MultipleChoiceFilter(
         choices=DirectiveKind.choices, distinct=False, help_text=_("Kind; repeat for several.")
     )
@@ -192,12 +207,3 @@ class DirectiveFilterSet(filters.FilterSet):
     class Meta:
         model = Directive
         fields: list[str] = []
-
-    def filter_nothing(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return queryset
-
-    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(number__icontains=value) | Q(title__icontains=value))
