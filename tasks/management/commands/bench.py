@@ -55,8 +55,17 @@ class Command(BaseCommand):
         parser.add_argument("--no-write", action="store_true", help="print the table, write no docs")
         parser.add_argument("--json-out", default="", help="also write the figures' JSON here")
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--render",
+            default="",
+            metavar="JSON",
+            help="measure nothing: write benchmarks.md again from a run's benchmarks.json (its figures)",
+        )
 
     def handle(self, *args, **options):
+        if options["render"]:
+            self._render(options)
+            return
         self._check_database()
         steps = self._steps(options)
         started_at = timezone.now()
@@ -269,6 +278,16 @@ class Command(BaseCommand):
                 cursor.execute(f'CREATE DATABASE "{name}"')
 
     # --- output -----------------------------------------------------------------------------
+
+    def _render(self, options) -> None:
+        from tasks.bench import report
+
+        data = json.loads(Path(options["render"]).read_text())
+        figures = report.figures_from(data)
+        self.stdout.write(report.table(figures))
+        out = Path(options["out"])
+        (out / "benchmarks.md").write_text(report.markdown(data, figures, report.NOTES))
+        self.stderr.write(f"Wrote {out / 'benchmarks.md'} from {options['render']}")
 
     def _report(self, options, figures, dataset: dict, started_at) -> None:
         from tasks.bench import report
