@@ -23,7 +23,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -517,7 +517,8 @@ class ObtainTokenView(StrictQueryMixin, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [TokenThrottle, FailOpenUserRateThrottle]
-    parser_classes = [JSONParser]
+    # JSON, or an HTML-form body as curl -d and most HTTP clients send it by default.
+    parser_classes = [JSONParser, FormParser]
 
     def allowed_query_params(self) -> set[str]:
         return set()

@@ -297,6 +297,17 @@ def test_token_endpoint(api):
     assert "non_field_errors" in wrong.json()
 
 
+def test_token_endpoint_takes_a_form_body_too(api):
+    # curl -d username=... -d password=... sends a form, not JSON
+    response = client_for(None).post(
+        "/api/v1/auth/token/",
+        "username=t.mps.focal&password=pw-for-tests",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200
+    assert len(response.json()["token"]) == 40
+
+
 def test_session_authentication_needs_csrf(api):
     from rest_framework.test import APIClient
 
