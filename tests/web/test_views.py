@@ -215,6 +215,19 @@ def test_dashboard_chart_and_trend_are_inline_svg_with_the_same_numbers(backlog,
     assert "script-src 'self'" in response["Content-Security-Policy"]
 
 
+def test_chart_coordinates_keep_a_decimal_point_in_vietnamese(backlog, logged_in):
+    # Vietnamese writes 12,5 where SVG needs 12.5: a localised number breaks every bar.
+    import re
+
+    client = logged_in(backlog.world.monitor)
+    html = client.get("/dashboard/?as_of=2025-06-01", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    svg = "".join(re.findall(r"<svg.*?</svg>", html, flags=re.S))
+    coordinates = re.findall(r' (?:x|y|width|height|cx|cy)="([^"]+)"', svg)
+    assert coordinates and all(re.fullmatch(r"-?\d+(\.\d+)?", c) for c in coordinates)
+    widths = re.findall(r'<rect[^>]* width="([^"]+)"', svg)
+    assert widths and all(re.fullmatch(r"\d+(\.\d+)?", w) for w in widths)
+
+
 def test_dashboard_query_count_does_not_grow_with_agencies(backlog, logged_in, django_assert_max_num_queries):
     client = logged_in(backlog.world.monitor)
     with django_assert_max_num_queries(12):
