@@ -199,6 +199,7 @@ def markdown(data: dict, figures: list[Figure], notes: str = "") -> str:
         f"PostgreSQL {m['postgresql']} (shared_buffers {m['shared_buffers']}). {m['note']}.",
         f"- **Run**: {data['ran_at']}, commit `{data['commit']}`.",
         *_load_lines(m),
+        *_remeasured_lines(data),
         "",
         "| " + " | ".join(HEADER) + " |",
         "|" + "|".join("---" for _ in HEADER) + "|",
@@ -355,6 +356,21 @@ def findings(figures: list[Figure]) -> str:
                 f" {_f(f.floor_ms)} ms."
             )
     return "\n".join(out)
+
+
+def _remeasured_lines(data: dict) -> list[str]:
+    """``bench --merge``: figures measured again after the run, on the same data."""
+    lines = []
+    for again in data.get("remeasured", []):
+        start = "/".join(f"{x:.2f}" for x in again["load_average_at_start"])
+        end = "/".join(f"{x:.2f}" for x in again["load_average_at_end"])
+        lines.append(
+            f"- **Re-measured** {again['at']}, commit `{again['commit']}`, on the same data"
+            f" (`bench --reuse --merge`), load average {start} at the start and {end} at the end:"
+            " " + "; ".join(f"*{name}*" for name in again["figures"]) + ". The other figures are"
+            " the run's."
+        )
+    return lines
 
 
 def _load_lines(m: dict) -> list[str]:

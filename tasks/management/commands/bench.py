@@ -54,6 +54,12 @@ class Command(BaseCommand):
         parser.add_argument("--out", default=str(Path(settings.BASE_DIR) / "docs"), help="where to write")
         parser.add_argument("--no-write", action="store_true", help="print the table, write no docs")
         parser.add_argument("--json-out", default="", help="also write the figures' JSON here")
+        parser.add_argument(
+            "--merge",
+            action="store_true",
+            help="replace only the measured figures in the existing benchmarks.json (same task count),"
+            " keep the others and the machine, note what was re-measured, and write benchmarks.md again",
+        )
         parser.add_argument("--no-progress", action="store_true")
         parser.add_argument(
             "--render",
@@ -289,6 +295,38 @@ class Command(BaseCommand):
         (out / "benchmarks.md").write_text(report.markdown(data, figures, report.NOTES))
         self.stderr.write(f"Wrote {out / 'benchmarks.md'} from {options['render']}")
 
+    def _merge(self, out: Path, data: dict, figures) -> None:
+        """Put the figures just measured into the committed run's JSON in place of those of the
+        same name (new names are added at the end), keep every other figure and the run's
+        machine and dataset, and record which figures were re-measured, when, and at what load."""
+        from tasks.bench import report
+
+        path = out / "benchmarks.json"
+        if not path.exists():
+            raise CommandError(f"Nothing to merge into: {path} does not exist (run without --merge).")
+        merged = json.loads(path.read_text())
+        if merged["tasks"] != data["tasks"]:
+            raise CommandError(
+                f"{path} is a run over {merged['tasks']:,} tasks, this one over {data['tasks']:,}:"
+                " not merged."
+            )
+        fresh = {item["name"]: item for item in data["figures"]}
+        names = [item["name"] for item in merged["figures"]]
+        merged["figures"] = [fresh.get(item["name"], item) for item in merged["figures"]]
+        merged["figures"] += [item for name, item in fresh.items() if name not in names]
+        merged.setdefault("remeasured", []).append(
+            {
+                "at": data["ran_at"],
+                "commit": data["commit"],
+                "figures": list(fresh),
+                "load_average_at_start": data["machine"]["load_average_at_start"],
+                "load_average_at_end": data["machine"]["load_average_at_end"],
+            }
+        )
+        report.write_json(path, merged)
+        (out / "benchmarks.md").write_text(report.markdown(merged, report.figures_from(merged), report.NOTES))
+        self.stderr.write(f"Merged {len(fresh)} figures into {path}; wrote {out / 'benchmarks.md'}")
+
     def _report(self, options, figures, dataset: dict, started_at) -> None:
         from tasks.bench import report
 
@@ -304,6 +342,9 @@ class Command(BaseCommand):
         if options["no_write"]:
             return
         out = Path(options["out"])
+        if options["merge"]:
+            self._merge(out, data, figures)
+            return
         out.mkdir(parents=True, exist_ok=True)
         report.write_json(out / "benchmarks.json", data)
         (out / "benchmarks.md").write_text(report.markdown(data, figures, report.NOTES))
