@@ -121,8 +121,14 @@ class Reminder(models.Model):
     deadline means an approved extension starts a fresh ladder by itself.
     """
 
+    # No index of its own: the unique key's index (reminder_once_per_key) leads with the task,
+    # and every index is one more write for each of the sweep's tens of thousands of rows.
     task = models.ForeignKey(
-        "tasks.Task", verbose_name=_("task"), on_delete=models.CASCADE, related_name="reminders"
+        "tasks.Task",
+        verbose_name=_("task"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        db_index=False,
     )
     rule = models.ForeignKey(
         EscalationRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="reminders"

@@ -463,7 +463,8 @@ def _insert_reminders(rows: list[tuple], *, as_of: dt.datetime) -> None:
     columns = ", ".join(f"{name} {kind}" for name, kind in zip(_ROW_COLUMNS, _ROW_TYPES, strict=True))
     with db_connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ({columns}) ON COMMIT DELETE ROWS")
-        with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY {staging} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(_ROW_TYPES)
             for row in rows:
                 copy.write_row(row)
         # Emptied as it is read, for the next chunk.

@@ -347,6 +347,20 @@ def findings(figures: list[Figure]) -> str:
             " tenth of the tasks costs about the same); the time goes into writing the rows, so"
             f" 1 s holds up to about {1_000_000 / per_row / (written / due):,.0f} due tasks here."
         )
+        if x.get("insert_statements_ms"):
+            insert_ms = x["insert_statements_ms"]
+            out.append(
+                f"  Of a run, {_f(insert_ms, 0)} ms ({100 * insert_ms / sweep.median_ms:.0f}% of the median)"
+                " is PostgreSQL executing the INSERT statements that write the rows"
+                f" ({_f(1000 * insert_ms / written)} µs per row: the heap and"
+                f" {x.get('reminder_indexes', '?')} indexes of the outbox, and the unique key's check"
+                " of ON CONFLICT DO NOTHING, measured with the query log on); the rest is finding the"
+                " due tasks and their people, building the rows in Python (`recipients_for_level`),"
+                " copying them to the server and skipping superseded rungs. Each index serves a read"
+                " (the sender's claim, digests, the leases, the back office by status, a sweep's"
+                " rows by creation time, the unique key): below 1 s needs fewer rows per due task or"
+                " more cores, not other code."
+            )
     covered = ("backlog:", "task list API", "under load", "escalation sweep")
     for f in figures:
         if f.meets is False and not f.name.startswith(covered):
