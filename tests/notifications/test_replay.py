@@ -7,12 +7,20 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import translation
 
 from notifications.choices import ReminderStatus
 from notifications.models import Reminder
 from tasks.models import Task
 
 pytestmark = pytest.mark.usefixtures("postgres", "ladder")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The commands print in the active language (Vietnamese by default); these read English."""
+    with translation.override("en"):
+        yield
 
 
 def ladder_lines(code: str, agency: str) -> list[str]:
