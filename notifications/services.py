@@ -443,8 +443,9 @@ def _reminder_rows(
 
 def _insert_reminders(rows: list[tuple], *, as_of: dt.datetime) -> None:
     """INSERT ... ON CONFLICT DO NOTHING: a row already there (from a sweep that ran before, or
-    at the same time) stays as it is. On PostgreSQL one statement per chunk from column arrays,
-    which is several times faster than building model instances for tens of thousands of rows."""
+    at the same time) stays as it is. On PostgreSQL the chunk is copied into a session-local
+    staging table and inserted by one statement, all inside the sweep's transaction; elsewhere
+    (SQLite, the embedded default) by bulk_create."""
     if not rows:
         return
     now = timezone.now()
