@@ -307,16 +307,28 @@ def evidence_get_for_user(*, user: Official, evidence_id: int):
     return evidence
 
 
-def task_page_related(task: Task) -> dict:
+#: How many progress reports and history entries a task page shows before "show all".
+TASK_PAGE_RECENT = 50
+
+
+def task_page_related(task: Task, *, everything: bool = False) -> dict:
     """What the task page shows beside the task: reports with their evidence, extension
-    requests, and the history, each fetched once."""
-    return {
-        "reports": list(
-            task.progress_reports.select_related("agency", "author").prefetch_related("evidence")
-        ),
+    requests, and the history, each fetched once. A busy task collects hundreds of reports
+    and history entries: the page shows the latest ``TASK_PAGE_RECENT`` of each unless asked
+    for everything, and says how many there are."""
+    limit = None if everything else TASK_PAGE_RECENT
+    reports = task.progress_reports.select_related("agency", "author").prefetch_related("evidence")
+    events = task.events.select_related("actor").order_by("-at", "-id")
+    related = {
+        "reports": list(reports[:limit] if limit else reports),
         "extensions": list(task.extension_requests.select_related("requested_by", "decided_by")),
-        "events": list(task.events.select_related("actor").order_by("-at", "-id")),
+        "events": list(events[:limit] if limit else events),
     }
+    for name, manager in (("reports", task.progress_reports), ("events", task.events)):
+        shown = len(related[name])
+        # Counted only when the page is full: otherwise what is shown is all there is.
+        related[f"{name}_total"] = manager.count() if limit and shown == limit else shown
+    return related
 
 
 def agency_work_list(user: Official, agency_id: int | None, as_of: dt.date) -> QuerySet[Task]:

@@ -353,7 +353,7 @@ def _action_forms(task: Task, user: Official, bound: dict | None = None) -> dict
 
 
 def _render_task(request: HttpRequest, task: Task, *, bound: dict | None = None, status: int = 200):
-    related = task_page_related(task)
+    related = task_page_related(task, everything=request.GET.get("all") == "1")
     pending = [e for e in related["extensions"] if e.status == ExtensionStatus.PENDING]
     decide = {}
     for extension in pending:

@@ -23,6 +23,7 @@ from tasks.selectors import (
     overdue_trend,
     task_list_for_user,
 )
+from tests.factories import complete_task_fields
 from tests.web.conftest import AS_OF
 
 pytestmark = pytest.mark.django_db
@@ -306,7 +307,7 @@ def test_progress_with_evidence_then_download_is_permission_checked(backlog, log
     task.refresh_from_db()
     assert task.progress == 80
     evidence = EvidenceFile.objects.get(report__task=task)
-    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    page = client.get(f"/tasks/{task.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"/evidence/{evidence.pk}/" in page and "minutes.pdf" in page
     download = client.get(f"/evidence/{evidence.pk}/")
     assert download.status_code == 200
@@ -466,14 +467,14 @@ def test_calendar_feed_behind_a_secret_token(backlog, logged_in):
 def test_indicator_progress_against_its_target(backlog, logged_in):
     client = logged_in(backlog.world.mic_focal)
     task = Task.objects.get(pk=backlog.mic_overdue.pk)
-    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    page = client.get(f"/tasks/{task.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="progress_indicator_value"' in page  # only indicator tasks ask for a value
     response = client.post(
         f"/tasks/{task.pk}/progress/", {"version": task.version, "indicator_value": "65", "percent": 70}
     )
     assert response.status_code == 302
     client.cookies["django_language"] = "en"
-    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    page = client.get(f"/tasks/{task.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Indicator: 65.00 of a target of 80.00 %" in page
     assert '<meter min="0" max="80.00" value="65.00"' in page
     deliverable = client.get(f"/tasks/{backlog.late.pk}/").content.decode()
@@ -488,3 +489,20 @@ def test_task_pages_do_not_query_per_row(backlog, logged_in, django_assert_max_n
         client.get(f"/tasks/{backlog.overdue.pk}/")
     with django_assert_max_num_queries(10):
         client.get("/agency/?agency=MPS")
+
+
+def test_a_busy_task_page_shows_the_latest_reports_and_history_with_a_way_to_all(world, logged_in):
+    from tasks.selectors import TASK_PAGE_RECENT
+
+    task = services.task_create(actor=world.monitor, directive=world.directive, **complete_task_fields(world))
+    task = services.task_assign(actor=world.monitor, task=task)
+    for n in range(TASK_PAGE_RECENT + 5):
+        services.progress_report_submit(actor=world.mps_focal, task=task, note=f"Week {n}")
+    client = logged_in(world.monitor)
+    page = client.get(f"/tasks/{task.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert page.count('class="report"') == TASK_PAGE_RECENT
+    assert "Week 54" in page and "Week 4<" not in page  # the newest first, the oldest left out
+    assert f"The latest {TASK_PAGE_RECENT} of {TASK_PAGE_RECENT + 5}." in page
+    everything = client.get(f"/tasks/{task.pk}/?all=1", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert everything.count('class="report"') == TASK_PAGE_RECENT + 5
+    assert "The latest" not in everything
