@@ -250,6 +250,7 @@ def test_clarity_index_counts_missing_clears_by_kind(backlog, logged_in):
     assert 'data-column="tasks">7<' in block
     assert 'data-column="complete">6<' in block
     assert 'id="id_as_of"' not in html  # clarity is about the writing, not a date
+    assert html.count('<th scope="col" class="num">') == 2 * (3 + 5)  # both tables: counts + 5 clears
     html = client.get("/clarity/?agency_kind=province").content.decode()
     assert 'data-directive="56/TB-VPCP"' not in html
 
