@@ -138,7 +138,35 @@ class AgencyGroup(models.Model):
         return self.phrase
 
 
-class DeadlinePattern(models.Model):
+class IntakePattern(models.Model):
+    """What every wording rule has: a regular expression in one language, an example of what
+    it matches, and a switch to turn it off without deleting it."""
+
+    language = models.CharField(_("language"), max_length=2, choices=IntakeLanguage.choices)
+    regex = models.TextField(_("regular expression"), validators=[validate_regex])
+    example = models.CharField(_("example"), max_length=255, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        abstract = True
+
+
+class NamedPattern(IntakePattern):
+    """A wording rule with a name and a priority, for rules that can overlap in a text."""
+
+    name = models.CharField(_("name"), max_length=100)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), default=100, help_text=_("Lower wins when two patterns match the same words.")
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+
+class DeadlinePattern(NamedPattern):
     """A deadline wording and how it resolves to a date.
 
     The regular expression names its parts: ``day``, ``month`` (a number or an English month
@@ -146,19 +174,11 @@ class DeadlinePattern(models.Model):
     ``offset_days`` shifts the date where an agency counts a phrase otherwise (the default
     reads "before March 31" as due March 31, as the Government Office records it)."""
 
-    name = models.CharField(_("name"), max_length=100)
-    language = models.CharField(_("language"), max_length=2, choices=IntakeLanguage.choices)
-    regex = models.TextField(_("regular expression"), validators=[validate_regex])
     resolution = models.CharField(_("resolution"), max_length=20, choices=DeadlineResolution.choices)
     offset_days = models.SmallIntegerField(_("offset (days)"), default=0)
     fixed_date = models.DateField(
         _("fixed date"), null=True, blank=True, help_text=_("For a named session whose text has no month.")
     )
-    priority = models.PositiveSmallIntegerField(
-        _("priority"), default=100, help_text=_("Lower wins when two patterns match the same words.")
-    )
-    example = models.CharField(_("example"), max_length=255, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         app_label = "tasks"
@@ -169,24 +189,15 @@ class DeadlinePattern(models.Model):
             models.UniqueConstraint(fields=["name", "language"], name="intake_deadline_name_unique"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.name} ({self.language})"
 
-
-class ResultPattern(models.Model):
+class ResultPattern(NamedPattern):
     """A wording that names the expected result: a law, a decree, a plan, a strategy, a
     database, a project, a percentage target. The group ``result`` is the result's text; for
     an indicator, ``value`` is the target number (the unit is ``unit``)."""
 
-    name = models.CharField(_("name"), max_length=100)
-    language = models.CharField(_("language"), max_length=2, choices=IntakeLanguage.choices)
-    regex = models.TextField(_("regular expression"), validators=[validate_regex])
     case_sensitive = models.BooleanField(_("case sensitive"), default=False)
     result_kind = models.CharField(_("kind of result"), max_length=16, choices=ResultKind.choices)
     unit = models.CharField(_("unit"), max_length=64, blank=True)
-    priority = models.PositiveSmallIntegerField(_("priority"), default=100)
-    example = models.CharField(_("example"), max_length=255, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         app_label = "tasks"
@@ -197,21 +208,14 @@ class ResultPattern(models.Model):
             models.UniqueConstraint(fields=["name", "language"], name="intake_result_name_unique"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.name} ({self.language})"
 
-
-class RecurrencePattern(models.Model):
+class RecurrencePattern(IntakePattern):
     """A wording of a standing duty ("monthly meetings", "hằng tháng"): the task gets a
     recurrence instead of a deadline."""
 
-    language = models.CharField(_("language"), max_length=2, choices=IntakeLanguage.choices)
-    regex = models.TextField(_("regular expression"), validators=[validate_regex])
     recurrence = models.CharField(
         _("recurrence"), max_length=16, choices=[c for c in Recurrence.choices if c[0]]
     )
-    example = models.CharField(_("example"), max_length=255, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         app_label = "tasks"
