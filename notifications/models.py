@@ -196,8 +196,7 @@ class Reminder(models.Model):
                 name="reminder_pending_digest",
                 condition=Q(status="pending", digest=True),
             ),
-            models.Index(fields=["status", "-updated_at"], name="reminder_status_updated"),
-            # What a sweep wrote (commands and the sweep's counts read it).
+            # What a sweep wrote: the escalate command lists it (and on SQLite the sweep counts it).
             models.Index(fields=["created_at"], name="reminder_created"),
         ]
 
