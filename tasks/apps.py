@@ -1,7 +1,16 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
 class TasksConfig(AppConfig):
     name = "tasks"
     verbose_name = _("Directives and tasks")
+
+    def ready(self) -> None:
+        from agencies.models import Agency, Official
+        from tasks import receivers
+
+        for name, signal in (("save", post_save), ("delete", post_delete)):
+            signal.connect(receivers.agency_changed, sender=Agency, dispatch_uid=f"tasks-agency-{name}")
+            signal.connect(receivers.official_changed, sender=Official, dispatch_uid=f"tasks-official-{name}")

@@ -82,6 +82,12 @@ def visible_tasks_q(user) -> Q | None:
     return Q(lead_agency_id=user.agency_id) | Q(Exists(coordinating))
 
 
+def visibility_key(user) -> str:
+    """What ``visible_tasks_q`` depends on, as text: cached task pages are shared only between
+    callers who see the same tasks."""
+    return "all" if is_monitor(user) else f"agency:{user.agency_id}"
+
+
 # --- the back office (Django admin) -------------------------------------------------------
 # Monitors work in the admin without Django's per-model permission rows: reading every record,
 # entering directives and tasks (through the services), deciding extensions. Deleting is left

@@ -156,7 +156,7 @@ def _bump_tasks_generation() -> None:
         logger.warning("Cache unavailable: the tasks generation was not moved on", exc_info=True)
 
 
-def _tasks_changed() -> None:
+def tasks_changed() -> None:
     """Move the tasks generation on now and again once the change commits, so that cached
     counts are redone: a read racing the transaction may cache the old counts under the first
     bump, never under the second."""
@@ -183,7 +183,7 @@ def _save_with_history(
         key: {"old": before.get(key), "new": after[key]} for key in after if before.get(key) != after[key]
     }
     TaskEvent.objects.create(task=task, actor=actor, action=action, changes=changes, note=note)
-    _tasks_changed()
+    tasks_changed()
     return task
 
 
@@ -318,7 +318,7 @@ def task_create(
     task.save()
     if coordinating_agencies:
         task.coordinating_agencies.set(coordinating_agencies)
-    _tasks_changed()
+    tasks_changed()
     TaskEvent.objects.create(
         task=task,
         actor=actor,

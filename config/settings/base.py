@@ -152,6 +152,8 @@ if REDIS_CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 BACKLOG_CACHE_SECONDS = int(os.environ.get("BACKLOG_CACHE_SECONDS", "300" if REDIS_CACHE_URL else "0"))
+# Pages of the task API, per caller's visibility, filters and cursor (tasks.api.views).
+TASK_LIST_CACHE_SECONDS = int(os.environ.get("TASK_LIST_CACHE_SECONDS", "60" if REDIS_CACHE_URL else "0"))
 
 # --- celery ------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

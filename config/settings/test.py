@@ -12,7 +12,8 @@ AXES_ENABLED = os.environ.get("AXES_ENABLED", "1") == "1"
 REST_FRAMEWORK = {**REST_FRAMEWORK}
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "100000/minute", "user": "100000/minute"}
 
-# Each test gets a private in-process cache (see tests/conftest.py), and the backlog is counted
-# afresh unless a test turns its cache on.
+# Each test gets a private in-process cache (see tests/conftest.py), and the backlog and the task
+# pages are computed afresh unless a test turns their cache on.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 BACKLOG_CACHE_SECONDS = 0
+TASK_LIST_CACHE_SECONDS = 0

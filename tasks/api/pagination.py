@@ -216,7 +216,8 @@ class KeysetPagination(BasePagination):
             return None
         values = []
         for key in self.keys:
-            value = getattr(self.last, key.lstrip("-"))
+            name = key.lstrip("-")
+            value = self.last[name] if isinstance(self.last, dict) else getattr(self.last, name)
             if isinstance(value, dt.date | dt.datetime):
                 value = value.isoformat()
             values.append(value)

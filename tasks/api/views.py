@@ -8,8 +8,10 @@ No view decides who may do what: the services check ``tasks.permissions`` and ra
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,7 +31,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agencies.models import Agency
 from tasks import services
 from tasks.api import serializers as s
 from tasks.api.base import (
@@ -43,10 +44,12 @@ from tasks.api.filtersets import DIRECTIVE_ORDERINGS, TASK_ORDERINGS, DirectiveF
 from tasks.api.pagination import KeysetPagination
 from tasks.api.schema import CONFLICT, STALE
 from tasks.models import Directive, ExtensionRequest, ProgressReport, Task
+from tasks.permissions import visibility_key
 from tasks.selectors import (
     backlog_report,
     backlog_totals,
     extension_get_for_user,
+    generation_cached,
     task_get_for_user,
     task_list_for_user,
     with_timeliness,
@@ -66,27 +69,36 @@ IF_MATCH = OpenApiParameter(
 ETAG = {"ETag": {"schema": {"type": "string"}, "description": "The task's version, quoted."}}
 
 
-def task_queryset(queryset: QuerySet[Task], as_of: dt.date) -> QuerySet[Task]:
-    """Everything a task's representation reads, fetched in two queries whatever the number
-    of tasks: the rows (with timeliness and the related codes), then the coordinating agencies."""
-    return (
-        with_timeliness(queryset, as_of)
-        .select_related("directive", "lead_agency", "responsible_official", "accountable_leader")
-        .only(*s.TaskSerializer.COLUMNS)
-        .prefetch_related(
-            Prefetch("coordinating_agencies", queryset=Agency.objects.only("id", "code").order_by("code"))
-        )
+def task_rows(queryset: QuerySet[Task], as_of: dt.date) -> QuerySet[dict]:
+    """Everything a task's representation reads, as plain rows: the task's columns with
+    timeliness and the related codes, in one query (``coordinating`` adds the rest)."""
+    return with_timeliness(queryset, as_of).values(*s.TASK_ROW_FIELDS, "timeliness")
+
+
+def coordinating(rows: list[dict]) -> list[dict]:
+    """Give each row the codes of its coordinating agencies: one query for the whole page."""
+    codes: dict[int, list[str]] = defaultdict(list)
+    links = (
+        Task.coordinating_agencies.through.objects.filter(task_id__in=[row["id"] for row in rows])
+        .order_by("agency__code")
+        .values_list("task_id", "agency__code")
     )
+    for task_id, code in links:
+        codes[task_id].append(code)
+    for row in rows:
+        row["coordinating_agencies"] = codes.get(row["id"], [])
+    return rows
 
 
-def task_detail(user, task_id: int, as_of: dt.date | None = None) -> Task:
-    """One task for output, through the caller's visible tasks (Task.DoesNotExist otherwise)."""
-    return task_queryset(task_list_for_user(user), as_of or timezone.localdate()).get(pk=task_id)
+def task_detail(user, task_id: int, as_of: dt.date | None = None) -> dict:
+    """One task's row for output, through the caller's visible tasks (Task.DoesNotExist otherwise)."""
+    row = task_rows(task_list_for_user(user), as_of or timezone.localdate()).get(pk=task_id)
+    return coordinating([row])[0]
 
 
 def task_response(user, task_id: int, *, code: int = status.HTTP_200_OK, as_of=None) -> Response:
-    task = task_detail(user, task_id, as_of)
-    return Response(s.TaskSerializer(task).data, status=code, headers={"ETag": etag(task.version)})
+    row = task_detail(user, task_id, as_of)
+    return Response(s.task_data(row), status=code, headers={"ETag": etag(row["version"])})
 
 
 def object_id(value) -> int:
@@ -124,13 +136,21 @@ class TaskListMixin(StrictQueryMixin):
     def get_keyset_orderings(self):
         return TASK_ORDERINGS, "deadline"
 
-    def task_page(self, request: Request, base: QuerySet[Task]) -> Response:
+    def task_page(self, request: Request, base: QuerySet[Task], scope: str) -> Response:
+        """One page of ``base`` as filtered by the query. ``scope`` names who may share the
+        page from the cache (TASK_LIST_CACHE_SECONDS): callers who see the same tasks of
+        ``base``. The key also holds the date judged on and the whole URL (filters, cursor,
+        page size, host of the ``next`` link)."""
         filterset = TaskFilterSet(data=request.query_params, queryset=base, request=request)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        queryset = task_queryset(filterset.qs, filterset.as_of_date)
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(s.TaskSerializer(page, many=True).data)
+
+        def page() -> dict:
+            rows = coordinating(self.paginate_queryset(task_rows(filterset.qs, filterset.as_of_date)))
+            return self.get_paginated_response([s.task_data(row) for row in rows]).data
+
+        fingerprint = f"{scope}|{filterset.as_of_date.isoformat()}|{request.build_absolute_uri()}"
+        return Response(generation_cached("task-page", fingerprint, settings.TASK_LIST_CACHE_SECONDS, page))
 
 
 def _task_actions_schema(request_serializer, summary: str, errors=(409, 412)):
@@ -197,7 +217,7 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
         return task_get_for_user(user=self.request.user, task_id=object_id(pk))
 
     def list(self, request: Request) -> Response:
-        return self.task_page(request, task_list_for_user(request.user))
+        return self.task_page(request, task_list_for_user(request.user), visibility_key(request.user))
 
     def retrieve(self, request: Request, pk=None) -> Response:
         return task_response(request.user, object_id(pk), as_of=_as_of(request))
@@ -459,7 +479,7 @@ class MyTasksView(TaskListMixin, GenericAPIView):
     def get(self, request: Request) -> Response:
         user = request.user
         mine = task_list_for_user(user).filter(Q(responsible_official=user) | Q(accountable_leader=user))
-        return self.task_page(request, mine)
+        return self.task_page(request, mine, f"mine:{user.pk}:{visibility_key(user)}")
 
 
 class BacklogView(StrictQueryMixin, GenericAPIView):

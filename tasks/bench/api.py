@@ -108,6 +108,12 @@ def deep_page_path(ctx: Context, caller: Caller, pages: int, page_size: int) -> 
 
 
 def api_figures(ctx: Context) -> list[Figure]:
+    """The task list in-process, every request reading the database (the page cache off)."""
+    with override_settings(TASK_LIST_CACHE_SECONDS=0):
+        return _api_figures(ctx)
+
+
+def _api_figures(ctx: Context) -> list[Figure]:
     caller = Caller(ctx.monitor_id)
     deep, deep_number = deep_page_path(ctx, Caller(ctx.walker_id), 1000, PAGE_SIZE)
     first_all = f"{API_TASKS}?{urlencode({'as_of': ctx.as_of.isoformat(), 'page_size': PAGE_SIZE})}"

@@ -37,27 +37,48 @@ def percentile(values: list[float], share: float) -> float | None:
 
 
 def hammer(
-    host: str, port: int, path: str, headers: list[dict], clients: int, seconds: float, budget: int
+    host: str,
+    port: int,
+    path: str,
+    headers: list[dict],
+    clients: int,
+    seconds: float,
+    budget: int,
+    rate: float = 0.0,
 ) -> dict:
     """``clients`` threads asking for ``path`` until ``seconds`` pass or ``budget`` requests
-    have been made; thread i sends ``headers[i % len(headers)]`` (its caller's token); every
-    request's latency is kept."""
-    deadline = time.perf_counter() + seconds
+    have been made; thread i sends ``headers[i % len(headers)]`` (its caller's token).
+
+    With ``rate`` 0 each thread asks again as soon as it has its answer (a closed loop: the
+    most the server can do, and latencies that are mostly time spent queueing). With a
+    ``rate``, the threads together offer that many requests a second on a fixed schedule,
+    each thread every ``clients / rate`` seconds, staggered; a latency is counted from the
+    moment the request was due, so a server that falls behind shows it in full."""
+    started_at = time.perf_counter()
+    deadline = started_at + seconds
     remaining = [budget]
     lock = threading.Lock()
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     sizes: list[int] = []
+    interval = clients / rate if rate else 0.0
 
-    def worker(headers: dict) -> None:
+    def worker(index: int, headers: dict) -> None:
         connection = http.client.HTTPConnection(host, port, timeout=60)
         mine, my_statuses = [], {}
-        while time.perf_counter() < deadline:
+        due = started_at + (index / rate if rate else 0.0)
+        while True:
+            if rate:
+                pause = due - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+            if time.perf_counter() >= deadline:
+                break
             with lock:
                 if remaining[0] <= 0:
                     break
                 remaining[0] -= 1
-            started = time.perf_counter()
+            started = due if rate else time.perf_counter()
             try:
                 connection.request("GET", path, headers=headers)
                 response = connection.getresponse()
@@ -70,19 +91,19 @@ def hammer(
                 status = 0
             mine.append((time.perf_counter() - started) * 1000)
             my_statuses[status] = my_statuses.get(status, 0) + 1
+            due += interval
         connection.close()
         with lock:
             latencies.extend(mine)
             for status, count in my_statuses.items():
                 statuses[status] = statuses.get(status, 0) + count
 
-    threads = [threading.Thread(target=worker, args=(headers[i % len(headers)],)) for i in range(clients)]
-    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(i, headers[i % len(headers)])) for i in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed = time.perf_counter() - started_at
     ok = sum(count for status, count in statuses.items() if 200 <= status < 300)
     return {
         "requests": len(latencies),
@@ -90,6 +111,7 @@ def hammer(
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
         "seconds": round(elapsed, 3),
         "rps": round(ok / elapsed, 1) if elapsed else 0.0,
+        "offered_rps": rate or None,
         "p50_ms": percentile(latencies, 0.50),
         "p90_ms": percentile(latencies, 0.90),
         "p95_ms": percentile(latencies, 0.95),
@@ -109,11 +131,14 @@ def client_main(argv: list[str]) -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--max-requests", type=int, default=100_000)
+    parser.add_argument("--rate", type=float, default=0.0, help="requests/s offered in all (0: closed loop)")
     args = parser.parse_args(argv)
     base = {"Accept": "application/json", "Accept-Language": "en"}
     tokens = [t for t in args.tokens.split(",") if t]
     headers = [{**base, "Authorization": f"Token {t}"} for t in tokens] or [base]
-    result = hammer("127.0.0.1", args.port, args.path, headers, args.clients, args.seconds, args.max_requests)
+    result = hammer(
+        "127.0.0.1", args.port, args.path, headers, args.clients, args.seconds, args.max_requests, args.rate
+    )
     print(json.dumps(result))
 
 
@@ -219,7 +244,13 @@ class Gunicorn:
 
 
 def run_client(
-    port: int, path: str, tokens: list[str], clients: int, seconds: float, max_requests: int
+    port: int,
+    path: str,
+    tokens: list[str],
+    clients: int,
+    seconds: float,
+    max_requests: int,
+    rate: float = 0.0,
 ) -> dict:
     completed = subprocess.run(  # noqa: S603 (this module, fixed arguments)
         [
@@ -239,6 +270,8 @@ def run_client(
             str(seconds),
             "--max-requests",
             str(max_requests),
+            "--rate",
+            str(rate),
         ],
         cwd=str(ROOT),
         capture_output=True,
@@ -295,6 +328,41 @@ def redis_keys(url: str, pattern: str) -> int:
     return sum(1 for _ in redis.Redis.from_url(url).scan_iter(match=pattern))
 
 
+class GenerationTicker:
+    """Moves the tasks generation on in the servers' cache ``per_second`` times a second, as
+    a task change saved through the services does: every cached page and backlog is then
+    computed afresh by the next request that asks for it."""
+
+    def __init__(self, redis_url: str, per_second: float):
+        self.redis_url, self.per_second = redis_url, per_second
+        self.stop_event = threading.Event()
+        self.ticks = 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        from django.core.cache.backends.redis import RedisCache
+
+        from tasks.selectors import TASKS_GENERATION_KEY
+
+        cache = RedisCache(self.redis_url, {})
+        while not self.stop_event.wait(1 / self.per_second):
+            try:
+                cache.incr(TASKS_GENERATION_KEY)
+            except ValueError:
+                cache.set(TASKS_GENERATION_KEY, 1, timeout=None)
+            self.ticks += 1
+
+    def __enter__(self):
+        if self.per_second:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop_event.set()
+        if self.thread.is_alive():
+            self.thread.join(5)
+
+
 def measure_endpoint(
     *,
     path: str,
@@ -304,21 +372,34 @@ def measure_endpoint(
     workers: int,
     threads: int,
     env: dict,
-) -> dict:
-    """One load test against a fresh server on a flushed Redis: a short warm-up (imports,
-    connections; the first request also fills any cache), then the timed run; with the
-    workers' peak memory and how many backlog entries the cache holds afterwards."""
-    flush_redis(env.get("REDIS_URL", ""))
+    rates: tuple[float, ...] = (0.0,),
+    changes_per_s: float = 0.0,
+) -> list[dict]:
+    """Load tests against one fresh server on a flushed Redis, one per offered rate (0: the
+    closed loop): a short warm-up (imports, connections; the first request also fills any
+    cache), then each timed run; with the workers' peak memory and how many backlog entries
+    the cache holds afterwards. With ``changes_per_s``, the tasks generation moves on that
+    often during the timed runs (see ``GenerationTicker``)."""
+    redis_url = env.get("REDIS_URL", "")
+    flush_redis(redis_url)
     server = Gunicorn(workers=workers, threads=threads, env=env)
+    results = []
     try:
         run_client(server.port, path, tokens, min(clients, workers * threads * 2), 2.0, 2_000)
-        result = run_client(server.port, path, tokens, clients, seconds, int(seconds * 2_000))
-        result["worker_peak_mb"] = round(server.worker_peak_mb(), 1)
-        result["cached_backlogs"] = redis_keys(env.get("REDIS_URL", ""), "*backlog:*")
+        for rate in rates:
+            with GenerationTicker(redis_url, changes_per_s) as ticker:
+                result = run_client(server.port, path, tokens, clients, seconds, int(seconds * 2_000), rate)
+            result["generation_moves"] = ticker.ticks
+            results.append(result)
+        for result in results:
+            result["worker_peak_mb"] = round(server.worker_peak_mb(), 1)
+            result["cached_backlogs"] = redis_keys(redis_url, "*backlog:*")
+            result["cached_pages"] = redis_keys(redis_url, "*task-page:*")
     finally:
         server.stop()
-    result["workers"], result["threads"] = workers, threads
-    return result
+    for result in results:
+        result["workers"], result["threads"] = workers, threads
+    return results
 
 
 def monitor_tokens(count: int) -> list[str]:
@@ -333,6 +414,12 @@ def monitor_tokens(count: int) -> list[str]:
     return [api.token_for(pk) for pk in ids[:count]]
 
 
+#: The rate the task list must sustain, and its latency target there (issue 8).
+LIST_RATE = 150.0
+LIST_P95_MS = 100.0
+BACKLOG_P95_MS = 300.0
+
+
 def load_figures(
     ctx,
     *,
@@ -344,97 +431,160 @@ def load_figures(
     uncached: bool = True,
 ) -> list:
     """Task list and backlog under ``clients`` concurrent clients, each beside its floor view
-    served by the same kind of server: production settings with Redis as the shared cache, so
-    the backlog is served as deployed (from the cache until a task changes). With
-    ``uncached``, the backlog once more with BACKLOG_CACHE_SECONDS=0 (every request counts)."""
+    served by the same kind of server: production settings with Redis as the shared cache, as
+    deployed. The task list is measured twice per server: its capacity (a closed loop) and
+    its latency at ``LIST_RATE`` requests/s offered by the same clients; once with no task
+    changing and once with a change every second. With ``uncached``, both endpoints once more
+    with their cache off, for reference."""
     from tasks.bench import api
-    from tasks.bench.measure import Figure
 
     workers = workers or 2 * (os.cpu_count() or 1)
     tokens = monitor_tokens(clients)
     kind = "gthread" if threads > 1 else "sync"
     run = {"tokens": tokens, "clients": clients, "seconds": seconds, "workers": workers, "threads": threads}
-    cache_seconds = None  # the settings' default: 300 with Redis
+    served = (
+        f"gunicorn {workers} {kind} workers, production settings, Redis cache; {len(tokens)} callers' tokens"
+    )
+    list_path = api.list_path(ctx, api.PAGE_SIZE)
     list_env = server_env(api.floor_query_for_workers(ctx, api.PAGE_SIZE), redis_url=redis_url)
-    backlog_env = server_env(redis_url=redis_url, backlog_cache_seconds=cache_seconds)
-    backlog_floor = measure_endpoint(path=f"/bench/floor/backlog/?as_of={ctx.as_of}", env=backlog_env, **run)
-    cases = [
-        (
-            f"task list page of {api.PAGE_SIZE} (agency + overdue)",
-            api.list_path(ctx, api.PAGE_SIZE),
-            list_env,
-            None,
-            100.0,
-            150.0,
-            "",
+    both = (0.0, LIST_RATE)
+
+    list_floor = measure_endpoint(path="/bench/floor/tasks/", env=list_env, rates=both, **run)
+    figures = [
+        _list_figure(
+            f"task list page of {api.PAGE_SIZE} (agency + overdue), shared cache as deployed",
+            measure_endpoint(path=list_path, env=list_env, rates=both, **run),
+            list_floor,
+            served,
+            "no task changes during the run: after the first request every page comes from the cache",
         ),
-        (
-            "backlog report (shared cache, as deployed)",
-            api.backlog_path(ctx),
-            backlog_env,
-            backlog_floor,
-            300.0,
-            None,
-            "served from the shared cache (Redis) after the first request: the key holds the filters,"
-            " the date and the tasks generation, which every committed task change moves on;"
-            " no task changes during the run",
+        _list_figure(
+            f"task list page of {api.PAGE_SIZE}, a task change every second",
+            measure_endpoint(path=list_path, env=list_env, rates=both, changes_per_s=1.0, **run),
+            list_floor,
+            served,
+            "the tasks generation moves on every second, as a saved change does, so the first request"
+            " after each change reads the database again",
         ),
     ]
     if uncached:
-        cases.append(
+        uncached_env = {**list_env, "TASK_LIST_CACHE_SECONDS": "0"}
+        figures.append(
+            _list_figure(
+                f"task list page of {api.PAGE_SIZE}, TASK_LIST_CACHE_SECONDS=0 (for reference)",
+                measure_endpoint(path=list_path, env=uncached_env, rates=both, **run),
+                list_floor,
+                served,
+                "every request reads the database; no target: the deployed endpoint is the cached one",
+                targets=False,
+            )
+        )
+
+    backlog_env = server_env(redis_url=redis_url)
+    backlog_floor_path = f"/bench/floor/backlog/?as_of={ctx.as_of}"
+    backlog_floor = measure_endpoint(path=backlog_floor_path, env=backlog_env, **run)[0]
+    backlog_cases = [
+        (
+            "backlog report (shared cache, as deployed)",
+            backlog_env,
+            True,
+            "served from the shared cache (Redis) after the first request: the key holds the filters,"
+            " the date and the tasks generation, which every committed task change moves on;"
+            " no task changes during the run",
+        )
+    ]
+    if uncached:
+        backlog_cases.append(
             (
                 "backlog report, BACKLOG_CACHE_SECONDS=0 (for reference)",
-                api.backlog_path(ctx),
                 server_env(redis_url=redis_url, backlog_cache_seconds=0),
-                backlog_floor,
-                None,
-                None,
+                False,
                 "every request counts afresh; no target: the deployed endpoint is the cached one",
             )
         )
-    figures = []
-    for name, path, env, floor, p95_target, rps_target, note in cases:
-        real = measure_endpoint(path=path, env=env, **run)
-        if floor is None:
-            floor = measure_endpoint(path="/bench/floor/tasks/", env=env, **run)
+    for name, env, targets, note in backlog_cases:
+        real = measure_endpoint(path=api.backlog_path(ctx), env=env, **run)[0]
         checks = {"no errors": real["ok"] == real["requests"]}
-        if p95_target:
-            checks[f"p95 <= {p95_target:g} ms"] = real["p95_ms"] is not None and real["p95_ms"] <= p95_target
-        if rps_target:
-            checks[f">= {rps_target:g} req/s"] = real["rps"] >= rps_target
+        if targets:
+            checks[f"p95 <= {BACKLOG_P95_MS:g} ms"] = (
+                real["p95_ms"] is not None and real["p95_ms"] <= BACKLOG_P95_MS
+            )
         figures.append(
-            Figure(
-                name=f"under load, {clients} clients: {name}",
-                median_ms=real["p50_ms"],
-                floor_ms=floor["p50_ms"],
-                peak_mb=real["worker_peak_mb"],
-                runs=real["requests"],
-                floor="the hand-written view of the same answer (uncached) under the same load",
-                note="; ".join(
-                    part
-                    for part in (
-                        f"median_ms is the median latency; gunicorn {workers} {kind} workers, production"
-                        f" settings, Redis cache; {len(tokens)} callers' tokens",
-                        "peak_mb is the largest worker's peak resident set",
-                        note,
-                    )
-                    if part
-                ),
+            _figure(
+                f"under load, {clients} clients: {name}",
+                real,
+                backlog_floor,
+                f"{served}; a closed loop (each client asks again as soon as it is answered); {note}",
+                checks,
                 extra={
                     "rps": real["rps"],
                     "p95_ms": real["p95_ms"],
                     "p99_ms": real["p99_ms"],
-                    "statuses": real["statuses"],
-                    "floor_rps": floor["rps"],
-                    "floor_p95_ms": floor["p95_ms"],
+                    "floor_rps": backlog_floor["rps"],
+                    "floor_p95_ms": backlog_floor["p95_ms"],
                     "cached_backlogs_after": real["cached_backlogs"],
                     "backlog_cache_seconds": env.get("BACKLOG_CACHE_SECONDS", "default (300 with Redis)"),
-                    "path": path,
+                    "path": api.backlog_path(ctx),
                 },
-                checks=checks,
             )
         )
     return figures
+
+
+def _figure(name: str, real: dict, floor: dict, note: str, checks: dict, extra: dict):
+    from tasks.bench.measure import Figure
+
+    return Figure(
+        name=name,
+        median_ms=real["p50_ms"],
+        floor_ms=floor["p50_ms"],
+        peak_mb=real["worker_peak_mb"],
+        runs=real["requests"],
+        floor="the hand-written view of the same answer (uncached) under the same load",
+        note=f"median_ms is the median latency; {note}; peak_mb is the largest worker's peak resident set",
+        extra={**extra, "statuses": real["statuses"]},
+        checks=checks,
+    )
+
+
+def _list_figure(name: str, runs: list[dict], floor_runs: list[dict], served: str, note: str, targets=True):
+    """The task list's two runs on one server: the closed loop gives the capacity (target: at
+    least LIST_RATE), the paced run the latency at LIST_RATE (target: p95 under LIST_P95_MS)."""
+    closed, paced = runs
+    floor_closed, floor_paced = floor_runs
+    clients = paced["clients"]
+    checks = {"no errors": all(r["ok"] == r["requests"] for r in runs)}
+    if targets:
+        checks[f">= {LIST_RATE:g} req/s (closed loop)"] = closed["rps"] >= LIST_RATE
+        checks[f"p95 <= {LIST_P95_MS:g} ms at {LIST_RATE:g} req/s"] = (
+            paced["p95_ms"] is not None and paced["p95_ms"] <= LIST_P95_MS
+        )
+        # the paced run must have kept up with the rate it was offered
+        checks[f"served {LIST_RATE:g} req/s"] = paced["rps"] >= 0.97 * LIST_RATE
+    return _figure(
+        f"under load, {clients} clients: {name}",
+        paced,
+        floor_paced,
+        f"{served}; latencies at {LIST_RATE:g} requests/s offered by the {clients} clients together (each"
+        f" every {clients / LIST_RATE:.2f} s, counted from when the request was due), capacity from a"
+        f" closed loop of the same clients; {note}",
+        checks,
+        extra={
+            "rps": paced["rps"],
+            "offered_rps": LIST_RATE,
+            "p95_ms": paced["p95_ms"],
+            "p99_ms": paced["p99_ms"],
+            "capacity_rps": closed["rps"],
+            "closed_loop_p50_ms": closed["p50_ms"],
+            "closed_loop_p95_ms": closed["p95_ms"],
+            "floor_capacity_rps": floor_closed["rps"],
+            "floor_p95_ms": floor_paced["p95_ms"],
+            "floor_closed_loop_p95_ms": floor_closed["p95_ms"],
+            "generation_moves": paced["generation_moves"] + closed["generation_moves"],
+            "cached_pages_after": paced["cached_pages"],
+            "task_list_cache_seconds": "0" if not targets else "default (60 with Redis)",
+        },
+    )
 
 
 if __name__ == "__main__":
