@@ -279,7 +279,7 @@ def findings(figures: list[Figure]) -> str:
         label = listing.name.split(": ", 1)[1]
         text = (
             f"- **Under load, {label}**: at {_f(x.get('offered_rps'), 0)} requests/s offered by the 50"
-            f" clients, {_f(x.get('rps'))}/s served, p50 {_f(listing.median_ms)} ms, p95"
+            f" clients, {x.get('served')} of {x.get('offered')} answered, p50 {_f(listing.median_ms)} ms, p95"
             f" {_f(x.get('p95_ms'))} ms; capacity (closed loop, each client asking again as soon as"
             f" it is answered) {_f(x.get('capacity_rps'))}/s with p95 {_f(x.get('closed_loop_p95_ms'))} ms."
             f" The floor view: capacity {_f(x.get('floor_capacity_rps'))}/s, p95"
