@@ -12,6 +12,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,6 +43,7 @@ from tasks.api.base import (
 )
 from tasks.api.filtersets import DIRECTIVE_ORDERINGS, TASK_ORDERINGS, DirectiveFilterSet, TaskFilterSet
 from tasks.api.pagination import KeysetPagination
+from tasks.api.renderers import ORJSONRenderer
 from tasks.api.schema import CONFLICT, STALE
 from tasks.models import Directive, ExtensionRequest, ProgressReport, Task
 from tasks.permissions import visibility_key
@@ -136,21 +138,25 @@ class TaskListMixin(StrictQueryMixin):
     def get_keyset_orderings(self):
         return TASK_ORDERINGS, "deadline"
 
-    def task_page(self, request: Request, base: QuerySet[Task], scope: str) -> Response:
-        """One page of ``base`` as filtered by the query. ``scope`` names who may share the
-        page from the cache (TASK_LIST_CACHE_SECONDS): callers who see the same tasks of
-        ``base``. The key also holds the date judged on and the whole URL (filters, cursor,
-        page size, host of the ``next`` link)."""
-        filterset = TaskFilterSet(data=request.query_params, queryset=base, request=request)
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
+    def task_page(self, request: Request, base: QuerySet[Task], scope: str) -> HttpResponse:
+        """One page of ``base`` as filtered by the query, as JSON. ``scope`` names who may share
+        the page from the cache (TASK_LIST_CACHE_SECONDS): callers who see the same tasks of
+        ``base``. The key also holds today's date in Hanoi (the default ``as_of``) and the whole
+        URL (filters, cursor, page size, host of the ``next`` link). The page is kept as the
+        bytes sent: a repeated request neither validates its filters again (a URL that failed
+        validation raised before anything was cached) nor serialises the rows again."""
 
-        def page() -> dict:
+        def page() -> bytes:
+            filterset = TaskFilterSet(data=request.query_params, queryset=base, request=request)
+            if not filterset.is_valid():
+                raise ValidationError(filterset.errors)
             rows = coordinating(self.paginate_queryset(task_rows(filterset.qs, filterset.as_of_date)))
-            return self.get_paginated_response([s.task_data(row) for row in rows]).data
+            data = self.get_paginated_response([s.task_data(row) for row in rows]).data
+            return ORJSONRenderer().render(data)
 
-        fingerprint = f"{scope}|{filterset.as_of_date.isoformat()}|{request.build_absolute_uri()}"
-        return Response(generation_cached("task-page", fingerprint, settings.TASK_LIST_CACHE_SECONDS, page))
+        fingerprint = f"{scope}|{timezone.localdate().isoformat()}|{request.build_absolute_uri()}"
+        body = generation_cached("task-page:json", fingerprint, settings.TASK_LIST_CACHE_SECONDS, page)
+        return HttpResponse(body, content_type=ORJSONRenderer.media_type)
 
 
 def _task_actions_schema(request_serializer, summary: str, errors=(409, 412)):
