@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from tasks.api.pagination import KeysetPagination
-from tasks.selectors import CACHE_ERRORS
+from tasks.api.renderers import ORJSONRenderer
+from tasks.selectors import CACHE_ERRORS, generation_cached
 
 
 class StrictQueryMixin:
@@ -49,6 +52,20 @@ class StrictQueryMixin:
                 errors[name] = [_("Null characters are not allowed.")]
         if errors:
             raise ValidationError(errors)
+
+
+def cached_json(request: Request, *, namespace: str, scope: str, seconds: int, compute) -> HttpResponse:
+    """``compute()``'s data as JSON, kept in the shared cache as the bytes sent (see
+    ``generation_cached``) for ``seconds``. ``scope`` names who may share the answer (callers
+    who see the same tasks); the key also holds today's date in Hanoi (the default ``as_of``)
+    and the whole URL (filters, cursor, page size, host). ``compute`` validates the query
+    itself: a URL that fails raises before anything is cached, so a repeated one need not be
+    validated, counted or serialised again."""
+    fingerprint = f"{scope}|{timezone.localdate().isoformat()}|{request.build_absolute_uri()}"
+    body = generation_cached(
+        f"{namespace}:json", fingerprint, seconds, lambda: ORJSONRenderer().render(compute())
+    )
+    return HttpResponse(body, content_type=ORJSONRenderer.media_type)
 
 
 def etag(version: int) -> str:

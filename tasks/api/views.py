@@ -38,12 +38,12 @@ from tasks.api.base import (
     FailOpenAnonRateThrottle,
     FailOpenUserRateThrottle,
     StrictQueryMixin,
+    cached_json,
     etag,
     expected_version,
 )
 from tasks.api.filtersets import DIRECTIVE_ORDERINGS, TASK_ORDERINGS, DirectiveFilterSet, TaskFilterSet
 from tasks.api.pagination import KeysetPagination
-from tasks.api.renderers import ORJSONRenderer
 from tasks.api.schema import CONFLICT, STALE
 from tasks.models import Directive, ExtensionRequest, ProgressReport, Task
 from tasks.permissions import visibility_key
@@ -51,7 +51,6 @@ from tasks.selectors import (
     backlog_report,
     backlog_totals,
     extension_get_for_user,
-    generation_cached,
     task_get_for_user,
     task_list_for_user,
     with_timeliness,
@@ -139,24 +138,23 @@ class TaskListMixin(StrictQueryMixin):
         return TASK_ORDERINGS, "deadline"
 
     def task_page(self, request: Request, base: QuerySet[Task], scope: str) -> HttpResponse:
-        """One page of ``base`` as filtered by the query, as JSON. ``scope`` names who may share
-        the page from the cache (TASK_LIST_CACHE_SECONDS): callers who see the same tasks of
-        ``base``. The key also holds today's date in Hanoi (the default ``as_of``) and the whole
-        URL (filters, cursor, page size, host of the ``next`` link). The page is kept as the
-        bytes sent: a repeated request neither validates its filters again (a URL that failed
-        validation raised before anything was cached) nor serialises the rows again."""
+        """One page of ``base`` as filtered by the query, kept for TASK_LIST_CACHE_SECONDS;
+        ``scope`` names who may share it (callers who see the same tasks of ``base``)."""
 
-        def page() -> bytes:
+        def page() -> dict:
             filterset = TaskFilterSet(data=request.query_params, queryset=base, request=request)
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
             rows = coordinating(self.paginate_queryset(task_rows(filterset.qs, filterset.as_of_date)))
-            data = self.get_paginated_response([s.task_data(row) for row in rows]).data
-            return ORJSONRenderer().render(data)
+            return self.get_paginated_response([s.task_data(row) for row in rows]).data
 
-        fingerprint = f"{scope}|{timezone.localdate().isoformat()}|{request.build_absolute_uri()}"
-        body = generation_cached("task-page:json", fingerprint, settings.TASK_LIST_CACHE_SECONDS, page)
-        return HttpResponse(body, content_type=ORJSONRenderer.media_type)
+        return cached_json(
+            request,
+            namespace="task-page",
+            scope=scope,
+            seconds=settings.TASK_LIST_CACHE_SECONDS,
+            compute=page,
+        )
 
 
 def _task_actions_schema(request_serializer, summary: str, errors=(409, 412)):
@@ -504,26 +502,37 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
         return set(TaskFilterSet.base_filters) - {"ordering"}
 
     @extend_schema(summary="Backlog per lead agency as of a date", filters=True, tags=["reports"])
-    def get(self, request: Request) -> Response:
-        filterset = TaskFilterSet(data=request.query_params, queryset=task_list_for_user(request.user))
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
-        as_of = filterset.as_of_date
-        rows = backlog_report(filterset.qs, as_of)
-        body = {
-            "as_of": as_of,
-            "rows": [
-                {
-                    "lead_agency": row["lead_agency__code"],
-                    "name_vi": row["lead_agency__name_vi"],
-                    "name_en": row["lead_agency__name_en"],
-                    **{column: row[column] for column in s.BacklogCountsSerializer._declared_fields},
-                }
-                for row in rows
-            ],
-            "totals": backlog_totals(rows),
-        }
-        return Response(body)
+    def get(self, request: Request) -> HttpResponse:
+        """Kept whole for BACKLOG_CACHE_SECONDS per visibility and URL (``cached_json``); the
+        counts underneath are cached too (``backlog_report``), for the web dashboard."""
+
+        def report() -> dict:
+            filterset = TaskFilterSet(data=request.query_params, queryset=task_list_for_user(request.user))
+            if not filterset.is_valid():
+                raise ValidationError(filterset.errors)
+            as_of = filterset.as_of_date
+            rows = backlog_report(filterset.qs, as_of)
+            return {
+                "as_of": as_of,
+                "rows": [
+                    {
+                        "lead_agency": row["lead_agency__code"],
+                        "name_vi": row["lead_agency__name_vi"],
+                        "name_en": row["lead_agency__name_en"],
+                        **{column: row[column] for column in s.BacklogCountsSerializer._declared_fields},
+                    }
+                    for row in rows
+                ],
+                "totals": backlog_totals(rows),
+            }
+
+        return cached_json(
+            request,
+            namespace="backlog-report",
+            scope=visibility_key(request.user),
+            seconds=settings.BACKLOG_CACHE_SECONDS,
+            compute=report,
+        )
 
 
 class LockedOut(APIException):

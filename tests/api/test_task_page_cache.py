@@ -1,5 +1,6 @@
-"""Cached task pages (TASK_LIST_CACHE_SECONDS): shared only between callers who see the same
-tasks, and never older than the last committed change of a task, an agency or an official."""
+"""Cached task pages and backlog reports (TASK_LIST_CACHE_SECONDS, BACKLOG_CACHE_SECONDS):
+shared only between callers who see the same tasks, and never older than the last committed
+change of a task, an agency or an official."""
 
 from __future__ import annotations
 
@@ -112,3 +113,33 @@ def test_a_bad_cursor_is_still_refused_when_pages_are_cached(cached, api):
     response = monitor.get(LIST + "&cursor=not-a-cursor")
     assert response.status_code == 400
     assert "cursor" in response.json()
+
+
+BACKLOG = "/api/v1/reports/backlog/?as_of=2025-06-01"
+
+
+@pytest.fixture
+def backlog_cached(settings):
+    settings.BACKLOG_CACHE_SECONDS = 300
+
+
+def _overdue(response) -> dict[str, int]:
+    assert response.status_code == 200, response.content
+    return {row["lead_agency"]: row["in_progress_overdue"] for row in response.json()["rows"]}
+
+
+def test_the_backlog_report_is_cached_per_visibility_and_moves_with_a_change(
+    backlog_cached, api, django_capture_on_commit_callbacks
+):
+    world = api.world
+    api.make_task()
+    monitor = api.clients["monitor"]
+    assert _overdue(monitor.get(BACKLOG)) == {"MPS": 1}
+    # read again: no task rows read
+    response, reads = _task_queries(monitor, BACKLOG)
+    assert (reads, _overdue(response)) == (0, {"MPS": 1})
+    # the Ministry of Justice sees none of it, whatever the monitor's answer cached
+    assert _overdue(api.clients["other_focal"].get(BACKLOG)) == {}
+    with django_capture_on_commit_callbacks(execute=True):
+        make_task(world)
+    assert _overdue(monitor.get(BACKLOG)) == {"MPS": 2}
