@@ -24,7 +24,7 @@ from collections import OrderedDict
 import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
-from django.db.models import BooleanField, F, Model, QuerySet, prefetch_related_objects
+from django.db.models import BooleanField, F, Model, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
@@ -203,11 +203,12 @@ class KeysetPagination(BasePagination):
         if not connection.features.supports_slicing_ordering_in_compound:
             # SQLite (the embedded mode): one OR, fine at its sizes
             return (near | far).order_by(*order)[:limit]
-        prefetch = near._prefetch_related_lookups
-        near = near.prefetch_related(None).order_by(*order)[:limit]
-        far = far.prefetch_related(None).order_by(*order)[:limit]
-        combined = near.union(far, all=True).order_by(*order)[:limit]
-        return _Prefetched(combined, prefetch)
+        if near._prefetch_related_lookups:
+            # a combined query cannot prefetch: page plain rows (``.values()``) instead
+            raise ValueError("keyset pages over a nullable key take querysets without prefetches")
+        near = near.order_by(*order)[:limit]
+        far = far.order_by(*order)[:limit]
+        return near.union(far, all=True).order_by(*order)[:limit]
 
     # --- the response -------------------------------------------------------------------------
 
@@ -260,18 +261,3 @@ class KeysetPagination(BasePagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },
         ]
-
-
-class _Prefetched:
-    """A sliced UNION that still runs the view's prefetches once evaluated (a combined query
-    refuses ``prefetch_related``, so the lookups run on the fetched rows instead)."""
-
-    def __init__(self, queryset: QuerySet, lookups: tuple):
-        self.queryset = queryset
-        self.lookups = lookups
-
-    def __iter__(self):
-        rows = list(self.queryset)
-        if self.lookups:
-            prefetch_related_objects(rows, *self.lookups)
-        return iter(rows)
