@@ -8,12 +8,27 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from agencies.models import Agency, Official
+from signatures.choices import Verdict
 from tasks.choices import OPEN_STATUSES, TaskStatus, Timeliness
-from tasks.models import Task
+from tasks.models import EvidenceFile, Task
 from tasks.permissions import visible_tasks_q
 
 #: Statuses that count in a backlog as of a date; drafts and cancelled tasks do not.
@@ -311,8 +326,6 @@ def clarity_by_agency(queryset: QuerySet[Task]) -> list[dict]:
 def evidence_get_for_user(*, user: Official, evidence_id: int):
     """Fetch an evidence file for download, authorized through its task with
     ``task_get_for_user``: EvidenceFile.DoesNotExist or Task.DoesNotExist (both a 404)."""
-    from tasks.models import EvidenceFile
-
     evidence = EvidenceFile.objects.select_related("report").get(pk=evidence_id)
     task_get_for_user(user=user, task_id=evidence.report.task_id)
     return evidence
@@ -328,7 +341,9 @@ def task_page_related(task: Task, *, everything: bool = False) -> dict:
     and history entries: the page shows the latest ``TASK_PAGE_RECENT`` of each unless asked
     for everything, and says how many there are."""
     limit = None if everything else TASK_PAGE_RECENT
-    reports = task.progress_reports.select_related("agency", "author").prefetch_related("evidence")
+    reports = task.progress_reports.select_related("agency", "author").prefetch_related(
+        "evidence__signatures"
+    )
     events = task.events.select_related("actor").order_by("-at", "-id")
     related = {
         "reports": list(reports[:limit] if limit else reports),
@@ -401,3 +416,51 @@ def extension_get_for_user(*, user: Official, extension_id: int):
     extension = ExtensionRequest.objects.only("pk", "task_id", "status").get(pk=extension_id)
     task_get_for_user(user=user, task_id=extension.task_id)
     return extension
+
+
+def signed_result_present(task: Task) -> bool:
+    """Whether the lead agency's evidence holds at least one PDF with a valid signature."""
+    return EvidenceFile.objects.filter(
+        report__task_id=task.pk,
+        report__agency_id=task.lead_agency_id,
+        report__is_contribution=False,
+        signature_verdict=Verdict.VALID,
+    ).exists()
+
+
+def signed_result_refusal(task: Task) -> str | None:
+    """Why the task cannot be confirmed yet for want of a signed result, or None. The confirm
+    service refuses with it; the task page shows it beside the disabled button."""
+    if not task.requires_signed_result or signed_result_present(task):
+        return None
+    return gettext(
+        "This task requires a signed result: the lead agency's evidence must include at least "
+        "one PDF whose digital signature is valid and trusted. None does yet; ask the agency to "
+        "attach the signed document in a progress report."
+    )
+
+
+#: Which of a task's evidence verdicts speaks for it: a valid signature first, then the nearest
+#: miss, so an export shows "valid" as soon as one signed PDF is.
+_VERDICT_RANK = Case(
+    *[When(signature_verdict=v, then=Value(rank)) for rank, v in enumerate(Verdict.values)],
+    default=Value(len(Verdict.values)),
+    output_field=IntegerField(),
+)
+
+
+def with_signed_result(queryset: QuerySet[Task]) -> QuerySet[Task]:
+    """Annotate ``signed_result``: the best signature verdict among the lead agency's evidence
+    PDFs (None without any), one subquery in the same statement."""
+    best = (
+        EvidenceFile.objects.filter(
+            report__task_id=OuterRef("pk"),
+            report__agency_id=OuterRef("lead_agency_id"),
+            report__is_contribution=False,
+        )
+        .exclude(signature_verdict="")
+        .annotate(rank=_VERDICT_RANK)
+        .order_by("rank", "-uploaded_at")
+        .values("signature_verdict")[:1]
+    )
+    return queryset.annotate(signed_result=Subquery(best))

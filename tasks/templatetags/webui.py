@@ -6,6 +6,7 @@ from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from signatures.choices import Verdict, reason_label
 from tasks.choices import Clear, TaskStatus, Timeliness
 
 register = template.Library()
@@ -89,7 +90,22 @@ EVENT_LABELS = {
     "extension_requested": _("extension requested"),
     "extension_approved": _("extension approved"),
     "extension_rejected": _("extension rejected"),
+    "signed_result_attached": _("signed document attached"),
+    "signature_rechecked": _("signature checked again"),
 }
+
+
+@register.filter
+def verdict_label(value) -> str:
+    try:
+        return str(Verdict(value).label)
+    except ValueError:
+        return ""
+
+
+@register.filter
+def signature_reason(code) -> str:
+    return reason_label(code or "")
 
 
 @register.filter
@@ -104,9 +120,9 @@ def task_field_label(name: str) -> str:
     """A Task field's own verbose name, for the changes listed in the history."""
     from django.core.exceptions import FieldDoesNotExist
 
-    from tasks.models import ExtensionRequest, Task
+    from tasks.models import EvidenceFile, ExtensionRequest, Task
 
-    for model in (Task, ExtensionRequest):
+    for model in (Task, ExtensionRequest, EvidenceFile):
         try:
             return str(model._meta.get_field(name).verbose_name)
         except FieldDoesNotExist:
@@ -115,10 +131,13 @@ def task_field_label(name: str) -> str:
 
 
 @register.filter
-def history_value(value) -> str:
-    """A value kept in the history, with ISO dates written as Vietnamese officials write them."""
+def history_value(value, name: str = "") -> str:
+    """A value kept in the history, with ISO dates written as Vietnamese officials write them
+    and a signature verdict in words."""
     if value is None or value == "" or value == []:
         return "—"
+    if name == "signature_verdict":
+        return verdict_label(value) or str(value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     text = str(value)

@@ -43,11 +43,13 @@ from tasks.selectors import (
     extension_get_for_user,
     on_time_rate,
     overdue_trend,
+    signed_result_refusal,
     task_get_for_user,
     task_list_for_user,
     task_page_related,
     tasks_filtered,
     timeliness_of,
+    with_signed_result,
     with_timeliness,
 )
 from tasks.web import charts
@@ -60,6 +62,7 @@ from tasks.web.forms import (
     ExtensionRequestForm,
     ProgressForm,
     ReturnForm,
+    SignedResultForm,
     StartForm,
     SubmitResultForm,
     TaskFilterForm,
@@ -308,7 +311,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def task_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     _form, queryset, as_of, directive = _task_list_queryset(request)
-    table = exports.task_table(queryset)
+    table = exports.task_table(with_signed_result(queryset))
     headers = exports.task_headers()
     stem = f"tasks-{as_of.isoformat()}"
     if fmt == "xlsx":
@@ -347,6 +350,10 @@ def _action_forms(task: Task, user: Official, bound: dict | None = None) -> dict
         forms["confirm"] = ConfirmForm(initial=initial)
     if user.has_perm("tasks.return_task", task) and task.status == TaskStatus.SUBMITTED:
         forms["return"] = ReturnForm(initial=initial)
+    if user.is_monitor and task.status not in (TaskStatus.COMPLETED, TaskStatus.CANCELLED):
+        forms["signed"] = SignedResultForm(
+            initial={**initial, "requires_signed_result": task.requires_signed_result}
+        )
     if bound:
         forms.update(bound)
     return forms
@@ -367,11 +374,13 @@ def _render_task(request: HttpRequest, task: Task, *, bound: dict | None = None,
 
     for clear in Clear:
         clears.append({"key": clear.value, "label": clear.label, "present": clear.value not in missing})
+    forms = _action_forms(task, request.user, bound)
     context = {
         "task": task,
         "timeliness": timeliness_of(task, _today()),
         "clears": clears,
-        "forms": _action_forms(task, request.user, bound),
+        "forms": forms,
+        "confirm_blocked": signed_result_refusal(task) if forms.get("confirm") else None,
         "decide_forms": decide,
         "is_indicator": task.result_kind == ResultKind.INDICATOR,
         "deadline_moved": task.deadline
@@ -500,6 +509,21 @@ def task_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return _("The result is confirmed; the task is completed.")
 
     return _run_task_action(request, pk, "confirm", ConfirmForm, call)
+
+
+@login_required
+@require_POST
+def task_signed_result(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(task, data):
+        required = data["requires_signed_result"]
+        services.task_update(
+            actor=request.user, task=task, expected_version=data["version"], requires_signed_result=required
+        )
+        if required:
+            return _("Confirming this task now needs a validly signed PDF from the lead agency.")
+        return _("This task no longer needs a signed result to be confirmed.")
+
+    return _run_task_action(request, pk, "signed", SignedResultForm, call)
 
 
 @login_required
