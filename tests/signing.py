@@ -149,9 +149,12 @@ def pki() -> Pki:
     return Pki(root, intermediate, leaf, second_leaf, expired_leaf, tsa, stranger_root, stranger_leaf)
 
 
-def plain_pdf(text: str = "Bao cao ket qua thuc hien nhiem vu") -> bytes:
-    """A one-page PDF written with pyHanko's own writer."""
+def plain_pdf(text: str = "Bao cao ket qua thuc hien nhiem vu", *, password: str | None = None) -> bytes:
+    """A one-page PDF written with pyHanko's own writer; with ``password``, encrypted (AES-256)
+    so that it opens only with it (an empty one locks editing only)."""
     writer = PdfFileWriter()
+    if password is not None:
+        writer.encrypt("owner-secret", password)
     content = generic.StreamObject(
         stream_data=b"BT /F1 12 Tf 72 720 Td (" + text.encode("ascii", "replace") + b") Tj ET"
     )
@@ -191,6 +194,7 @@ def sign(
     chain: tuple[Party, ...] = (),
     field: str = "Signature1",
     timestamp_by: Party | None = None,
+    password: str | None = None,
 ) -> bytes:
     """``pdf`` with one more signature, appended as an incremental update."""
     registry = SimpleCertificateStore.from_certs([p.asn1() for p in chain])
@@ -203,8 +207,11 @@ def sign(
             tsa_cert=timestamp_by.asn1(), tsa_key=timestamp_by.asn1_key()
         )
     out = io.BytesIO()
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    if password is not None:
+        writer.encrypt(password)
     signers.sign_pdf(
-        IncrementalPdfFileWriter(io.BytesIO(pdf)),
+        writer,
         signers.PdfSignatureMetadata(field_name=field),
         signer=cms_signer,
         timestamper=timestamper,
@@ -229,6 +236,8 @@ def signed_pdf(kind: str = "valid") -> bytes:
         return sign(plain_pdf(), p.stranger_leaf, chain=(p.stranger_root,))
     if kind == "modified":
         return modify_after_signing(sign(plain_pdf(), p.leaf, chain=(p.intermediate,)))
+    if kind == "locked_for_editing":
+        return sign(plain_pdf(password=""), p.leaf, chain=(p.intermediate,), password="")
     if kind == "broken":
         return break_signature(sign(plain_pdf(), p.leaf, chain=(p.intermediate,)))
     raise ValueError(kind)
@@ -251,3 +260,17 @@ def break_signature(pdf: bytes) -> bytes:
     """The same bytes with one byte of the signed text changed in place: the digest fails."""
     at = pdf.index(b"(Bao cao")
     return pdf[: at + 1] + b"X" + pdf[at + 2 :]
+
+
+def pdf_upload(kind: str = "valid", name: str = "ket-qua.pdf"):
+    """A signed PDF as an uploaded file, as a form or the API receives it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, signed_pdf(kind), content_type="application/pdf")
+
+
+def trust_test_root(actor):
+    """Make the test root a trusted root, through the service an administrator uses."""
+    from tasks.services import trusted_root_add
+
+    return trusted_root_add(actor=actor, name="Test Root CA", certificate=pki().root.pem)
