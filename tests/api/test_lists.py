@@ -384,7 +384,8 @@ def test_deep_page_sql_starts_at_an_index_position(api, crowd):
     client = api.clients["monitor"]
     later = _later_page(client, "/api/v1/tasks/", 10)
     with CaptureQueriesContext(connection) as captured:
-        client.get(later)
+        response = client.get(later)
+    assert response.status_code == 200
     page_sql = next(q["sql"] for q in captured.captured_queries if 'FROM "tasks_task"' in q["sql"])
     assert '("tasks_task"."deadline", "tasks_task"."id") >' in page_sql
     assert "UNION ALL" in page_sql
