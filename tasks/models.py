@@ -484,6 +484,3 @@ class ReorganisationChoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}: {self.task_id or self.official_id} → {self.successor_id}"
-
-
-from tasks.intake.models import *  # noqa: E402,F403  (intake rules and gazetteer are tasks-app models)

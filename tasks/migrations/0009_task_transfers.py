@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agencies', '0003_reorganisation'),
-        ('tasks', '0007_result_pattern_priority_help'),
+        ('tasks', '0008_intake_models_to_intake_app'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
