@@ -22,7 +22,10 @@ from tests.notifications.conftest import at, make_task
 D = dt.date
 pytestmark = pytest.mark.usefixtures("postgres", "ladder")
 
-NOTE = "This task was transferred from Ministry of Information and Communications to Ministry of Science and Technology under 176/2025/QH15"
+NOTE = (
+    "This task was transferred from Ministry of Information and Communications"
+    " to Ministry of Science and Technology under 176/2025/QH15"
+)
 
 
 def mic_task(world, code: str):
