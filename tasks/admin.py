@@ -432,6 +432,3 @@ class TrustedRootAdmin(admin.ModelAdmin):
     def recheck_all(self, request, queryset):
         services.evidence_signatures_recheck_all_later()
         self.message_user(request, _("The evidence is being checked again against the roots now trusted."))
-
-
-import tasks.intake.admin  # noqa: E402,F401  (the intake's rules and gazetteer; not autodiscovered)

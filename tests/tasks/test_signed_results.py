@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from signatures.choices import Problem, Verdict
 from tasks import jobs, services
@@ -180,9 +181,12 @@ def test_confirming_without_a_signed_result_is_refused_with_the_reason(world, tr
     task = deliverable(world)
     report_with(world, task, SimpleUploadedFile("ban-nhap.pdf", plain_pdf(), content_type="application/pdf"))
     task = submitted(world, task)
-    with pytest.raises(InvalidTransition) as refused:
+    with translation.override("en"), pytest.raises(InvalidTransition) as refused:
         services.task_confirm(actor=world.monitor, task=task)
-    assert "signed result" in str(refused.value)
+    assert "requires a signed result" in str(refused.value)
+    with translation.override("vi"), pytest.raises(InvalidTransition) as refused:
+        services.task_confirm(actor=world.monitor, task=task)
+    assert "yêu cầu kết quả có chữ ký số" in str(refused.value)
     assert Task.objects.get(pk=task.pk).status == TaskStatus.SUBMITTED
 
 

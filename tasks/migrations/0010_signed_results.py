@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0007_result_pattern_priority_help'),
+        ('tasks', '0009_task_transfers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
