@@ -71,6 +71,7 @@ class TaskEventAction(models.TextChoices):
     EXTENSION_APPROVED = "extension_approved", _("extension approved")
     EXTENSION_REJECTED = "extension_rejected", _("extension rejected")
     EXTENSION_CLOSED = "extension_closed", _("extension request closed with the task")
+    TRANSFERRED = "transferred", _("moved to a successor agency")
 
 
 class Timeliness(models.TextChoices):
@@ -120,3 +121,10 @@ class Clear(models.TextChoices):
     DEADLINE = "deadline", _("clear deadline")
     RESULT = "result", _("clear result")
     RESPONSIBILITY = "responsibility", _("clear responsibility")
+
+
+class TransferRole(models.TextChoices):
+    """Which of its agencies a reorganisation replaced on a task."""
+
+    LEAD = "lead", _("Lead agency")
+    COORDINATING = "coordinating", _("Coordinating agency")
