@@ -41,7 +41,7 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tasks", "0007_result_pattern_priority_help")]
+    dependencies = [("tasks", "0009_task_transfers")]
 
     operations = [
         UnaccentExtension(),
