@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agencies', '0003_reorganisation'),
-        ('tasks', '0009_task_transfers'),
+        ('tasks', '0010_search_without_accents'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
