@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "agencies",
     "tasks",
+    "tasks.intake",
     "notifications",
     "ops",
 ]
@@ -197,6 +198,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notifications.send_pending",
         "schedule": float(os.environ.get("NOTIFICATIONS_SEND_EVERY_SECONDS", "60")),
     },
+    # A reorganisation scheduled for a date applies itself that day (hourly: a missed run is
+    # caught up by the next; an applied event is left alone).
+    "tasks-reorganisations": {"task": "tasks.apply_due_reorganisations", "schedule": 3600.0},
 }
 
 # --- reminders -----------------------------------------------------------------------

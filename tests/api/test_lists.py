@@ -371,8 +371,9 @@ def test_query_count_is_fixed_whatever_the_page(api, crowd, endpoint, django_ass
 
 
 def test_backlog_is_one_grouped_query(api, crowd, django_assert_num_queries):
-    # the token, the grouped counts, then the names of the agencies in them by key
-    with django_assert_num_queries(1 + 2):
+    # the token, whether any task moved after the date, the grouped counts, then the names of
+    # the agencies in them by key
+    with django_assert_num_queries(1 + 3):
         response = api.clients["monitor"].get("/api/v1/reports/backlog/?as_of=2025-06-01")
     assert response.status_code == 200
     assert response.json()["totals"]["total"] == 110
@@ -391,3 +392,27 @@ def test_deep_page_sql_starts_at_an_index_position(api, crowd):
     assert "UNION ALL" in page_sql
     assert "OFFSET" not in page_sql.upper()
     assert "COUNT(" not in page_sql.upper()
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "expected"),
+    [
+        ("/api/v1/officials/?agency=MPS", "username", {"t.mps.focal", "t.mps.leader"}),
+        (
+            "/api/v1/officials/?agency=MPS&agency=MOJ",
+            "username",
+            {"t.mps.focal", "t.mps.leader", "t.moj.focal"},
+        ),
+        ("/api/v1/agencies/?parent=GO", "code", {"MPS"}),
+        ("/api/v1/directives/?issuing_agency=GO", "number", {"56/TB-VPCP"}),
+        ("/api/v1/directives/?issuing_agency=MPS", "number", set()),
+    ],
+)
+def test_code_filters_of_the_other_lists_answer_their_rows(api, path, key, expected):
+    """A code filter compares codes, not a code with an id (which answered 500)."""
+    world = api.world
+    world.mps.parent = world.go
+    world.mps.save(update_fields=["parent"])
+    response = api.clients["monitor"].get(path)
+    assert response.status_code == 200, response.content
+    assert {row[key] for row in response.json()["results"]} == expected
