@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0004_drop_unread_status_index'),
+        ('notifications', '0005_reminder_readdressed'),
     ]
 
     operations = [
