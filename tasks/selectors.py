@@ -25,22 +25,22 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from agencies.choices import ReorganisationKind, ReorganisationStatus
 from agencies.models import Agency, Official, ReorganisationEvent
 from signatures.choices import Verdict
-from tasks.choices import OPEN_STATUSES, AgencyAttribution, TaskStatus, Timeliness, TransferRole
+from tasks import lifecycle
+from tasks.choices import (
+    COUNTED_STATUSES,
+    OPEN_STATUSES,
+    AgencyAttribution,
+    TaskAction,
+    TaskStatus,
+    Timeliness,
+    TransferRole,
+)
 from tasks.models import EvidenceFile, Task, TaskTransfer
 from tasks.permissions import visible_tasks_q
-
-#: Statuses that count in a backlog as of a date; drafts and cancelled tasks do not.
-COUNTED_STATUSES = (
-    TaskStatus.ASSIGNED,
-    TaskStatus.IN_PROGRESS,
-    TaskStatus.SUBMITTED,
-    TaskStatus.COMPLETED,
-)
 
 
 def timeliness_expression(as_of: dt.date) -> Case:
@@ -111,6 +111,28 @@ def task_get_for_user(*, user: Official, task_id: int) -> Task:
         .prefetch_related("coordinating_agencies")
         .get(pk=task_id)
     )
+
+
+def allowed_actions(user: Official, task: Task) -> list[TaskAction]:
+    """The actions ``user`` may take on ``task`` now, in the lifecycle's order: exactly those
+    whose service would not refuse them for who the user is or where the task stands (the
+    input, such as a reason, is still checked when the action is taken). The task page's
+    buttons and the API's ``allowed_actions`` both come from here. Pass a task fetched by
+    ``task_get_for_user`` (its coordinating agencies prefetched), so that the checks read no
+    more than whether an extension request is pending."""
+    return [rule.action for rule in lifecycle.RULES if lifecycle.refusal(user, task, rule.action) is None]
+
+
+def held_actions(user: Official, task: Task) -> dict[str, str]:
+    """Actions the user's role and the task's status allow but a condition of the lifecycle
+    holds back (a confirmation waiting for a signed result), each with why: the task page shows
+    them disabled, with the reason, instead of hiding them."""
+    held = {}
+    for rule in lifecycle.RULES:
+        reason = lifecycle.blocked(user, task, rule.action)
+        if reason is not None:
+            held[rule.action] = " ".join(getattr(reason, "messages", None) or [str(reason)])
+    return held
 
 
 # --- agencies across a reorganisation ---------------------------------------------------------
@@ -311,51 +333,6 @@ def backlog_totals(rows: list[dict]) -> dict:
 
 # --- web app reads (dashboard, clarity index, drill-down lists, feeds) ----------------------
 
-#: A pseudo-timeliness meaning "any of the four": the backlog's total column.
-TIMELINESS_COUNTED = "counted"
-
-
-def tasks_filtered(
-    queryset: QuerySet[Task],
-    *,
-    directive: int | None = None,
-    field: str | None = None,
-    agency_kind: str | None = None,
-    lead_agency: str | None = None,
-    status: str | None = None,
-    timeliness: str | None = None,
-    as_of: dt.date | None = None,
-    search: str | None = None,
-) -> QuerySet[Task]:
-    """Narrow a visible queryset by the dashboard's and the task list's filters.
-
-    The dashboard counts ``backlog_by_lead_agency(tasks_filtered(...))`` and each of its numbers
-    links to the list of ``tasks_filtered(..., lead_agency=..., timeliness=...)``: the same
-    conditions, so a number and the length of the list behind it always agree.
-    """
-    if directive:
-        queryset = queryset.filter(directive_id=directive)
-    if field:
-        queryset = queryset.filter(field=field)
-    if agency_kind:
-        queryset = queryset.filter(lead_agency__kind=agency_kind)
-    if lead_agency:
-        queryset = queryset.filter(lead_agency__code=lead_agency)
-    if status:
-        queryset = queryset.filter(status=status)
-    if timeliness:
-        as_of = as_of or timezone.localdate()
-        if timeliness == TIMELINESS_COUNTED:
-            condition = Q()
-            for column in BACKLOG_COLUMNS:
-                condition |= timeliness_q(column, as_of)
-            queryset = queryset.filter(condition)
-        else:
-            queryset = queryset.filter(timeliness_q(timeliness, as_of))
-    if search:
-        queryset = queryset.filter(Q(code__icontains=search) | Q(title__icontains=search))
-    return queryset
-
 
 def on_time_rate(row: dict) -> float | None:
     """Share of tasks judged so far that were done on time: completed on time over completed
@@ -547,28 +524,6 @@ def extension_get_for_user(*, user: Official, extension_id: int):
     extension = ExtensionRequest.objects.only("pk", "task_id", "status").get(pk=extension_id)
     task_get_for_user(user=user, task_id=extension.task_id)
     return extension
-
-
-def signed_result_present(task: Task) -> bool:
-    """Whether the lead agency's evidence holds at least one PDF with a valid signature."""
-    return EvidenceFile.objects.filter(
-        report__task_id=task.pk,
-        report__agency_id=task.lead_agency_id,
-        report__is_contribution=False,
-        signature_verdict=Verdict.VALID,
-    ).exists()
-
-
-def signed_result_refusal(task: Task) -> str | None:
-    """Why the task cannot be confirmed yet for want of a signed result, or None. The confirm
-    service refuses with it; the task page shows it beside the disabled button."""
-    if not task.requires_signed_result or signed_result_present(task):
-        return None
-    return gettext(
-        "This task requires a signed result: the lead agency's evidence must include at least "
-        "one PDF whose digital signature is valid and trusted. None does yet; ask the agency to "
-        "attach the signed document in a progress report."
-    )
 
 
 #: Which of a task's evidence verdicts speaks for it: a valid signature first, then the nearest

@@ -42,12 +42,20 @@ from tasks.api.base import (
     etag,
     expected_version,
 )
-from tasks.api.filtersets import DIRECTIVE_ORDERINGS, TASK_ORDERINGS, DirectiveFilterSet, TaskFilterSet
 from tasks.api.pagination import KeysetPagination
 from tasks.api.schema import CONFLICT, STALE
+from tasks.filtersets import (
+    DIRECTIVE_ORDERINGS,
+    TASK_ORDERINGS,
+    BacklogFilterSet,
+    DirectiveFilterSet,
+    TaskFilterSet,
+)
 from tasks.models import Directive, ExtensionRequest, ProgressReport, Task
 from tasks.permissions import visibility_key
+from tasks.search import RANK
 from tasks.selectors import (
+    allowed_actions,
     backlog_report,
     backlog_totals,
     extension_get_for_user,
@@ -72,8 +80,10 @@ ETAG = {"ETag": {"schema": {"type": "string"}, "description": "The task's versio
 
 def task_rows(queryset: QuerySet[Task], as_of: dt.date) -> QuerySet[dict]:
     """Everything a task's representation reads, as plain rows: the task's columns with
-    timeliness and the related codes, in one query (``coordinating`` adds the rest)."""
-    return with_timeliness(queryset, as_of).values(*s.TASK_ROW_FIELDS, "timeliness")
+    timeliness and the related codes, in one query (``coordinating`` adds the rest); a search's
+    rank too, which the next page's cursor holds."""
+    extra = (RANK,) if RANK in queryset.query.annotations else ()
+    return with_timeliness(queryset, as_of).values(*s.TASK_ROW_FIELDS, "timeliness", *extra)
 
 
 def coordinating(rows: list[dict]) -> list[dict]:
@@ -98,8 +108,10 @@ def task_detail(user, task_id: int, as_of: dt.date | None = None) -> dict:
 
 
 def task_response(user, task_id: int, *, code: int = status.HTTP_200_OK, as_of=None) -> Response:
+    """One task with what the caller may do to it now, and its ETag."""
     row = task_detail(user, task_id, as_of)
-    return Response(s.task_data(row), status=code, headers={"ETag": etag(row["version"])})
+    row["allowed_actions"] = allowed_actions(user, task_get_for_user(user=user, task_id=task_id))
+    return Response(s.TaskDetailSerializer(row).data, status=code, headers={"ETag": etag(row["version"])})
 
 
 def object_id(value) -> int:
@@ -134,8 +146,11 @@ class TaskListMixin(StrictQueryMixin):
     filterset_class = TaskFilterSet
     filter_backends = [DjangoFilterBackend]
 
+    #: The order when the query names none: by relevance when searching (``task_page``).
+    default_ordering = "deadline"
+
     def get_keyset_orderings(self):
-        return TASK_ORDERINGS, "deadline"
+        return TASK_ORDERINGS, self.default_ordering
 
     def task_page(self, request: Request, base: QuerySet[Task], scope: str) -> HttpResponse:
         """One page of ``base`` as filtered by the query, kept for TASK_LIST_CACHE_SECONDS;
@@ -145,6 +160,7 @@ class TaskListMixin(StrictQueryMixin):
             filterset = TaskFilterSet(data=request.query_params, queryset=base, request=request)
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
+            self.default_ordering = filterset.ordering_name
             rows = coordinating(self.paginate_queryset(task_rows(filterset.qs, filterset.as_of_date)))
             return self.get_paginated_response([s.task_data(row) for row in rows]).data
 
@@ -158,7 +174,7 @@ class TaskListMixin(StrictQueryMixin):
 
 
 def _task_actions_schema(request_serializer, summary: str, errors=(409, 412)):
-    responses = {200: OpenApiResponse(s.TaskSerializer, description=summary)}
+    responses = {200: OpenApiResponse(s.TaskDetailSerializer, description=summary)}
     if 409 in errors:
         responses[409] = CONFLICT
     if 412 in errors:
@@ -177,14 +193,19 @@ def _task_actions_schema(request_serializer, summary: str, errors=(409, 412)):
     create=extend_schema(
         summary="Create a task (a draft until it has its five clears); monitors only",
         request=s.TaskCreateSerializer,
-        responses={201: s.TaskSerializer},
+        responses={201: s.TaskDetailSerializer},
         tags=["tasks"],
     ),
-    retrieve=extend_schema(summary="One task, with its ETag", parameters=[AS_OF], tags=["tasks"]),
+    retrieve=extend_schema(
+        summary="One task, with its ETag and the actions you may take on it",
+        parameters=[AS_OF],
+        responses=s.TaskDetailSerializer,
+        tags=["tasks"],
+    ),
     partial_update=extend_schema(
         summary="Change a task's clears",
         request=s.TaskUpdateSerializer,
-        responses={200: s.TaskSerializer, 409: CONFLICT, 412: STALE},
+        responses={200: s.TaskDetailSerializer, 409: CONFLICT, 412: STALE},
         parameters=[IF_MATCH],
         tags=["tasks"],
     ),
@@ -492,14 +513,14 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
 
     queryset = Task.objects.none()
     serializer_class = s.BacklogSerializer
-    filterset_class = TaskFilterSet
+    filterset_class = BacklogFilterSet
     filter_backends = [DjangoFilterBackend]
 
     def is_paginated_action(self) -> bool:
         return False
 
     def allowed_query_params(self) -> set[str]:
-        return set(TaskFilterSet.base_filters) - {"ordering"}
+        return set(BacklogFilterSet.base_filters)
 
     @extend_schema(summary="Backlog per lead agency as of a date", filters=True, tags=["reports"])
     def get(self, request: Request) -> HttpResponse:
@@ -507,7 +528,7 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
         counts underneath are cached too (``backlog_report``), for the web dashboard."""
 
         def report() -> dict:
-            filterset = TaskFilterSet(data=request.query_params, queryset=task_list_for_user(request.user))
+            filterset = BacklogFilterSet(data=request.query_params, queryset=task_list_for_user(request.user))
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
             as_of = filterset.as_of_date

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django import template
 from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
 
 from signatures.choices import Verdict, reason_label
-from tasks.choices import Clear, TaskStatus, Timeliness
+from tasks.choices import Clear, TaskEventAction, TaskStatus, Timeliness
 
 register = template.Library()
 
@@ -76,25 +75,6 @@ def minutes(value) -> int:
         return 0
 
 
-EVENT_LABELS = {
-    "created": _("created"),
-    "updated": _("edited"),
-    "assigned": _("assigned to the lead agency"),
-    "started": _("work started"),
-    "progress_reported": _("progress reported"),
-    "contribution_reported": _("contribution reported"),
-    "submitted": _("result submitted"),
-    "confirmed": _("result confirmed"),
-    "returned": _("result returned"),
-    "cancelled": _("cancelled"),
-    "extension_requested": _("extension requested"),
-    "extension_approved": _("extension approved"),
-    "extension_rejected": _("extension rejected"),
-    "signed_result_attached": _("signed document attached"),
-    "signature_rechecked": _("signature checked again"),
-}
-
-
 @register.filter
 def verdict_label(value) -> str:
     try:
@@ -110,9 +90,11 @@ def signature_reason(code) -> str:
 
 @register.filter
 def event_label(action: str) -> str:
-    """A history entry's action in words; an action this list does not know shows as stored."""
-    label = EVENT_LABELS.get(action)
-    return str(label) if label else action
+    """A history entry's action in words; an action the choices do not know shows as stored."""
+    try:
+        return str(TaskEventAction(action).label)
+    except ValueError:
+        return action
 
 
 @register.filter

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0009_task_transfers'),
+        ('tasks', '0011_lifecycle'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -79,5 +79,10 @@ class Migration(migrations.Migration):
                 'ordering': ['evidence', 'position'],
                 'constraints': [models.UniqueConstraint(fields=('evidence', 'position'), name='evidence_signature_position')],
             },
+        ),
+        migrations.AlterField(
+            model_name='taskevent',
+            name='action',
+            field=models.CharField(choices=[('created', 'created'), ('updated', 'edited'), ('assigned', 'assigned to the lead agency'), ('started', 'work started'), ('progress_reported', 'progress reported'), ('contribution_reported', 'contribution reported'), ('submitted', 'result submitted'), ('confirmed', 'result confirmed'), ('returned', 'result returned'), ('cancelled', 'cancelled'), ('extension_requested', 'extension requested'), ('extension_approved', 'extension approved'), ('extension_rejected', 'extension rejected'), ('extension_closed', 'extension request closed with the task'), ('transferred', 'moved to a successor agency'), ('signed_result_attached', 'signed document attached'), ('signature_rechecked', 'signature checked again')], max_length=32, verbose_name='action'),
         ),
     ]
