@@ -20,7 +20,7 @@ from drf_spectacular.utils import extend_schema_field
 from agencies.models import Agency, Official
 from tasks.choices import DirectiveKind, TaskField, TaskStatus, Timeliness
 from tasks.models import Directive, Task
-from tasks.selectors import timeliness_q
+from tasks.selectors import officials_nameable_by, timeliness_q
 
 #: ``ordering`` values of the task lists, each ending in a unique field (keyset pagination).
 TASK_ORDERINGS = {
@@ -82,6 +82,10 @@ def _none_chosen(value) -> bool:
     return not value
 
 
+def _nameable_officials(request) -> QuerySet[Official]:
+    return officials_nameable_by(getattr(request, "user", None))
+
+
 def _codes(name: str, help_text) -> filters.ModelMultipleChoiceFilter:
     return filters.ModelMultipleChoiceFilter(
         queryset=Agency.objects.all(),
@@ -123,7 +127,7 @@ class TaskFilterSet(ListFilterSet):
         field_name="deadline", lookup_expr="lte", help_text=_("Deadline on or before (YYYY-MM-DD).")
     )
     responsible = filters.ModelMultipleChoiceFilter(
-        queryset=Official.objects.all(),
+        queryset=_nameable_officials,
         to_field_name="username",
         method="filter_responsible",
         help_text=_("Username of the responsible official; repeat for several."),
