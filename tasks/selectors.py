@@ -93,7 +93,9 @@ def officials_nameable_by(user: Official | None) -> QuerySet[Official]:
     if visible_tasks_q(user) is None:
         return Official.objects.all()
     responsible = task_list_for_user(user).filter(responsible_official_id=OuterRef("pk"))
-    return Official.objects.filter(Q(agency_id=user.agency_id, agency_id__isnull=False) | Q(Exists(responsible)))
+    return Official.objects.filter(
+        Q(agency_id=user.agency_id, agency_id__isnull=False) | Q(Exists(responsible))
+    )
 
 
 def task_get_for_user(*, user: Official, task_id: int) -> Task:

@@ -193,6 +193,13 @@ class TaskFilterSet(ListFilterSet):
         return queryset.filter(responsible_official_id__in=[o.pk for o in value])
 
 
+class BacklogFilterSet(TaskFilterSet):
+    """The task filters the backlog takes: its rows are one per lead agency, in code order,
+    so there is nothing to sort by (``ordering`` was documented and then refused)."""
+
+    ordering = None
+
+
 class DirectiveFilterSet(ListFilterSet):
     search_fields = ("number", "title")
 

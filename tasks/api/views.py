@@ -42,7 +42,13 @@ from tasks.api.base import (
     etag,
     expected_version,
 )
-from tasks.api.filtersets import DIRECTIVE_ORDERINGS, TASK_ORDERINGS, DirectiveFilterSet, TaskFilterSet
+from tasks.api.filtersets import (
+    DIRECTIVE_ORDERINGS,
+    TASK_ORDERINGS,
+    BacklogFilterSet,
+    DirectiveFilterSet,
+    TaskFilterSet,
+)
 from tasks.api.pagination import KeysetPagination
 from tasks.api.schema import CONFLICT, STALE
 from tasks.models import Directive, ExtensionRequest, ProgressReport, Task
@@ -492,14 +498,14 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
 
     queryset = Task.objects.none()
     serializer_class = s.BacklogSerializer
-    filterset_class = TaskFilterSet
+    filterset_class = BacklogFilterSet
     filter_backends = [DjangoFilterBackend]
 
     def is_paginated_action(self) -> bool:
         return False
 
     def allowed_query_params(self) -> set[str]:
-        return set(TaskFilterSet.base_filters) - {"ordering"}
+        return set(BacklogFilterSet.base_filters)
 
     @extend_schema(summary="Backlog per lead agency as of a date", filters=True, tags=["reports"])
     def get(self, request: Request) -> HttpResponse:
@@ -507,7 +513,7 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
         counts underneath are cached too (``backlog_report``), for the web dashboard."""
 
         def report() -> dict:
-            filterset = TaskFilterSet(
+            filterset = BacklogFilterSet(
                 data=request.query_params, queryset=task_list_for_user(request.user), request=request
             )
             if not filterset.is_valid():
