@@ -127,7 +127,7 @@ def _values(filterset, name, flt, request, seen: Counter, dates, rows) -> list[s
         return ["true", "false"]
     if isinstance(flt, filters.DateFilter):
         picked = [dates[0], dates[len(dates) // 2], dates[-1]] if dates else []
-        return sorted(set(picked)) + [dt.date.today().isoformat()]
+        return [*sorted(set(picked)), dt.date.today().isoformat()]
     if isinstance(flt, filters.CharFilter):
         if flt.method == "filter_search":
             words = []
@@ -135,7 +135,7 @@ def _values(filterset, name, flt, request, seen: Counter, dates, rows) -> list[s
                 for row in [row for row in rows if row.get(search_field)][:2]:
                     text = str(row[search_field])
                     words += [text, text.split()[0]] if text.split() else []
-            return list(dict.fromkeys(words))[:6] + ["Bộ"]
+            return [*list(dict.fromkeys(words))[:6], "Bộ"]
         return list(dict.fromkeys(str(row[flt.field_name]) for row in rows if row.get(flt.field_name)))[:3]
     raise AssertionError(f"{name}: a {type(flt).__name__}, whose valid values this sweep does not know")
 
