@@ -74,3 +74,17 @@ class Clear(models.TextChoices):
     DEADLINE = "deadline", _("clear deadline")
     RESULT = "result", _("clear result")
     RESPONSIBILITY = "responsibility", _("clear responsibility")
+
+
+class TransferRole(models.TextChoices):
+    """Which of its agencies a reorganisation replaced on a task."""
+
+    LEAD = "lead", _("Lead agency")
+    COORDINATING = "coordinating", _("Coordinating agency")
+
+
+class AgencyAttribution(models.TextChoices):
+    """Which agencies a report as of a date shows when the register changed since."""
+
+    AS_OF = "as_of", _("The agencies of that date")
+    TODAY = "today", _("As the agencies are today")
