@@ -18,7 +18,7 @@ from django.core.management import call_command
 
 from agencies.models import Official
 from tests.api.conftest import client_for
-from tests.reliability.valid_values import all_rows, check_rows, list_endpoints, values_for
+from tests.reliability.valid_values import COMPANIONS, all_rows, check_rows, list_endpoints, values_for
 
 #: One login per role from the seed, and a province's focal point (it coordinates, leads little).
 SEED_LOGINS = {
@@ -58,7 +58,9 @@ def sweep(user) -> tuple[Counter, list[str]]:
         for name, choices in values.items():
             found = 0
             for value in choices:
-                body = get(f"{endpoint.path}?{urlencode({name: value})}")
+                companion = COMPANIONS.get((name, value))
+                query = {name: value, **({companion: values[companion][0]} if companion else {})}
+                body = get(f"{endpoint.path}?{urlencode(query)}")
                 rows = body[endpoint.rows_key]
                 found += len(rows)
                 wrong += [f"{endpoint.path}: {w}" for w in check_rows(endpoint, name, value, rows)]

@@ -24,6 +24,7 @@ from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
 
 from tasks.api.pagination import KeysetPagination
+from tasks.filtersets import ListFilterSet
 
 PAGING = {KeysetPagination.cursor_query_param, KeysetPagination.page_size_query_param}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -38,6 +39,10 @@ ROW_KEYS = {
     "responsible": ("responsible_official",),
     "agency": ("lead_agency", "coordinating_agencies"),
 }
+
+
+#: Values valid only beside another parameter: the parameter, given its first valid value.
+COMPANIONS = {("ordering", "relevance"): "search"}
 
 
 @dataclass
@@ -148,7 +153,9 @@ def check_rows(endpoint: Endpoint, name: str, value: str, rows: list[dict]) -> l
         if isinstance(flt, filters.DateFilter) and flt.field_name in row:
             shown = row[flt.field_name]
             ok = shown is not None and (shown >= value if flt.lookup_expr == "gte" else shown <= value)
-        elif flt.method == "filter_search" and endpoint.filterset_class.search_fields:
+        elif flt.method == "filter_search":
+            if endpoint.filterset_class.filter_search is not ListFilterSet.filter_search:
+                continue  # a search of its own (ranked, accent-folded, over related names)
             texts = [str(row.get(f, "")) for f in endpoint.filterset_class.search_fields]
             if len(texts) != sum(f in row for f in endpoint.filterset_class.search_fields):
                 continue
