@@ -309,51 +309,6 @@ def backlog_totals(rows: list[dict]) -> dict:
 
 # --- web app reads (dashboard, clarity index, drill-down lists, feeds) ----------------------
 
-#: A pseudo-timeliness meaning "any of the four": the backlog's total column.
-TIMELINESS_COUNTED = "counted"
-
-
-def tasks_filtered(
-    queryset: QuerySet[Task],
-    *,
-    directive: int | None = None,
-    field: str | None = None,
-    agency_kind: str | None = None,
-    lead_agency: str | None = None,
-    status: str | None = None,
-    timeliness: str | None = None,
-    as_of: dt.date | None = None,
-    search: str | None = None,
-) -> QuerySet[Task]:
-    """Narrow a visible queryset by the dashboard's and the task list's filters.
-
-    The dashboard counts ``backlog_by_lead_agency(tasks_filtered(...))`` and each of its numbers
-    links to the list of ``tasks_filtered(..., lead_agency=..., timeliness=...)``: the same
-    conditions, so a number and the length of the list behind it always agree.
-    """
-    if directive:
-        queryset = queryset.filter(directive_id=directive)
-    if field:
-        queryset = queryset.filter(field=field)
-    if agency_kind:
-        queryset = queryset.filter(lead_agency__kind=agency_kind)
-    if lead_agency:
-        queryset = queryset.filter(lead_agency__code=lead_agency)
-    if status:
-        queryset = queryset.filter(status=status)
-    if timeliness:
-        as_of = as_of or timezone.localdate()
-        if timeliness == TIMELINESS_COUNTED:
-            condition = Q()
-            for column in BACKLOG_COLUMNS:
-                condition |= timeliness_q(column, as_of)
-            queryset = queryset.filter(condition)
-        else:
-            queryset = queryset.filter(timeliness_q(timeliness, as_of))
-    if search:
-        queryset = queryset.filter(Q(code__icontains=search) | Q(title__icontains=search))
-    return queryset
-
 
 def on_time_rate(row: dict) -> float | None:
     """Share of tasks judged so far that were done on time: completed on time over completed
