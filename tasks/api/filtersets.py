@@ -18,6 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from agencies.models import Agency, Official
+from common.api.filtersets import ListFilterSet
 from tasks.choices import DirectiveKind, TaskField, TaskStatus, Timeliness
 from tasks.models import Directive, Task
 from tasks.selectors import timeliness_q
@@ -42,26 +43,6 @@ DIRECTIVE_ORDERINGS = {
 }
 
 SEARCH_MAX = 200
-
-
-class ListFilterSet(filters.FilterSet):
-    """Base of every list's filters: ``ordering`` is read by the keyset paginator (and ``as_of``
-    by the view), so their filter methods leave the queryset alone; ``search`` looks for the
-    words in any of ``search_fields``."""
-
-    search_fields: tuple[str, ...] = ()
-
-    def filter_nothing(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return queryset
-
-    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return queryset
-        condition = Q()
-        for field in self.search_fields:
-            condition |= Q(**{f"{field}__icontains": value})
-        return queryset.filter(condition)
 
 
 def _none_chosen(value) -> bool:
