@@ -1,4 +1,4 @@
-"""The base of every list's FilterSet."""
+"""What every list's FilterSet is built from."""
 
 from __future__ import annotations
 
@@ -24,3 +24,13 @@ class ListFilterSet(filters.FilterSet):
         for field in self.search_fields:
             condition |= Q(**{f"{field}__icontains": value})
         return queryset.filter(condition)
+
+
+class ChosenByKeyFilter(filters.ModelMultipleChoiceFilter):
+    """Related objects chosen by a natural key (an agency's code, an official's username) and
+    compared as objects. django-filter's own filter compares ``field_name`` with the chosen
+    object's ``to_field_name`` value, so a foreign key named by code compared a code with an
+    id: every valid value was a 500 (``/officials/?agency=MPS``)."""
+
+    def get_filter_predicate(self, v) -> dict:
+        return {self.field_name: v}

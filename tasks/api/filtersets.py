@@ -18,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from agencies.models import Agency, Official
-from common.api.filtersets import ListFilterSet
+from common.api.filtersets import ChosenByKeyFilter, ListFilterSet
 from tasks.choices import DirectiveKind, TaskField, TaskStatus, Timeliness
 from tasks.models import Directive, Task
 from tasks.selectors import timeliness_q
@@ -166,7 +166,7 @@ class DirectiveFilterSet(ListFilterSet):
     kind = filters.MultipleChoiceFilter(
         choices=DirectiveKind.choices, distinct=False, help_text=_("Kind; repeat for several.")
     )
-    issuing_agency = filters.ModelMultipleChoiceFilter(
+    issuing_agency = ChosenByKeyFilter(
         queryset=Agency.objects.all(),
         to_field_name="code",
         field_name="issuing_agency",
