@@ -233,7 +233,8 @@ def _selector_rows(rows: list[dict]) -> list[tuple]:
 
 
 def backlog_figures(ctx: Context) -> list[Figure]:
-    from tasks.selectors import backlog_by_lead_agency, task_list_for_user, tasks_filtered
+    from tasks.filtersets import BacklogFilterSet
+    from tasks.selectors import backlog_by_lead_agency, task_list_for_user
 
     monitor = ctx.user(ctx.monitor_id)
     cases = [
@@ -245,8 +246,11 @@ def backlog_figures(ctx: Context) -> list[Figure]:
     for name, as_of, directive in cases:
 
         def subject(as_of=as_of, directive=directive):
-            queryset = tasks_filtered(task_list_for_user(monitor), directive=directive)
-            return backlog_by_lead_agency(queryset, as_of)
+            filterset = BacklogFilterSet(
+                data={"directive": [directive]} if directive else {}, queryset=task_list_for_user(monitor)
+            )
+            assert filterset.is_valid(), filterset.errors
+            return backlog_by_lead_agency(filterset.qs, as_of)
 
         def floor(as_of=as_of, directive=directive):
             return floors.backlog_sql(as_of, directive)

@@ -81,3 +81,10 @@ class TransferRole(models.TextChoices):
 
     LEAD = "lead", _("Lead agency")
     COORDINATING = "coordinating", _("Coordinating agency")
+
+
+class AgencyAttribution(models.TextChoices):
+    """Which agencies a report as of a date shows when the register changed since."""
+
+    AS_OF = "as_of", _("The agencies of that date")
+    TODAY = "today", _("As the agencies are today")

@@ -40,9 +40,16 @@ from common.api.throttles import FailOpenAnonRateThrottle, FailOpenUserRateThrot
 from tasks import services
 from tasks.api import serializers as s
 from tasks.api.base import etag, expected_version
-from tasks.api.filtersets import DIRECTIVE_ORDERINGS, TASK_ORDERINGS, DirectiveFilterSet, TaskFilterSet
+from tasks.filtersets import (
+    DIRECTIVE_ORDERINGS,
+    TASK_ORDERINGS,
+    BacklogFilterSet,
+    DirectiveFilterSet,
+    TaskFilterSet,
+)
 from tasks.models import Directive, ExtensionRequest, ProgressReport, Task
 from tasks.permissions import visibility_key
+from tasks.search import RANK
 from tasks.selectors import (
     TASKS_GENERATION_KEY,
     backlog_report,
@@ -69,8 +76,10 @@ ETAG = {"ETag": {"schema": {"type": "string"}, "description": "The task's versio
 
 def task_rows(queryset: QuerySet[Task], as_of: dt.date) -> QuerySet[dict]:
     """Everything a task's representation reads, as plain rows: the task's columns with
-    timeliness and the related codes, in one query (``coordinating`` adds the rest)."""
-    return with_timeliness(queryset, as_of).values(*s.TASK_ROW_FIELDS, "timeliness")
+    timeliness and the related codes, in one query (``coordinating`` adds the rest); a search's
+    rank too, which the next page's cursor holds."""
+    extra = (RANK,) if RANK in queryset.query.annotations else ()
+    return with_timeliness(queryset, as_of).values(*s.TASK_ROW_FIELDS, "timeliness", *extra)
 
 
 def coordinating(rows: list[dict]) -> list[dict]:
@@ -131,8 +140,11 @@ class TaskListMixin(StrictQueryMixin):
     filterset_class = TaskFilterSet
     filter_backends = [DjangoFilterBackend]
 
+    #: The order when the query names none: by relevance when searching (``task_page``).
+    default_ordering = "deadline"
+
     def get_keyset_orderings(self):
-        return TASK_ORDERINGS, "deadline"
+        return TASK_ORDERINGS, self.default_ordering
 
     def task_page(self, request: Request, base: QuerySet[Task], scope: str) -> HttpResponse:
         """One page of ``base`` as filtered by the query, kept for TASK_LIST_CACHE_SECONDS;
@@ -142,6 +154,7 @@ class TaskListMixin(StrictQueryMixin):
             filterset = TaskFilterSet(data=request.query_params, queryset=base, request=request)
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
+            self.default_ordering = filterset.ordering_name
             rows = coordinating(self.paginate_queryset(task_rows(filterset.qs, filterset.as_of_date)))
             return self.get_paginated_response([s.task_data(row) for row in rows]).data
 
@@ -490,14 +503,14 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
 
     queryset = Task.objects.none()
     serializer_class = s.BacklogSerializer
-    filterset_class = TaskFilterSet
+    filterset_class = BacklogFilterSet
     filter_backends = [DjangoFilterBackend]
 
     def is_paginated_action(self) -> bool:
         return False
 
     def allowed_query_params(self) -> set[str]:
-        return set(TaskFilterSet.base_filters) - {"ordering"}
+        return set(BacklogFilterSet.base_filters)
 
     @extend_schema(summary="Backlog per lead agency as of a date", filters=True, tags=["reports"])
     def get(self, request: Request) -> HttpResponse:
@@ -505,7 +518,7 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
         counts underneath are cached too (``backlog_report``), for the web dashboard."""
 
         def report() -> dict:
-            filterset = TaskFilterSet(data=request.query_params, queryset=task_list_for_user(request.user))
+            filterset = BacklogFilterSet(data=request.query_params, queryset=task_list_for_user(request.user))
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
             as_of = filterset.as_of_date
