@@ -308,7 +308,9 @@ def reminders_sweep(*, as_of: dt.datetime | None = None, since: dt.date | None =
         if state.swept_through is None or end > state.swept_through:
             state.swept_through = end
         state.last_run_at = timezone.now()
-        state.save(update_fields=["swept_through", "last_run_at"])
+        state.last_duration_ms = int((state.last_run_at - started_at).total_seconds() * 1000)
+        state.last_rows = sum(result.counts.values())
+        state.save(update_fields=["swept_through", "last_run_at", "last_duration_ms", "last_rows"])
     return result
 
 
