@@ -37,14 +37,14 @@ from notifications.calendar import WorkingCalendar, load_calendar
 from notifications.choices import Level, OffsetUnit, ReminderStatus
 from notifications.models import EscalationRule, NotificationPreference, Reminder, SweepState
 from notifications.selectors import transfer_notices
-from tasks.choices import TaskStatus
+from tasks.choices import ACTIVE_STATUSES
 from tasks.models import Task
 
 logger = logging.getLogger(__name__)
 
 #: Tasks that get reminders. A submitted task waits on the Government Office, not on the
 #: agency, so it is not nagged; if the result is returned, reminders resume.
-REMINDED_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS)
+REMINDED_STATUSES = ACTIVE_STATUSES
 
 
 def _setting(name: str, default):
