@@ -48,7 +48,16 @@ class AgencyViewSet(_ListViewSet):
 
     def get_queryset(self) -> QuerySet:
         return Agency.objects.select_related("parent").only(
-            "id", "code", "name_vi", "name_en", "kind", "parent__code", "email", "is_active"
+            "id",
+            "code",
+            "name_vi",
+            "name_en",
+            "kind",
+            "parent__code",
+            "email",
+            "is_active",
+            "valid_from",
+            "ended_on",
         )
 
 
