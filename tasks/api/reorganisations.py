@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from agencies.choices import ReorganisationKind, ReorganisationStatus
 from agencies.models import Agency, Official, ReorganisationEvent
-from tasks.api.base import StrictQueryMixin
+from common.api.query import StrictQueryMixin
 from tasks.api.views import object_id
 from tasks.models import Task
 from tasks.reorganisation import ReorganisationPlan, reorganisation_apply, reorganisation_preview
