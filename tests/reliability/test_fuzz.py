@@ -30,7 +30,7 @@ from tasks import services
 from tests.api.conftest import client_for
 from tests.factories import build_world
 from tests.notifications.conftest import make_task
-from tests.reliability.valid_values import all_rows, list_endpoints, values_for
+from tests.reliability.valid_values import all_rows, list_endpoints, values_by_path
 
 #: Refused by gunicorn before the request reaches Django (a request line over 4,094 bytes,
 #: a header over 8,190): a property of the server in front, not of the API's contract.
@@ -61,7 +61,7 @@ def valid_query_values(user) -> dict[str, dict[str, list[str]]]:
     endpoints = list_endpoints()
     for endpoint in endpoints:
         endpoint.rows = all_rows(lambda path: client.get(path).json(), endpoint)
-    return {endpoint.path: values_for(endpoint, user, endpoints) for endpoint in endpoints}
+    return values_by_path(endpoints, user)
 
 
 def fuzz(

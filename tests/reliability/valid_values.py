@@ -23,8 +23,8 @@ import django_filters as filters
 from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
 
-from tasks.api.pagination import KeysetPagination
-from tasks.filtersets import ListFilterSet
+from common.api.filtersets import ListFilterSet
+from common.api.pagination import KeysetPagination
 
 PAGING = {KeysetPagination.cursor_query_param, KeysetPagination.page_size_query_param}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -48,10 +48,13 @@ COMPANIONS = {("ordering", "relevance"): "search"}
 @dataclass
 class Endpoint:
     path: str
-    filterset_class: type
-    parameters: list[str]
+    filterset_class: type | None  # None: the view validates its few parameters itself
+    parameters: dict[str, dict]  # name -> its schema
     rows_key: str = "results"
     rows: list[dict] = field(default_factory=list)
+
+    def rows_of(self, body) -> list[dict]:
+        return body if isinstance(body, list) else body[self.rows_key]
 
 
 def list_endpoints() -> list[Endpoint]:
@@ -63,7 +66,7 @@ def list_endpoints() -> list[Endpoint]:
         get = operations.get("get")
         if get is None or "{" in path:
             continue
-        parameters = [p["name"] for p in get.get("parameters", []) if p["in"] == "query"]
+        parameters = {p["name"]: p.get("schema", {}) for p in get.get("parameters", []) if p["in"] == "query"}
         if not parameters:
             continue
         match = resolve(path)
@@ -72,10 +75,10 @@ def list_endpoints() -> list[Endpoint]:
         view.action = actions.get("get") if actions else None
         chooser = getattr(view, "filterset_for_action", None)
         filterset_class = chooser() if chooser else getattr(view, "filterset_class", None)
-        assert filterset_class is not None, f"{path} takes {parameters} but names no FilterSet"
         rows_key = "rows" if set(PAGING).isdisjoint(parameters) else "results"
         found.append(Endpoint(path, filterset_class, parameters, rows_key))
-    return found
+    # endpoints with a FilterSet first: the others borrow values of same-named filters
+    return sorted(found, key=lambda endpoint: endpoint.filterset_class is None)
 
 
 def all_rows(get: Callable[[str], Any], endpoint: Endpoint) -> list[dict]:
@@ -84,8 +87,8 @@ def all_rows(get: Callable[[str], Any], endpoint: Endpoint) -> list[dict]:
     path = endpoint.path + ("?page_size=100" if endpoint.rows_key == "results" else "")
     while path:
         body = get(path)
-        rows += body[endpoint.rows_key]
-        following = body.get("next")
+        rows += endpoint.rows_of(body)
+        following = None if isinstance(body, list) else body.get("next")
         path = f"{urlsplit(following).path}?{urlsplit(following).query}" if following else None
     return rows
 
@@ -100,14 +103,33 @@ def _scalars(rows: list[dict]) -> Counter:
     return seen
 
 
-def values_for(endpoint: Endpoint, user, endpoints: list[Endpoint]) -> dict[str, list[str]]:
+def values_for(
+    endpoint: Endpoint, user, endpoints: list[Endpoint], borrowed: dict[str, list[str]] | None = None
+) -> dict[str, list[str]]:
     """Valid values for each query parameter of the endpoint, as ``user`` may use them, from
     the rows of every endpoint that lists the same model (the backlog's rows are counts; the
-    task list shows the tasks it counts)."""
+    task list shows the tasks it counts). An endpoint without a FilterSet gets its schema's
+    choices, or the values ``borrowed`` from a same-named filter elsewhere (an agency code is
+    an agency code everywhere)."""
+    if endpoint.filterset_class is None:
+        values = {}
+        for name, schema in endpoint.parameters.items():
+            if name in PAGING:
+                continue
+            values[name] = [str(v) for v in schema.get("enum", []) if v] or list(
+                (borrowed or {}).get(name, [])
+            )
+            assert values[name], f"{endpoint.path}: no valid value known for {name}"
+        return values
     request = SimpleNamespace(user=user)
     filterset = endpoint.filterset_class(data={}, request=request)
     model = endpoint.filterset_class._meta.model
-    rows = [row for other in endpoints if other.filterset_class._meta.model is model for row in other.rows]
+    rows = [
+        row
+        for other in endpoints
+        if other.filterset_class is not None and other.filterset_class._meta.model is model
+        for row in other.rows
+    ]
     seen = _scalars(rows)
     dates = sorted({v for v in seen if ISO_DATE.match(v)})
     values: dict[str, list[str]] = {}
@@ -147,6 +169,12 @@ def _values(filterset, name, flt, request, seen: Counter, dates, rows) -> list[s
 
 def check_rows(endpoint: Endpoint, name: str, value: str, rows: list[dict]) -> list[str]:
     """What is wrong with the rows answered to ``name=value``, where the rows show it."""
+    if endpoint.filterset_class is None:
+        return [
+            f"{name}={value} answered row {row.get('id', row)}"
+            for row in rows
+            if row.get(name, value) != value
+        ]
     flt = endpoint.filterset_class.base_filters[name]
     wrong = []
     for row in rows:
@@ -176,3 +204,14 @@ def check_rows(endpoint: Endpoint, name: str, value: str, rows: list[dict]) -> l
         if not ok:
             wrong.append(f"{name}={value} answered row {row.get('id', row)}")
     return wrong
+
+
+def values_by_path(endpoints: list[Endpoint], user) -> dict[str, dict[str, list[str]]]:
+    """``values_for`` every endpoint (rows already read), same-named values shared."""
+    borrowed: dict[str, list[str]] = {}
+    found = {}
+    for endpoint in endpoints:
+        found[endpoint.path] = values_for(endpoint, user, endpoints, borrowed)
+        for name, choices in found[endpoint.path].items():
+            borrowed.setdefault(name, choices)
+    return found
