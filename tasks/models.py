@@ -9,10 +9,13 @@ from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
 from tasks.choices import (
+    COUNTED_STATUSES,
+    OPEN_STATUSES,
     DirectiveKind,
     ExtensionStatus,
     Recurrence,
     ResultKind,
+    TaskEventAction,
     TaskField,
     TaskStatus,
     TransferRole,
@@ -161,9 +164,10 @@ class Task(models.Model):
         ordering = ["deadline", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=TaskStatus.values), name="task_status_valid"),
-            # The heart of the 5-clear rule: only a draft may lack a clear.
+            # The heart of the 5-clear rule: only a draft may lack a clear (or a draft withdrawn
+            # before it was complete: cancelling one must not need its clears filled in first).
             models.CheckConstraint(
-                condition=Q(status=TaskStatus.DRAFT) | all_clears_q(),
+                condition=Q(status__in=[TaskStatus.DRAFT.value, TaskStatus.CANCELLED.value]) | all_clears_q(),
                 name="task_five_clears_unless_draft",
             ),
             models.CheckConstraint(
@@ -203,13 +207,12 @@ class Task(models.Model):
                 fields=["lead_agency"],
                 name="task_backlog_cover",
                 include=["id", "status", "deadline", "completion_date", "completion_confirmed_on"],
-                condition=Q(deadline__isnull=False)
-                & Q(status__in=["assigned", "in_progress", "submitted", "completed"]),
+                condition=Q(deadline__isnull=False) & Q(status__in=[s.value for s in COUNTED_STATUSES]),
             ),
             models.Index(
                 fields=["deadline", "id"],
                 name="task_open_deadline",
-                condition=Q(status__in=["assigned", "in_progress", "submitted"]),
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
             ),
         ]
 
@@ -375,7 +378,7 @@ class TaskEvent(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    action = models.CharField(_("action"), max_length=32)
+    action = models.CharField(_("action"), max_length=32, choices=TaskEventAction.choices)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True)
 

@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from agencies.choices import ReorganisationKind, ReorganisationStatus
 from agencies.models import Agency, Official, ReorganisationEvent
-from tasks.choices import OPEN_STATUSES, TransferRole
+from tasks.choices import OPEN_STATUSES, TaskEventAction, TransferRole
 from tasks.errors import ActionNotAllowed
 from tasks.models import ReorganisationChoice, Task, TaskTransfer
 from tasks.services import _save_with_history, _snapshot, tasks_changed
@@ -49,7 +49,7 @@ from tasks.services import _save_with_history, _snapshot, tasks_changed
 logger = logging.getLogger(__name__)
 
 #: The history action of a task moved by a reorganisation.
-TRANSFERRED = "transferred"
+TRANSFERRED = TaskEventAction.TRANSFERRED
 
 
 # --- hooks ----------------------------------------------------------------------------------

@@ -28,17 +28,18 @@ from django.utils import timezone
 
 from agencies.choices import ReorganisationKind, ReorganisationStatus
 from agencies.models import Agency, Official, ReorganisationEvent
-from tasks.choices import OPEN_STATUSES, AgencyAttribution, TaskStatus, Timeliness, TransferRole
+from tasks import lifecycle
+from tasks.choices import (
+    COUNTED_STATUSES,
+    OPEN_STATUSES,
+    AgencyAttribution,
+    TaskAction,
+    TaskStatus,
+    Timeliness,
+    TransferRole,
+)
 from tasks.models import Task, TaskTransfer
 from tasks.permissions import visible_tasks_q
-
-#: Statuses that count in a backlog as of a date; drafts and cancelled tasks do not.
-COUNTED_STATUSES = (
-    TaskStatus.ASSIGNED,
-    TaskStatus.IN_PROGRESS,
-    TaskStatus.SUBMITTED,
-    TaskStatus.COMPLETED,
-)
 
 
 def timeliness_expression(as_of: dt.date) -> Case:
@@ -109,6 +110,16 @@ def task_get_for_user(*, user: Official, task_id: int) -> Task:
         .prefetch_related("coordinating_agencies")
         .get(pk=task_id)
     )
+
+
+def allowed_actions(user: Official, task: Task) -> list[TaskAction]:
+    """The actions ``user`` may take on ``task`` now, in the lifecycle's order: exactly those
+    whose service would not refuse them for who the user is or where the task stands (the
+    input, such as a reason, is still checked when the action is taken). The task page's
+    buttons and the API's ``allowed_actions`` both come from here. Pass a task fetched by
+    ``task_get_for_user`` (its coordinating agencies prefetched), so that the checks read no
+    more than whether an extension request is pending."""
+    return [rule.action for rule in lifecycle.RULES if lifecycle.refusal(user, task, rule.action) is None]
 
 
 # --- agencies across a reorganisation ---------------------------------------------------------

@@ -55,6 +55,7 @@ from tasks.models import Directive, ExtensionRequest, ProgressReport, Task
 from tasks.permissions import visibility_key
 from tasks.search import RANK
 from tasks.selectors import (
+    allowed_actions,
     backlog_report,
     backlog_totals,
     extension_get_for_user,
@@ -107,8 +108,10 @@ def task_detail(user, task_id: int, as_of: dt.date | None = None) -> dict:
 
 
 def task_response(user, task_id: int, *, code: int = status.HTTP_200_OK, as_of=None) -> Response:
+    """One task with what the caller may do to it now, and its ETag."""
     row = task_detail(user, task_id, as_of)
-    return Response(s.task_data(row), status=code, headers={"ETag": etag(row["version"])})
+    row["allowed_actions"] = allowed_actions(user, task_get_for_user(user=user, task_id=task_id))
+    return Response(s.TaskDetailSerializer(row).data, status=code, headers={"ETag": etag(row["version"])})
 
 
 def object_id(value) -> int:
@@ -171,7 +174,7 @@ class TaskListMixin(StrictQueryMixin):
 
 
 def _task_actions_schema(request_serializer, summary: str, errors=(409, 412)):
-    responses = {200: OpenApiResponse(s.TaskSerializer, description=summary)}
+    responses = {200: OpenApiResponse(s.TaskDetailSerializer, description=summary)}
     if 409 in errors:
         responses[409] = CONFLICT
     if 412 in errors:
@@ -190,14 +193,19 @@ def _task_actions_schema(request_serializer, summary: str, errors=(409, 412)):
     create=extend_schema(
         summary="Create a task (a draft until it has its five clears); monitors only",
         request=s.TaskCreateSerializer,
-        responses={201: s.TaskSerializer},
+        responses={201: s.TaskDetailSerializer},
         tags=["tasks"],
     ),
-    retrieve=extend_schema(summary="One task, with its ETag", parameters=[AS_OF], tags=["tasks"]),
+    retrieve=extend_schema(
+        summary="One task, with its ETag and the actions you may take on it",
+        parameters=[AS_OF],
+        responses=s.TaskDetailSerializer,
+        tags=["tasks"],
+    ),
     partial_update=extend_schema(
         summary="Change a task's clears",
         request=s.TaskUpdateSerializer,
-        responses={200: s.TaskSerializer, 409: CONFLICT, 412: STALE},
+        responses={200: s.TaskDetailSerializer, 409: CONFLICT, 412: STALE},
         parameters=[IF_MATCH],
         tags=["tasks"],
     ),

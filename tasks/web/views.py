@@ -26,13 +26,20 @@ from agencies.models import Official
 from agencies.selectors import official_for_calendar_token
 from agencies.services import official_calendar_token_reset, official_calendar_token_revoke
 from tasks import exports, services
-from tasks.choices import OPEN_STATUSES, Clear, ExtensionStatus, ResultKind, TaskStatus, Timeliness
+from tasks.choices import (
+    Clear,
+    ExtensionStatus,
+    ResultKind,
+    TaskAction,
+    Timeliness,
+)
 from tasks.errors import ServiceError, StaleVersion
 from tasks.filtersets import BacklogFilterSet, ClarityFilterSet, TaskFilterSet
 from tasks.models import EvidenceFile, ExtensionRequest, Task
 from tasks.selectors import (
     BACKLOG_COLUMNS,
     agency_work_list,
+    allowed_actions,
     awaiting_decision,
     backlog_report,
     backlog_totals,
@@ -387,23 +394,28 @@ def _get_task(request: HttpRequest, pk: int) -> Task:
         raise Http404(_("No such task.")) from None
 
 
+#: The task page's form for each action it offers (others are taken in the admin or the API).
+ACTION_FORMS = {
+    TaskAction.START: StartForm,
+    TaskAction.REPORT_PROGRESS: ProgressForm,
+    TaskAction.SUBMIT: SubmitResultForm,
+    TaskAction.REQUEST_EXTENSION: ExtensionRequestForm,
+    TaskAction.CONFIRM: ConfirmForm,
+    TaskAction.RETURN: ReturnForm,
+}
+
+
 def _action_forms(task: Task, user: Official, bound: dict | None = None) -> dict:
-    """The forms the user may use on this task now, unbound unless one came back with errors."""
+    """The forms of the actions the user may take on this task now (``allowed_actions``),
+    unbound unless one came back with errors; keyed by action."""
     initial = {"version": task.version}
-    is_open = task.status in (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS)
     forms = {}
-    if user.has_perm("tasks.start_task", task) and task.status == TaskStatus.ASSIGNED:
-        forms["start"] = StartForm(initial=initial)
-    if user.has_perm("tasks.report_progress", task) and is_open:
-        forms["progress"] = ProgressForm(initial=initial, indicator=task.result_kind == ResultKind.INDICATOR)
-    if user.has_perm("tasks.submit_task", task) and is_open:
-        forms["submit"] = SubmitResultForm(initial=initial)
-    if user.has_perm("tasks.request_extension", task) and is_open and task.deadline:
-        forms["extension"] = ExtensionRequestForm(initial=initial)
-    if user.has_perm("tasks.confirm_task", task) and task.status == TaskStatus.SUBMITTED:
-        forms["confirm"] = ConfirmForm(initial=initial)
-    if user.has_perm("tasks.return_task", task) and task.status == TaskStatus.SUBMITTED:
-        forms["return"] = ReturnForm(initial=initial)
+    for action in allowed_actions(user, task):
+        form_class = ACTION_FORMS.get(action)
+        if form_class is ProgressForm:
+            forms[action] = form_class(initial=initial, indicator=task.result_kind == ResultKind.INDICATOR)
+        elif form_class is not None:
+            forms[action] = form_class(initial=initial)
     if bound:
         forms.update(bound)
     return forms
@@ -491,7 +503,7 @@ def task_start(request: HttpRequest, pk: int) -> HttpResponse:
         services.task_start(actor=request.user, task=task, expected_version=data["version"])
         return _("Work on the task has started.")
 
-    return _run_task_action(request, pk, "start", StartForm, call)
+    return _run_task_action(request, pk, TaskAction.START, StartForm, call)
 
 
 @login_required
@@ -512,7 +524,12 @@ def task_progress(request: HttpRequest, pk: int) -> HttpResponse:
         return _("Your progress report was recorded.")
 
     return _run_task_action(
-        request, pk, "progress", ProgressForm, call, indicator=task.result_kind == ResultKind.INDICATOR
+        request,
+        pk,
+        TaskAction.REPORT_PROGRESS,
+        ProgressForm,
+        call,
+        indicator=task.result_kind == ResultKind.INDICATOR,
     )
 
 
@@ -528,7 +545,7 @@ def task_submit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _("The result was submitted to the Government Office for confirmation.")
 
-    return _run_task_action(request, pk, "submit", SubmitResultForm, call)
+    return _run_task_action(request, pk, TaskAction.SUBMIT, SubmitResultForm, call)
 
 
 @login_required
@@ -544,7 +561,7 @@ def task_extension(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _("Your extension request was sent to the Government Office.")
 
-    return _run_task_action(request, pk, "extension", ExtensionRequestForm, call)
+    return _run_task_action(request, pk, TaskAction.REQUEST_EXTENSION, ExtensionRequestForm, call)
 
 
 @login_required
@@ -554,7 +571,7 @@ def task_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         services.task_confirm(actor=request.user, task=task, expected_version=data["version"])
         return _("The result is confirmed; the task is completed.")
 
-    return _run_task_action(request, pk, "confirm", ConfirmForm, call)
+    return _run_task_action(request, pk, TaskAction.CONFIRM, ConfirmForm, call)
 
 
 @login_required
@@ -566,7 +583,7 @@ def task_return(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _("The result was returned to the agency.")
 
-    return _run_task_action(request, pk, "return", ReturnForm, call)
+    return _run_task_action(request, pk, TaskAction.RETURN, ReturnForm, call)
 
 
 @login_required
@@ -643,7 +660,6 @@ def agency_work(request: HttpRequest) -> HttpResponse:
             "chooser": chooser,
             "waiting": waiting,
             "as_of": as_of,
-            "open_statuses": OPEN_STATUSES,
         },
     )
 

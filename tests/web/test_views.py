@@ -512,3 +512,35 @@ def test_a_busy_task_page_shows_the_latest_reports_and_history_with_a_way_to_all
     everything = client.get(f"/tasks/{task.pk}/?all=1", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert everything.count('class="report"') == TASK_PAGE_RECENT + 5
     assert "The latest" not in everything
+
+
+# --- the task page's buttons come from the lifecycle ---------------------------------------------
+
+#: The form the task page shows for each action it offers (assign, edit and cancel are the
+#: admin's and the API's).
+ACTION_FORM_IDS = {
+    "start": "start-form",
+    "report_progress": "progress-form",
+    "submit": "submit-form",
+    "request_extension": "extension-form",
+    "confirm": "confirm-form",
+    "return": "return-form",
+}
+
+
+@pytest.mark.parametrize("case", ["draft", "assigned", "extension_pending", "submitted", "completed"])
+def test_task_page_offers_a_form_exactly_for_each_action_the_services_accept(world, client, case):
+    from tests.lifecycle_cases import ACTORS, accepted_actions, task_in_case
+
+    task = task_in_case(world, case)
+    for who, attr in ACTORS.items():
+        actor = getattr(world, attr)
+        client.force_login(actor)
+        response = client.get(f"/tasks/{task.pk}/")
+        if response.status_code == 404:  # a task the person may not see offers nothing
+            assert accepted_actions(actor, task) == [], (case, who)
+            continue
+        html = response.content.decode()
+        shown = {action for action, form_id in ACTION_FORM_IDS.items() if f'id="{form_id}"' in html}
+        expected = set(accepted_actions(actor, task)) & set(ACTION_FORM_IDS)
+        assert shown == expected, (case, who)
