@@ -8,7 +8,7 @@ registered on each connection. The query is folded in
 Python by that same ``fold``, so both sides agree on both backends.
 
 Each task keeps its folded code and title in a stored column the database computes
-(``Task.search_text``, migration 0011), with the trigram index on it: measured, reading it
+(``Task.search_text``, migration 0012), with the trigram index on it: measured, reading it
 beats an index on the expression, which must unaccent every candidate row again to recheck
 and rank it. A task matches when the folded query appears in its code or title, in its
 directive's number, or in its lead agency's code or names (Vietnamese and English). The

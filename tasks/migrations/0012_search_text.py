@@ -29,7 +29,7 @@ def expression_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tasks", "0010_search_without_accents"),
+        ("tasks", "0011_lifecycle"),
     ]
 
     operations = [
