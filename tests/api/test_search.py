@@ -29,19 +29,21 @@ def found(world):
     world.mic.save()
     other = DirectiveFactory(number="73/TB-VPCP", issued_on=dt.date(2025, 3, 1), issuing_agency=world.go)
     mic = {
+        "coordinating": [],
         "lead_agency": world.mic,
         "responsible_official": world.mic_focal,
         "accountable_leader": world.mic_leader,
     }
     tasks = {
-        "long": make_task(world, coordinating=[], title="Hoàn thiện dự thảo Luật Bảo vệ dữ liệu cá nhân", **mic),
-        "short": make_task(world, coordinating=[], title="Bảo vệ dữ liệu cá nhân", **mic),
+        "long": make_task(world, title="Hoàn thiện dự thảo Luật Bảo vệ dữ liệu cá nhân", **mic),
+        "short": make_task(world, title="Bảo vệ dữ liệu cá nhân", **mic),
         "longest": make_task(
-            world, coordinating=[], title="Tổng kết việc bảo vệ dữ liệu cá nhân trong các cơ quan nhà nước năm 2025", **mic
+            world, title="Tổng kết việc bảo vệ dữ liệu cá nhân trong các cơ quan nhà nước năm 2025", **mic
         ),
-        "city": make_task(world, coordinating=[], title="Xây dựng Đề án đô thị thông minh", **mic),
+        "city": make_task(world, title="Xây dựng Đề án đô thị thông minh", **mic),
         "police": make_task(world, title="Triển khai Đề án 06 về dân cư"),  # led by MPS (Bộ Công an)
     }
+    mic.pop("coordinating")
     fields = complete_task_fields(world, title="Công bố danh mục thủ tục", **mic)
     tasks["other"] = services.task_create(actor=world.monitor, directive=other, **fields)
     return tasks
