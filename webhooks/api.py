@@ -14,8 +14,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tasks.api.base import StrictQueryMixin
-from tasks.api.pagination import KeysetPagination
+from common.api.pagination import KeysetPagination
+from common.api.query import StrictQueryMixin
 from tasks.api.views import object_id
 from webhooks import services
 from webhooks.choices import WebhookEvent

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from agencies.choices import Role
 from agencies.models import Official
-from tasks.api.renderers import ORJSONRenderer
+from common.api.renderers import ORJSONRenderer
 from tasks.api.serializers import task_data
 from tasks.api.views import coordinating, task_rows
 from tasks.models import Task, TaskEvent
