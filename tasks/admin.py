@@ -432,3 +432,7 @@ class TrustedRootAdmin(admin.ModelAdmin):
     def recheck_all(self, request, queryset):
         services.evidence_signatures_recheck_all_later()
         self.message_user(request, _("The evidence is being checked again against the roots now trusted."))
+
+
+# The reorganisation admin registers itself on import (it applies events, so it lives here).
+from tasks import reorganisation_admin  # noqa: E402,F401

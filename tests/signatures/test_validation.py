@@ -14,12 +14,14 @@ from signatures.choices import Problem, Verdict
 from signatures.validation import check_pdf, check_pdf_bounded
 from tests.signing import pki, plain_pdf, sign, signed_pdf
 
-NOW = dt.datetime.now(dt.UTC)
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def check(data: bytes, *, roots=None):
     roots = [pki().root.der] if roots is None else roots
-    return check_pdf(data, trust_roots=roots, moment=NOW)
+    return check_pdf(data, trust_roots=roots, moment=now())
 
 
 def test_signed_by_a_leaf_under_a_trusted_root_is_valid_and_names_the_signer():
@@ -29,7 +31,7 @@ def test_signed_by_a_leaf_under_a_trusted_root_is_valid_and_names_the_signer():
     assert (sig.signer_name, sig.organisation) == ("Nguyễn Văn An", "Bộ Công an")
     assert sig.issuer == "Test Signing CA"
     assert sig.certificate_sha256 == pki().leaf.asn1().sha256.hex()
-    assert abs(sig.signing_time - NOW) < dt.timedelta(minutes=5)
+    assert abs(sig.signing_time - now()) < dt.timedelta(minutes=5)
     assert sig.timestamp_time is None
     assert sig.coverage == "ENTIRE_FILE"
 
@@ -44,7 +46,7 @@ def test_a_timestamp_token_is_read_and_trusted_through_the_same_roots():
     (sig,) = check(signed_pdf("timestamped")).signatures
     assert sig.verdict == Verdict.VALID
     assert sig.timestamp_trusted
-    assert abs(sig.timestamp_time - NOW) < dt.timedelta(minutes=5)
+    assert abs(sig.timestamp_time - now()) < dt.timedelta(minutes=5)
 
 
 def test_a_later_signature_is_a_harmless_update_for_the_first():
@@ -81,7 +83,7 @@ def test_a_certificate_is_judged_at_the_moment_given():
     # The moment is the file's upload: a file received while its certificate was valid stays
     # valid when re-checked after the certificate expired.
     p = pki()
-    result = check_pdf(signed_pdf("expired"), trust_roots=[p.root.der], moment=NOW - dt.timedelta(days=100))
+    result = check_pdf(signed_pdf("expired"), trust_roots=[p.root.der], moment=now() - dt.timedelta(days=100))
     assert result.verdict == Verdict.VALID
 
 
@@ -143,7 +145,7 @@ def test_a_file_locked_only_against_editing_is_still_checked():
 def test_bounded_check_gives_the_same_answer_from_a_child_process():
     p = pki()
     result = check_pdf_bounded(
-        signed_pdf("two_signers"), trust_roots=[p.root.der], moment=NOW, seconds=30, memory_bytes=512 << 20
+        signed_pdf("two_signers"), trust_roots=[p.root.der], moment=now(), seconds=30, memory_bytes=512 << 20
     )
     assert result.verdict == Verdict.VALID
     assert [s.signer_name for s in result.signatures] == ["Nguyễn Văn An", "Trần Thị Bình"]
@@ -152,7 +154,7 @@ def test_bounded_check_gives_the_same_answer_from_a_child_process():
 def test_a_check_over_its_time_is_killed_and_unreadable():
     p = pki()
     started = time.perf_counter()
-    result = check_pdf_bounded(signed_pdf("valid"), trust_roots=[p.root.der], moment=NOW, seconds=0.001)
+    result = check_pdf_bounded(signed_pdf("valid"), trust_roots=[p.root.der], moment=now(), seconds=0.001)
     assert (result.verdict, result.problem) == (Verdict.UNREADABLE, Problem.TIMEOUT)
     assert time.perf_counter() - started < 5
 
@@ -187,12 +189,12 @@ def crowded_pdf() -> bytes:
 
 def test_a_crowded_file_over_the_time_limit_is_killed(crowded_pdf):
     started = time.perf_counter()
-    result = check_pdf_bounded(crowded_pdf, trust_roots=[], moment=NOW, seconds=0.3)
+    result = check_pdf_bounded(crowded_pdf, trust_roots=[], moment=now(), seconds=0.3)
     assert (result.verdict, result.problem) == (Verdict.UNREADABLE, Problem.TIMEOUT)
     assert time.perf_counter() - started < 3
 
 
 def test_a_crowded_file_over_the_memory_cap_is_stopped(crowded_pdf):
-    result = check_pdf_bounded(crowded_pdf, trust_roots=[], moment=NOW, seconds=60, memory_bytes=4 << 20)
+    result = check_pdf_bounded(crowded_pdf, trust_roots=[], moment=now(), seconds=60, memory_bytes=4 << 20)
     assert result.verdict == Verdict.UNREADABLE
     assert result.problem in {Problem.TOO_LARGE, Problem.FAILED}

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0011_lifecycle'),
+        ('tasks', '0012_search_text'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
