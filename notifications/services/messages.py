@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from email.header import Header
+from email.message import Message
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -63,6 +65,22 @@ def _item(reminder: Reminder, task: Task, today: dt.date, language: str, transfe
     }
 
 
+class ReminderEmail(EmailMultiAlternatives):
+    """A reminder's message, whose subject is folded knowing it follows "Subject: ".
+
+    Django encodes a non-ASCII subject as encoded words without knowing the header's name, so
+    the first word no longer fits beside "Subject: " and the line is folded onto a blank first
+    line, which some mail clients show as an empty subject. The subject here is one line of
+    plain text (whitespace collapsed in ``build_message``), so no header can be injected."""
+
+    def message(self):
+        msg = super().message()
+        del msg["Subject"]
+        # Message's own __setitem__: Django's would encode the Header's text again, nameless.
+        Message.__setitem__(msg, "Subject", Header(self.subject, "utf-8", header_name="Subject"))
+        return msg
+
+
 def build_message(
     reminders: list[Reminder], *, tasks: dict[int, Task], now: dt.datetime, notices: dict | None = None
 ) -> EmailMultiAlternatives:
@@ -90,7 +108,7 @@ def build_message(
         ]
         text = render_to_string(f"notifications/email/message_{language}.txt", context)
         html = render_to_string(f"notifications/email/message_{language}.html", context)
-    message = EmailMultiAlternatives(
+    message = ReminderEmail(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
