@@ -259,7 +259,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "common.api.pagination.KeysetPagination",
     "DEFAULT_RENDERER_CLASSES": ["common.api.renderers.ORJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["common.api.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "common.api.schema.FiveClearAutoSchema",
     "EXCEPTION_HANDLER": "common.api.exceptions.api_exception_handler",
     # No ?format=: JSON is the only representation, and the parameter would be one more
