@@ -109,6 +109,13 @@ def test_a_moved_officials_token_keeps_working_and_old_codes_stay_findable(api, 
     assert [(a["code"], a["is_active"], a["ended_on"]) for a in mic] == [("MIC", False, "2025-03-01")]
     active = api.clients["monitor"].get("/api/v1/agencies/?is_active=true").json()["results"]
     assert "MIC" not in {a["code"] for a in active}
+    # and a new task cannot name it
+    refused = api.clients["monitor"].post(
+        "/api/v1/tasks/",
+        {"directive": api.world.directive.pk, "title": "Study a digital law", "lead_agency": "MIC"},
+        format="json",
+    )
+    assert refused.status_code == 400 and "lead_agency" in refused.json()
 
 
 def test_reports_and_filters_across_a_merge(api):
