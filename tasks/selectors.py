@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import (
     Case,
     CharField,
@@ -28,17 +25,20 @@ from django.utils import timezone
 
 from agencies.choices import ReorganisationKind, ReorganisationStatus
 from agencies.models import Agency, Official, ReorganisationEvent
+from common.cache import generation_cached
 from tasks import lifecycle
 from tasks.choices import (
     COUNTED_STATUSES,
     OPEN_STATUSES,
     AgencyAttribution,
+    ExtensionStatus,
     TaskAction,
     TaskStatus,
     Timeliness,
     TransferRole,
 )
-from tasks.models import Task, TaskTransfer
+from tasks.clears import CLEAR_CONDITIONS, all_clears_q
+from tasks.models import EvidenceFile, ExtensionRequest, Task, TaskTransfer
 from tasks.permissions import visible_tasks_q
 
 
@@ -99,6 +99,20 @@ def task_list_for_user(user: Official) -> QuerySet[Task]:
     if condition is not None:
         queryset = queryset.filter(condition)
     return queryset
+
+
+def officials_nameable_by(user: Official | None) -> QuerySet[Official]:
+    """The officials a caller may name in a filter: everyone for a monitor; otherwise their own
+    agency's and those responsible for a task they see. Any other login is refused exactly as
+    an unknown one, so a filter cannot confirm that an account exists in another agency."""
+    if user is None or not user.is_authenticated:
+        return Official.objects.none()
+    if visible_tasks_q(user) is None:
+        return Official.objects.all()
+    responsible = task_list_for_user(user).filter(responsible_official_id=OuterRef("pk"))
+    return Official.objects.filter(
+        Q(agency_id=user.agency_id, agency_id__isnull=False) | Q(Exists(responsible))
+    )
 
 
 def task_get_for_user(*, user: Official, task_id: int) -> Task:
@@ -214,7 +228,8 @@ def filter_lead_agency(
     return queryset.alias(credited_agency=key).filter(credited_agency__in=ids)
 
 
-#: The cache key of the tasks generation counter (see ``tasks_generation``).
+#: The cache key of the tasks generation (``common.cache``): every committed change of a task,
+#: or of the agency codes and usernames that task data shows, moves it on (``tasks_changed``).
 TASKS_GENERATION_KEY = "tasks:generation"
 
 BACKLOG_COLUMNS = tuple(t.value for t in Timeliness)
@@ -261,43 +276,6 @@ def backlog_by_lead_agency(
     return rows
 
 
-try:
-    from redis.exceptions import RedisError as _RedisError
-except ImportError:  # pragma: no cover (redis is a requirement)
-    _RedisError = OSError
-
-#: What a cache call raises when the shared cache (Redis) is down: the cache is an
-#: optimisation, so reads count afresh and writes go on without it (tests/reliability).
-CACHE_ERRORS = (_RedisError, OSError)
-
-
-def tasks_generation() -> int:
-    """A counter that every committed change of a task moves on (``tasks.services``): cached
-    reads keyed on it are never older than the last change."""
-    return cache.get_or_set(TASKS_GENERATION_KEY, 0, timeout=None)
-
-
-def generation_cached(namespace: str, fingerprint: str, seconds: int, compute):
-    """``compute()`` behind the shared cache, for reads that many people make at once.
-
-    The key holds the tasks generation, so any committed change of any task (or of the agency
-    codes and usernames that task data shows) makes the next call compute afresh; the timeout
-    only bounds memory and anything changed outside the services. With ``seconds`` = 0, or the
-    cache down, every call computes."""
-    if not seconds:
-        return compute()
-    try:
-        key = f"{namespace}:{tasks_generation()}:{hashlib.sha256(fingerprint.encode()).hexdigest()}"
-        value = cache.get(key)
-    except CACHE_ERRORS:
-        return compute()
-    if value is None:
-        value = compute()
-        with contextlib.suppress(CACHE_ERRORS):
-            cache.set(key, value, timeout=seconds)
-    return value
-
-
 def backlog_report(
     queryset: QuerySet[Task], as_of: dt.date, attribution: str = AgencyAttribution.AS_OF
 ) -> list[dict]:
@@ -309,6 +287,7 @@ def backlog_report(
         f"{queryset.query}|{as_of.isoformat()}|{attribution}",
         settings.BACKLOG_CACHE_SECONDS,
         lambda: backlog_by_lead_agency(queryset, as_of, attribution),
+        generation_key=TASKS_GENERATION_KEY,
     )
 
 
@@ -353,8 +332,6 @@ def overdue_trend(queryset: QuerySet[Task], dates: list[dt.date]) -> list[tuple[
 
 
 def _clarity_counts() -> dict:
-    from tasks.clears import CLEAR_CONDITIONS, all_clears_q
-
     counts = {"tasks": Count("id"), "complete": Count("id", filter=all_clears_q())}
     for clear, condition in CLEAR_CONDITIONS.items():
         counts[f"missing_{clear}"] = Count("id", filter=~condition)
@@ -421,8 +398,6 @@ def clarity_by_agency(
 def evidence_get_for_user(*, user: Official, evidence_id: int):
     """Fetch an evidence file for download, authorized through its task with
     ``task_get_for_user``: EvidenceFile.DoesNotExist or Task.DoesNotExist (both a 404)."""
-    from tasks.models import EvidenceFile
-
     evidence = EvidenceFile.objects.select_related("report").get(pk=evidence_id)
     task_get_for_user(user=user, task_id=evidence.report.task_id)
     return evidence
@@ -470,9 +445,6 @@ def agency_work_list(user: Official, agency_id: int | None, as_of: dt.date) -> Q
 
 def awaiting_decision(user: Official):
     """For a monitor: pending extension requests and submitted results, oldest first."""
-    from tasks.choices import ExtensionStatus
-    from tasks.models import ExtensionRequest
-
     visible = task_list_for_user(user)
     return {
         "extensions": list(
@@ -506,8 +478,6 @@ def timeliness_of(task: Task, as_of: dt.date) -> str | None:
 
 def extension_get_for_user(*, user: Official, extension_id: int):
     """Fetch an extension request through its task's visibility (a 404 otherwise)."""
-    from tasks.models import ExtensionRequest
-
     extension = ExtensionRequest.objects.only("pk", "task_id", "status").get(pk=extension_id)
     task_get_for_user(user=user, task_id=extension.task_id)
     return extension

@@ -13,8 +13,8 @@ from rest_framework.response import Response
 from agencies.api.filtersets import AGENCY_ORDERINGS, OFFICIAL_ORDERINGS, AgencyFilterSet, OfficialFilterSet
 from agencies.api.serializers import AgencySerializer, OfficialSerializer
 from agencies.models import Agency, Official
-from tasks.api.base import StrictQueryMixin
-from tasks.api.pagination import KeysetPagination
+from common.api.pagination import KeysetPagination
+from common.api.query import StrictQueryMixin
 
 
 class _ListViewSet(StrictQueryMixin, viewsets.GenericViewSet):

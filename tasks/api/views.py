@@ -2,7 +2,7 @@
 caller may not see), call the service, shape the output.
 
 No view decides who may do what: the services check ``tasks.permissions`` and raise, and
-``tasks.api.exceptions`` turns each refusal into its status code.
+``common.api.exceptions`` turns each refusal into its status code.
 """
 
 from __future__ import annotations
@@ -26,24 +26,21 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api.pagination import KeysetPagination
+from common.api.parsers import BoundedJSONParser
+from common.api.query import StrictQueryMixin
+from common.api.responses import cached_json
+from common.api.schema import CONFLICT, STALE
+from common.api.throttles import FailOpenAnonRateThrottle, FailOpenUserRateThrottle
 from tasks import services
 from tasks.api import serializers as s
-from tasks.api.base import (
-    FailOpenAnonRateThrottle,
-    FailOpenUserRateThrottle,
-    StrictQueryMixin,
-    cached_json,
-    etag,
-    expected_version,
-)
-from tasks.api.pagination import KeysetPagination
-from tasks.api.schema import CONFLICT, STALE
+from tasks.api.base import etag, expected_version
 from tasks.filtersets import (
     DIRECTIVE_ORDERINGS,
     TASK_ORDERINGS,
@@ -55,6 +52,7 @@ from tasks.models import Directive, ExtensionRequest, ProgressReport, Task
 from tasks.permissions import visibility_key
 from tasks.search import RANK
 from tasks.selectors import (
+    TASKS_GENERATION_KEY,
     allowed_actions,
     backlog_report,
     backlog_totals,
@@ -169,6 +167,7 @@ class TaskListMixin(StrictQueryMixin):
             namespace="task-page",
             scope=scope,
             seconds=settings.TASK_LIST_CACHE_SECONDS,
+            generation_key=TASKS_GENERATION_KEY,
             compute=page,
         )
 
@@ -219,7 +218,7 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
 
     queryset = Task.objects.none()
     serializer_class = s.TaskSerializer
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
     extra_query_params = {"retrieve": ("as_of",)}
 
@@ -338,7 +337,7 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
         detail=True,
         methods=["get", "post"],
         url_path="progress-reports",
-        parser_classes=[JSONParser, MultiPartParser],
+        parser_classes=[BoundedJSONParser, MultiPartParser],
     )
     def progress_reports(self, request: Request, pk=None) -> Response:
         """Progress reports of a task; a new one moves the task's progress when the lead agency
@@ -410,7 +409,7 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
 class ExtensionRequestViewSet(StrictQueryMixin, viewsets.GenericViewSet):
     queryset = ExtensionRequest.objects.none()
     serializer_class = s.ExtensionRequestSerializer
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     def _decide(self, request: Request, pk, approve: bool) -> Response:
         extension = extension_get_for_user(user=request.user, extension_id=object_id(pk))
@@ -462,7 +461,7 @@ class DirectiveViewSet(StrictQueryMixin, viewsets.GenericViewSet):
     pagination_class = KeysetPagination
     filterset_class = DirectiveFilterSet
     filter_backends = [DjangoFilterBackend]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     def get_keyset_orderings(self):
         return DIRECTIVE_ORDERINGS, "-issued_on"
@@ -528,7 +527,9 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
         counts underneath are cached too (``backlog_report``), for the web dashboard."""
 
         def report() -> dict:
-            filterset = BacklogFilterSet(data=request.query_params, queryset=task_list_for_user(request.user))
+            filterset = BacklogFilterSet(
+                data=request.query_params, queryset=task_list_for_user(request.user), request=request
+            )
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
             as_of = filterset.as_of_date
@@ -552,6 +553,7 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
             namespace="backlog-report",
             scope=visibility_key(request.user),
             seconds=settings.BACKLOG_CACHE_SECONDS,
+            generation_key=TASKS_GENERATION_KEY,
             compute=report,
         )
 
@@ -574,7 +576,7 @@ class ObtainTokenView(StrictQueryMixin, APIView):
     permission_classes = [AllowAny]
     throttle_classes = [TokenThrottle, FailOpenUserRateThrottle]
     # JSON, or an HTML-form body as curl -d and most HTTP clients send it by default.
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [BoundedJSONParser, FormParser]
 
     def allowed_query_params(self) -> set[str]:
         return set()
