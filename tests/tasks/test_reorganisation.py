@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from agencies.choices import AgencyKind, ReorganisationKind, ReorganisationStatus, Role
 from agencies.models import Agency, Official, ReorganisationEvent
@@ -28,6 +29,14 @@ from tasks.selectors import backlog_by_lead_agency, clarity_by_agency, filter_le
 from tests.factories import AgencyFactory, OfficialFactory, complete_task_fields
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals are read in English here (the default language is Vietnamese)."""
+    with translation.override("en"):
+        yield
+
 
 MARCH_1 = dt.date(2025, 3, 1)
 
