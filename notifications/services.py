@@ -22,6 +22,8 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from email.header import Header
+from email.message import Message
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -955,6 +957,22 @@ def _item(reminder: Reminder, task: Task, today: dt.date, language: str, transfe
     }
 
 
+class ReminderEmail(EmailMultiAlternatives):
+    """A reminder's message, whose subject is folded knowing it follows "Subject: ".
+
+    Django encodes a non-ASCII subject as encoded words without knowing the header's name, so
+    the first word no longer fits beside "Subject: " and the line is folded onto a blank first
+    line, which some mail clients show as an empty subject. The subject here is one line of
+    plain text (whitespace collapsed in ``build_message``), so no header can be injected."""
+
+    def message(self):
+        msg = super().message()
+        del msg["Subject"]
+        # Message's own __setitem__: Django's would encode the Header's text again, nameless.
+        Message.__setitem__(msg, "Subject", Header(self.subject, "utf-8", header_name="Subject"))
+        return msg
+
+
 def build_message(
     reminders: list[Reminder], *, tasks: dict[int, Task], now: dt.datetime, notices: dict | None = None
 ) -> EmailMultiAlternatives:
@@ -982,7 +1000,7 @@ def build_message(
         ]
         text = render_to_string(f"notifications/email/message_{language}.txt", context)
         html = render_to_string(f"notifications/email/message_{language}.html", context)
-    message = EmailMultiAlternatives(
+    message = ReminderEmail(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
