@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 from typing import Any
 
 from celery import current_app
@@ -29,7 +31,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
+from python_calamine import CalamineWorkbook
 
 from agencies.models import Agency, Official
 from imports.models import ImportStatus, TaskImport
@@ -73,6 +76,12 @@ COLUMNS = (
 
 def fold(text: Any) -> str:
     """Lower case without accents (đ too), spaces squeezed: how headers and names are matched."""
+    return _fold(str(text or ""))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _fold(text: str) -> str:
+    # a file repeats its agencies, people and choices: each is folded once
     text = unicodedata.normalize("NFD", str(text or "").replace("đ", "d").replace("Đ", "D"))
     text = "".join(c for c in text if unicodedata.category(c) != "Mn")
     return re.sub(r"\s+", " ", text).strip().casefold()
@@ -138,14 +147,12 @@ def _read_table(name: str, content: bytes) -> list[list[Any]]:
     if len(content) > MAX_BYTES:
         raise ValidationError({"file": [_("The file is larger than 15 MB.")]})
     if name.lower().endswith(".xlsx") or content[:2] == b"PK":
+        # calamine (Rust) reads a sheet about ten times faster than openpyxl
         try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+            return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        except Exception as exc:  # a broken file fails in many ways, all of them a refusal
             raise ValidationError({"file": [_("This is not a readable .xlsx file.")]}) from exc
-        sheet = workbook.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-        return rows
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -210,15 +217,21 @@ def _decimal(value: Any) -> Decimal | None:
     return number
 
 
-def _choice(choices, value: Any) -> str | None:
-    """A choice by its value or its label in either language; None when it is none of them."""
-    text = fold(value)
+@functools.cache
+def _choice_keys(choices) -> dict[str, str]:
+    """Each choice by its value and its label in either language, folded."""
+    keys: dict[str, str] = {}
     for language in ("vi", "en"):
         with translation.override(language):
             for choice_value, label in choices.choices:
-                if text in (fold(choice_value), fold(label)):
-                    return choice_value
-    return None
+                keys.setdefault(fold(choice_value), choice_value)
+                keys.setdefault(fold(label), choice_value)
+    return keys
+
+
+def _choice(choices, value: Any) -> str | None:
+    """A choice by its value or its label in either language; None when it is none of them."""
+    return _choice_keys(choices).get(fold(value))
 
 
 @dataclass
@@ -343,7 +356,9 @@ COLUMN_NAMES = {c.key: c.header for c in COLUMNS}
 
 
 def _missing(fields: dict[str, Any]) -> list[str]:
-    task = Task(
+    """``missing_clears`` (the one definition) over the row's values; a plain object rather
+    than a model instance, which cost a tenth of a 10,000-row preview."""
+    task = SimpleNamespace(
         title=fields["title"],
         description=fields["description"],
         responsible_official_id=fields["responsible_official_id"],

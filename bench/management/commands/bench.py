@@ -22,7 +22,7 @@ from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone
 
-STEPS = ("backlog", "api", "sweep", "scaling", "claim", "send", "load")
+STEPS = ("backlog", "api", "sweep", "scaling", "claim", "send", "import", "load")
 
 
 class Command(BaseCommand):
@@ -182,8 +182,14 @@ class Command(BaseCommand):
         run("scaling", lambda: self._scaling(options, ctx, dataset, sweep[0] if sweep else None))
         run("claim", lambda: measure.claim_figure(ctx))
         run("send", lambda: measure.send_figure(ctx, count=options["send_count"]))
+        run("import", lambda: self._import(ctx))
         run("load", lambda: self._load(options, ctx))
         return figures
+
+    def _import(self, ctx):
+        from bench.imports import import_figure
+
+        return import_figure(ctx)
 
     def _api(self, ctx):
         from bench import api
