@@ -6,23 +6,22 @@ from __future__ import annotations
 import io
 import time
 
+from django.utils import translation
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
+from agencies.models import Agency, Official
 from bench.measure import Context, Figure, median, ms_since, rolled_back
+from imports import services
+from imports.services import COLUMNS
+from tasks.choices import ResultKind, TaskField
+from tasks.models import Directive
 
 ROWS = 10_000
 TARGET_MS = 10_000.0
 
 
 def _workbook(ctx: Context, rows: int) -> bytes:
-    from django.utils import translation
-
-    from agencies.models import Agency, Official
-    from imports.services import COLUMNS
-    from tasks.choices import ResultKind, TaskField
-    from tasks.models import Directive
-
     directive = Directive.objects.get(pk=ctx.directive_id)
     people = list(
         Official.objects.filter(agency__isnull=False, role="focal_point").values_list(
@@ -67,10 +66,6 @@ def _workbook(ctx: Context, rows: int) -> bytes:
 def import_figure(ctx: Context, rows: int = ROWS) -> Figure:
     """The median preview of the file (rolled back each run), against reading the same file
     alone (calamine, as the preview reads it), the floor no preview can beat."""
-    from agencies.models import Official
-    from imports import services
-    from tasks.models import Directive
-
     content = _workbook(ctx, rows)
     monitor = Official.objects.get(pk=ctx.monitor_id)
     directive = Directive.objects.get(pk=ctx.directive_id)
