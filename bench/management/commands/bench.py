@@ -22,7 +22,7 @@ from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone
 
-STEPS = ("backlog", "api", "sweep", "scaling", "claim", "send", "load")
+STEPS = ("backlog", "api", "search", "sweep", "scaling", "claim", "send", "load")
 
 
 class Command(BaseCommand):
@@ -177,6 +177,7 @@ class Command(BaseCommand):
 
         run("backlog", lambda: measure.backlog_figures(ctx))
         run("api", lambda: self._api(ctx))
+        run("search", lambda: self._search(ctx))
         sweep = []
         run("sweep", lambda: sweep.append(measure.sweep_figure(ctx, dataset.get("due"))) or sweep[-1])
         run("scaling", lambda: self._scaling(options, ctx, dataset, sweep[0] if sweep else None))
@@ -191,6 +192,13 @@ class Command(BaseCommand):
         if not self._routed(api.API_TASKS):
             return []
         return api.api_figures(ctx)
+
+    def _search(self, ctx):
+        from bench import api, search
+
+        if not self._routed(api.API_TASKS):
+            return []
+        return search.search_figures(ctx)
 
     def _load(self, options, ctx):
         from bench import api, load
