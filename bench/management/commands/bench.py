@@ -22,6 +22,11 @@ from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from bench import api, load, measure, report, search
+from bench.generator import Sizes, generate
+from bench.measure import Figure, sweep_figure
+from bench.report import cpu_snapshot
+
 STEPS = ("backlog", "api", "search", "sweep", "scaling", "claim", "send", "load")
 
 
@@ -76,8 +81,6 @@ class Command(BaseCommand):
         steps = self._steps(options)
         started_at = timezone.now()
         self.load_at_start = [round(x, 2) for x in os.getloadavg()]
-        from bench.report import cpu_snapshot
-
         self.cpu_at_start = cpu_snapshot()
         # The query log of DEBUG would be timed too: off for the whole run.
         with override_settings(DEBUG=False):
@@ -110,8 +113,6 @@ class Command(BaseCommand):
         return [s for s in (only or STEPS) if s not in skip]
 
     def _dataset(self, options) -> dict:
-        from bench.generator import Sizes, generate
-
         if options["reuse"]:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT obj_description('tasks_task'::regclass, 'pg_class')")
@@ -155,8 +156,6 @@ class Command(BaseCommand):
     # --- the figures ------------------------------------------------------------------------
 
     def _measure(self, options, steps: list[str], dataset: dict) -> list:
-        from bench import measure
-
         ctx = measure.Context.load(dataset["as_of"], options["runs"])
         figures = []
 
@@ -187,22 +186,16 @@ class Command(BaseCommand):
         return figures
 
     def _api(self, ctx):
-        from bench import api
-
         if not self._routed(api.API_TASKS):
             return []
         return api.api_figures(ctx)
 
     def _search(self, ctx):
-        from bench import api, search
-
         if not self._routed(api.API_TASKS):
             return []
         return search.search_figures(ctx)
 
     def _load(self, options, ctx):
-        from bench import api, load
-
         if not self._routed(api.API_TASKS):
             return []
         return load.load_figures(
@@ -226,8 +219,6 @@ class Command(BaseCommand):
     def _scaling(self, options, ctx, dataset: dict, sweep):
         """The same sweep on a dataset a tenth the size with the same number due, generated in
         a second database by a child run of this command."""
-        from bench.measure import Figure
-
         if sweep is None:
             raise CommandError("The scaling step needs the sweep step.")
         small_tasks = max(dataset["tasks"] // 10, dataset["due"] + 1)
@@ -267,8 +258,6 @@ class Command(BaseCommand):
             small = json.loads(Path(out.name).read_text())["figures"][0]
         # The machine's load drifts (its cores are shared): time the big sweep again right
         # after the small one, so that the two medians come from the same minutes.
-        from bench.measure import sweep_figure
-
         again = sweep_figure(ctx, dataset.get("due"))
         return Figure(
             name=f"sweep scaling: {dataset['tasks']:,} vs {small_tasks:,} tasks, {dataset['due']:,} due",
@@ -294,8 +283,6 @@ class Command(BaseCommand):
     # --- output -----------------------------------------------------------------------------
 
     def _render(self, options) -> None:
-        from bench import report
-
         data = json.loads(Path(options["render"]).read_text())
         figures = report.figures_from(data)
         self.stdout.write(report.table(figures))
@@ -307,8 +294,6 @@ class Command(BaseCommand):
         """Put the figures just measured into the committed run's JSON in place of those of the
         same name (new names are added at the end), keep every other figure and the run's
         machine and dataset, and record which figures were re-measured, when, and at what load."""
-        from bench import report
-
         path = out / "benchmarks.json"
         if not path.exists():
             raise CommandError(f"Nothing to merge into: {path} does not exist (run without --merge).")
@@ -336,8 +321,6 @@ class Command(BaseCommand):
         self.stderr.write(f"Merged {len(fresh)} figures into {path}; wrote {out / 'benchmarks.md'}")
 
     def _report(self, options, figures, dataset: dict, started_at) -> None:
-        from bench import report
-
         self.stdout.write(report.table(figures))
         data = report.payload(figures, tasks=dataset["tasks"], dataset=dataset, started=started_at)
         data["machine"]["load_average_at_start"] = self.load_at_start
