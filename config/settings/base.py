@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "tasks.intake",
     "notifications",
     "webhooks",
+    "imports",
     "ops",
 ]
 

@@ -17,17 +17,20 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import OperationalError, connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import override_settings
 from django.utils import timezone
 
 from bench import api, load, measure, report, search
 from bench.generator import Sizes, generate
+from bench.imports import import_figure
 from bench.measure import Figure, sweep_figure
 from bench.report import cpu_snapshot
 
-STEPS = ("backlog", "api", "search", "sweep", "scaling", "claim", "send", "load")
+STEPS = ("backlog", "api", "search", "sweep", "scaling", "claim", "send", "import", "load")
 
 
 class Command(BaseCommand):
@@ -101,6 +104,21 @@ class Command(BaseCommand):
                 f"Refusing to wipe database {name!r}: the benchmark needs a database of its own whose name "
                 "contains 'bench' (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/fiveclear_bench)."
             )
+        try:
+            connection.ensure_connection()
+        except OperationalError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CommandError(
+                f"Cannot open the benchmark database {name!r} ({first}); create it with `createdb {name}` "
+                "(or point DATABASE_URL at one), then run the benchmark again."
+            ) from None
+        # The database is the benchmark's own, to be filled anyway: bring its tables up to date
+        # rather than fail on the first missing one.
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if pending:
+            self.stderr.write(f"Migrating the benchmark database {name!r} first ({len(pending)} migrations).")
+            call_command("migrate", interactive=False, verbosity=0)
 
     def _steps(self, options) -> list[str]:
         only = [s for s in options["only"].split(",") if s]
@@ -182,8 +200,12 @@ class Command(BaseCommand):
         run("scaling", lambda: self._scaling(options, ctx, dataset, sweep[0] if sweep else None))
         run("claim", lambda: measure.claim_figure(ctx))
         run("send", lambda: measure.send_figure(ctx, count=options["send_count"]))
+        run("import", lambda: self._import(ctx))
         run("load", lambda: self._load(options, ctx))
         return figures
+
+    def _import(self, ctx):
+        return import_figure(ctx)
 
     def _api(self, ctx):
         if not self._routed(api.API_TASKS):
