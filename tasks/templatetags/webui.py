@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import get_language
 
 from signatures.choices import Verdict, reason_label
-from tasks.choices import Clear, TaskEventAction, TaskStatus, Timeliness
+from tasks.choices import TaskEventAction, Timeliness
+from tasks.models import EvidenceFile, ExtensionRequest, Task
 
 register = template.Library()
 
@@ -32,22 +34,6 @@ def timeliness_label(value) -> str:
         return str(Timeliness(value).label)
     except ValueError:
         return ""
-
-
-@register.filter
-def status_label(value) -> str:
-    try:
-        return str(TaskStatus(value).label)
-    except ValueError:
-        return str(value)
-
-
-@register.filter
-def clear_label(value) -> str:
-    try:
-        return str(Clear(value).label)
-    except ValueError:
-        return str(value)
 
 
 @register.filter
@@ -100,9 +86,6 @@ def event_label(action: str) -> str:
 @register.filter
 def task_field_label(name: str) -> str:
     """A Task field's own verbose name, for the changes listed in the history."""
-    from django.core.exceptions import FieldDoesNotExist
-
-    from tasks.models import EvidenceFile, ExtensionRequest, Task
 
     for model in (Task, ExtensionRequest, EvidenceFile):
         try:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0012_search_text'),
+        ('tasks', '0013_directive_search_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
