@@ -1008,7 +1008,7 @@ def reminders_requeue_failed(*, ids: list[int]) -> int:
     )
 
 
-# Public names for the benchmark (tasks/bench) and other callers that measure the parts alone.
+# Public names for the benchmark (bench) and other callers that measure the parts alone.
 rungs_in_window = _rungs_in_window
 
 

@@ -219,7 +219,7 @@ class Task(models.Model):
             models.Index(fields=["directive", "status"], name="task_directive_status"),
             models.Index(fields=["responsible_official", "deadline"], name="task_resp_deadline"),
             # Open tasks are a fifth of the table: the list of what is still due reads this.
-            # The default order of every list (keyset pages walk it; see tasks/api/pagination.py).
+            # The default order of every list (keyset pages walk it; see common/api/pagination.py).
             models.Index(fields=["deadline", "id"], name="task_deadline_id"),
             # One agency's list in the default order: a LIMIT stops after the page, and the
             # joins run for its rows only (benchmark: 19 -> 4 ms at 100,000 tasks).

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import (
     Case,
     CharField,
@@ -28,6 +25,7 @@ from django.utils import timezone
 
 from agencies.choices import ReorganisationKind, ReorganisationStatus
 from agencies.models import Agency, Official, ReorganisationEvent
+from common.cache import generation_cached
 from tasks import lifecycle
 from tasks.choices import (
     COUNTED_STATUSES,
@@ -214,7 +212,8 @@ def filter_lead_agency(
     return queryset.alias(credited_agency=key).filter(credited_agency__in=ids)
 
 
-#: The cache key of the tasks generation counter (see ``tasks_generation``).
+#: The cache key of the tasks generation (``common.cache``): every committed change of a task,
+#: or of the agency codes and usernames that task data shows, moves it on (``tasks_changed``).
 TASKS_GENERATION_KEY = "tasks:generation"
 
 BACKLOG_COLUMNS = tuple(t.value for t in Timeliness)
@@ -261,43 +260,6 @@ def backlog_by_lead_agency(
     return rows
 
 
-try:
-    from redis.exceptions import RedisError as _RedisError
-except ImportError:  # pragma: no cover (redis is a requirement)
-    _RedisError = OSError
-
-#: What a cache call raises when the shared cache (Redis) is down: the cache is an
-#: optimisation, so reads count afresh and writes go on without it (tests/reliability).
-CACHE_ERRORS = (_RedisError, OSError)
-
-
-def tasks_generation() -> int:
-    """A counter that every committed change of a task moves on (``tasks.services``): cached
-    reads keyed on it are never older than the last change."""
-    return cache.get_or_set(TASKS_GENERATION_KEY, 0, timeout=None)
-
-
-def generation_cached(namespace: str, fingerprint: str, seconds: int, compute):
-    """``compute()`` behind the shared cache, for reads that many people make at once.
-
-    The key holds the tasks generation, so any committed change of any task (or of the agency
-    codes and usernames that task data shows) makes the next call compute afresh; the timeout
-    only bounds memory and anything changed outside the services. With ``seconds`` = 0, or the
-    cache down, every call computes."""
-    if not seconds:
-        return compute()
-    try:
-        key = f"{namespace}:{tasks_generation()}:{hashlib.sha256(fingerprint.encode()).hexdigest()}"
-        value = cache.get(key)
-    except CACHE_ERRORS:
-        return compute()
-    if value is None:
-        value = compute()
-        with contextlib.suppress(CACHE_ERRORS):
-            cache.set(key, value, timeout=seconds)
-    return value
-
-
 def backlog_report(
     queryset: QuerySet[Task], as_of: dt.date, attribution: str = AgencyAttribution.AS_OF
 ) -> list[dict]:
@@ -309,6 +271,7 @@ def backlog_report(
         f"{queryset.query}|{as_of.isoformat()}|{attribution}",
         settings.BACKLOG_CACHE_SECONDS,
         lambda: backlog_by_lead_agency(queryset, as_of, attribution),
+        generation_key=TASKS_GENERATION_KEY,
     )
 
 

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from agencies.choices import Role
 from agencies.models import Agency, Official
+from common.cache import generation_changed
 from tasks import lifecycle
 from tasks.choices import (
     OPEN_STATUSES,
@@ -46,7 +46,7 @@ from tasks.models import (
     TaskEvent,
 )
 from tasks.permissions import FOCAL_POINT_EDITABLE
-from tasks.selectors import CACHE_ERRORS, TASKS_GENERATION_KEY
+from tasks.selectors import TASKS_GENERATION_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -144,24 +144,11 @@ def _snapshot(task: Task) -> dict[str, Any]:
     return snap
 
 
-def _bump_tasks_generation() -> None:
-    try:
-        try:
-            cache.incr(TASKS_GENERATION_KEY)
-        except ValueError:  # not set yet (or evicted): any new value invalidates
-            cache.set(TASKS_GENERATION_KEY, int(timezone.now().timestamp() * 1000), timeout=None)
-    except CACHE_ERRORS:
-        # Redis down must not stop a change being saved; a Redis restarted empty holds no
-        # stale counts (tests/reliability/test_faults.py).
-        logger.warning("Cache unavailable: the tasks generation was not moved on", exc_info=True)
-
-
 def tasks_changed() -> None:
     """Move the tasks generation on now and again once the change commits, so that cached
     counts are redone: a read racing the transaction may cache the old counts under the first
     bump, never under the second."""
-    _bump_tasks_generation()
-    transaction.on_commit(_bump_tasks_generation)
+    generation_changed(TASKS_GENERATION_KEY)
 
 
 def _save_with_history(

@@ -234,17 +234,17 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "tasks.api.pagination.KeysetPagination",
-    "DEFAULT_RENDERER_CLASSES": ["tasks.api.renderers.ORJSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "common.api.pagination.KeysetPagination",
+    "DEFAULT_RENDERER_CLASSES": ["common.api.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "tasks.api.schema.FiveClearAutoSchema",
-    "EXCEPTION_HANDLER": "tasks.api.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "common.api.schema.FiveClearAutoSchema",
+    "EXCEPTION_HANDLER": "common.api.exceptions.api_exception_handler",
     # No ?format=: JSON is the only representation, and the parameter would be one more
     # query parameter that the strict lists must refuse.
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": [
-        "tasks.api.base.FailOpenAnonRateThrottle",
-        "tasks.api.base.FailOpenUserRateThrottle",
+        "common.api.throttles.FailOpenAnonRateThrottle",
+        "common.api.throttles.FailOpenUserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),

@@ -2,7 +2,7 @@
 caller may not see), call the service, shape the output.
 
 No view decides who may do what: the services check ``tasks.permissions`` and raise, and
-``tasks.api.exceptions`` turns each refusal into its status code.
+``common.api.exceptions`` turns each refusal into its status code.
 """
 
 from __future__ import annotations
@@ -32,18 +32,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api.pagination import KeysetPagination
+from common.api.query import StrictQueryMixin
+from common.api.responses import cached_json
+from common.api.schema import CONFLICT, STALE
+from common.api.throttles import FailOpenAnonRateThrottle, FailOpenUserRateThrottle
 from tasks import services
 from tasks.api import serializers as s
-from tasks.api.base import (
-    FailOpenAnonRateThrottle,
-    FailOpenUserRateThrottle,
-    StrictQueryMixin,
-    cached_json,
-    etag,
-    expected_version,
-)
-from tasks.api.pagination import KeysetPagination
-from tasks.api.schema import CONFLICT, STALE
+from tasks.api.base import etag, expected_version
 from tasks.filtersets import (
     DIRECTIVE_ORDERINGS,
     TASK_ORDERINGS,
@@ -55,6 +51,7 @@ from tasks.models import Directive, ExtensionRequest, ProgressReport, Task
 from tasks.permissions import visibility_key
 from tasks.search import RANK
 from tasks.selectors import (
+    TASKS_GENERATION_KEY,
     allowed_actions,
     backlog_report,
     backlog_totals,
@@ -169,6 +166,7 @@ class TaskListMixin(StrictQueryMixin):
             namespace="task-page",
             scope=scope,
             seconds=settings.TASK_LIST_CACHE_SECONDS,
+            generation_key=TASKS_GENERATION_KEY,
             compute=page,
         )
 
@@ -552,6 +550,7 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
             namespace="backlog-report",
             scope=visibility_key(request.user),
             seconds=settings.BACKLOG_CACHE_SECONDS,
+            generation_key=TASKS_GENERATION_KEY,
             compute=report,
         )
 
