@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.errors import ServiceError, refusal_for
 from tasks import services
 from tasks.choices import Timeliness
-from tasks.errors import ServiceError
 from tasks.models import (
     Directive,
     DirectiveEvent,
@@ -31,9 +31,11 @@ from tasks.selectors import timeliness_q, with_timeliness
 
 
 def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(getattr(exc, "message", exc))
+    """A refusal as the one line the admin shows (``common.errors.refusal_for``)."""
+    refusal = refusal_for(exc)
+    if refusal is None:
+        raise exc
+    return refusal.message
 
 
 class TimelinessFilter(admin.SimpleListFilter):
