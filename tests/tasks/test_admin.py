@@ -132,13 +132,14 @@ def _directive_form(client, directive, **changes) -> dict:
 
 def test_admin_directive_edit_goes_through_the_service_with_history(client, world, task):
     # given a monitor in the back office, and the task pages' cache generation
+    from common.cache import generation
     from tasks.models import DirectiveEvent
-    from tasks.selectors import tasks_generation
+    from tasks.selectors import TASKS_GENERATION_KEY
 
     world.monitor.is_staff = True
     world.monitor.save()
     client.force_login(world.monitor)
-    generation = tasks_generation()
+    before = generation(TASKS_GENERATION_KEY)
     url = reverse("admin:tasks_directive_change", args=[world.directive.pk])
     # when the monitor corrects the title
     response = client.post(url, _directive_form(client, world.directive, title="Notice 56: conclusions"))
@@ -149,7 +150,7 @@ def test_admin_directive_edit_goes_through_the_service_with_history(client, worl
     event = DirectiveEvent.objects.filter(directive=world.directive, action="updated").get()
     assert event.actor == world.monitor
     assert event.changes["title"]["new"] == "Notice 56: conclusions"
-    assert tasks_generation() != generation
+    assert generation(TASKS_GENERATION_KEY) != before
 
 
 def test_admin_directive_edit_the_service_refuses_changes_nothing(client, world, task):
