@@ -22,7 +22,7 @@ def backfill_created(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0011_lifecycle'),
+        ('tasks', '0012_search_text'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
