@@ -533,7 +533,7 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
             as_of = filterset.as_of_date
-            rows = backlog_report(filterset.qs, as_of)
+            rows = backlog_report(filterset.qs, as_of, filterset.attribution)
             return {
                 "as_of": as_of,
                 "rows": [

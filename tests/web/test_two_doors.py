@@ -11,11 +11,14 @@ import re
 import pytest
 from django.test import Client
 
+from agencies.choices import ReorganisationKind
+from agencies.models import ReorganisationEvent
 from tasks import services
 from tasks.filtersets import BacklogFilterSet, TaskFilterSet
+from tasks.reorganisation import reorganisation_apply
 from tasks.selectors import BACKLOG_COLUMNS
 from tests.api.conftest import client_for
-from tests.factories import DirectiveFactory, complete_task_fields
+from tests.factories import AgencyFactory, DirectiveFactory, complete_task_fields
 from tests.web.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +28,9 @@ FILTER_VALUES = {
     "search": ["personal+data", "BAO+VE+DU+LIEU", "56/tb-vpcp-t0", "73/TB", "bo+cong+an"],
     "directive": ["{directive}"],
     "lead_agency": ["MPS", "MIC&lead_agency=MOJ", "MIC,MOJ"],
+    # MIC merged into MOST on 02/05/2025 (the fixture): MOST's with what MIC closed
+    "include_predecessors": ["true&lead_agency=MOST"],
+    "agencies": ["today&lead_agency=MOST", "as_of&lead_agency=MIC"],
     "agency": ["MIC"],
     "lead_agency_kind": ["ministerial_agency", "ministry&lead_agency_kind=province"],
     "responsible": ["t.mic.focal"],
@@ -49,7 +55,8 @@ def _cases(filterset_class) -> list[tuple[str, str]]:
 @pytest.fixture
 def doors(backlog):
     """The web backlog plus a task of another directive, led by a ministerial-level agency with a
-    Vietnamese name and title; a monitor at both doors."""
+    Vietnamese name and title, and MIC merged into MOST on 02/05/2025 (its open task moves, the
+    one it completed stays); a monitor at both doors."""
     world = backlog.world
     world.mps.name_vi = "Bộ Công an"
     world.mps.save()
@@ -71,6 +78,13 @@ def doors(backlog):
             ),
         )
         services.task_assign(actor=world.monitor, task=task)
+    merge = ReorganisationEvent.objects.create(
+        kind=ReorganisationKind.MERGE, effective_on=dt.date(2025, 5, 2), document_number="176/2025/QH15"
+    )
+    merge.predecessors.set([world.mic])
+    merge.successors.set([AgencyFactory(code="MOST", name_en="Ministry of Science and Technology")])
+    with at(dt.date(2025, 5, 2)):
+        reorganisation_apply(actor=world.monitor, event=merge)
     web = Client()
     web.force_login(world.monitor)
     return {"web": web, "api": client_for(world.monitor), "directive": other.pk}
