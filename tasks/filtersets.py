@@ -107,10 +107,17 @@ class TaskFilterSet(ListFilterSet):
         ),
     )
     directive = filters.ModelMultipleChoiceFilter(
-        queryset=Directive.objects.order_by("-issued_on", "number"),
+        queryset=Directive.objects.all(),
         method="filter_directive",
         label=_("Directive"),
         help_text=_("Directive id; repeat for several."),
+    )
+    directive_number = filters.ModelMultipleChoiceFilter(
+        queryset=Directive.objects.all(),
+        to_field_name="number",
+        method="filter_directive",
+        label=_("Directive number"),
+        help_text=_("Directive number, e.g. 56/TB-VPCP; repeat for several."),
     )
     lead_agency = _codes(
         "filter_lead_agency", _("Lead agency"), _("Lead agency code; repeat for several (MPS, HANOI).")

@@ -73,7 +73,6 @@ IF_MATCH = OpenApiParameter(
     location=OpenApiParameter.HEADER,
     description='The ETag of the task you edited, e.g. "3"; a stale one gets 412 and nothing changes.',
 )
-ETAG = {"ETag": {"schema": {"type": "string"}, "description": "The task's version, quoted."}}
 
 
 def task_rows(queryset: QuerySet[Task], as_of: dt.date) -> QuerySet[dict]:

@@ -6,7 +6,7 @@ from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import get_language
 
-from tasks.choices import Clear, TaskEventAction, TaskStatus, Timeliness
+from tasks.choices import TaskEventAction, Timeliness
 from tasks.models import ExtensionRequest, Task
 
 register = template.Library()
@@ -33,22 +33,6 @@ def timeliness_label(value) -> str:
         return str(Timeliness(value).label)
     except ValueError:
         return ""
-
-
-@register.filter
-def status_label(value) -> str:
-    try:
-        return str(TaskStatus(value).label)
-    except ValueError:
-        return str(value)
-
-
-@register.filter
-def clear_label(value) -> str:
-    try:
-        return str(Clear(value).label)
-    except ValueError:
-        return str(value)
 
 
 @register.filter

@@ -22,7 +22,7 @@ def backfill_created(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0012_search_text'),
+        ('tasks', '0013_directive_search_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
