@@ -193,9 +193,9 @@ def _link_params(request: HttpRequest) -> QueryDict:
 
 def _one_directive(filterset):
     """The directive the page is about, when the filters name exactly one."""
-    chosen = (getattr(filterset.form, "cleaned_data", None) or {}).get("directive")
-    chosen = list(chosen) if chosen is not None else []
-    return chosen[0] if len(chosen) == 1 else None
+    cleaned = getattr(filterset.form, "cleaned_data", None) or {}
+    chosen = {d for name in ("directive", "directive_number") for d in (cleaned.get(name) or [])}
+    return chosen.pop() if len(chosen) == 1 else None
 
 
 def _sort_rows(rows: list[dict], sort: str) -> tuple[list[dict], str]:
