@@ -22,7 +22,7 @@ def backfill_created(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0013_directive_search_index'),
+        ('tasks', '0014_signed_results'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
