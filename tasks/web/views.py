@@ -25,15 +25,9 @@ from django.views.decorators.http import require_GET, require_POST
 from agencies.models import Official
 from agencies.selectors import official_for_calendar_token
 from agencies.services import official_calendar_token_reset, official_calendar_token_revoke
+from common.errors import ServiceError
 from tasks import exports, services
-from tasks.choices import (
-    Clear,
-    ExtensionStatus,
-    ResultKind,
-    TaskAction,
-    Timeliness,
-)
-from tasks.errors import ServiceError, StaleVersion
+from tasks.choices import Clear, ExtensionStatus, ResultKind, TaskAction, Timeliness
 from tasks.filtersets import BacklogFilterSet, ClarityFilterSet, TaskFilterSet
 from tasks.models import EvidenceFile, ExtensionRequest, Task
 from tasks.selectors import (
@@ -48,12 +42,14 @@ from tasks.selectors import (
     deadline_feed_tasks,
     evidence_get_for_user,
     extension_get_for_user,
+    held_actions,
     on_time_rate,
     overdue_trend,
     task_get_for_user,
     task_list_for_user,
     task_page_related,
     timeliness_of,
+    with_signed_result,
     with_timeliness,
 )
 from tasks.web import charts
@@ -64,6 +60,7 @@ from tasks.web.forms import (
     ExtensionRequestForm,
     ProgressForm,
     ReturnForm,
+    SignedResultForm,
     StartForm,
     SubmitResultForm,
     apply_service_error,
@@ -373,7 +370,7 @@ def task_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     form, valid, queryset, as_of, directive = _task_list_queryset(request)
     if not valid:
         return _refused_export(form)
-    table = exports.task_table(queryset)
+    table = exports.task_table(with_signed_result(queryset))
     headers = exports.task_headers()
     stem = f"tasks-{as_of.isoformat()}"
     if fmt == "xlsx":
@@ -406,17 +403,29 @@ ACTION_FORMS = {
 }
 
 
-def _action_forms(task: Task, user: Official, bound: dict | None = None) -> dict:
-    """The forms of the actions the user may take on this task now (``allowed_actions``),
+#: Held-back actions whose form the page still shows, disabled, with the reason: a monitor must
+#: see why a submitted result cannot be confirmed yet. (A held extension request needs no form:
+#: the pending request is listed on the page.)
+SHOWN_WHEN_HELD = (TaskAction.CONFIRM,)
+
+
+def _action_forms(task: Task, user: Official, held: dict[str, str], bound: dict | None = None) -> dict:
+    """The forms of the actions the user may take on this task now (``allowed_actions``), and
+    of those ``held`` back by a condition (shown disabled with the reason),
     unbound unless one came back with errors; keyed by action."""
     initial = {"version": task.version}
     forms = {}
-    for action in allowed_actions(user, task):
+    allowed = allowed_actions(user, task)
+    for action in [*allowed, *held]:
         form_class = ACTION_FORMS.get(action)
         if form_class is ProgressForm:
             forms[action] = form_class(initial=initial, indicator=task.result_kind == ResultKind.INDICATOR)
         elif form_class is not None:
             forms[action] = form_class(initial=initial)
+    if TaskAction.EDIT in allowed and user.is_monitor:
+        forms["signed"] = SignedResultForm(
+            initial={**initial, "requires_signed_result": task.requires_signed_result}
+        )
     if bound:
         forms.update(bound)
     return forms
@@ -435,11 +444,14 @@ def _render_task(request: HttpRequest, task: Task, *, bound: dict | None = None,
     missing = set(task.missing_clears)
     for clear in Clear:
         clears.append({"key": clear.value, "label": clear.label, "present": clear.value not in missing})
+    held = {a: reason for a, reason in held_actions(request.user, task).items() if a in SHOWN_WHEN_HELD}
+    forms = _action_forms(task, request.user, held, bound)
     context = {
         "task": task,
         "timeliness": timeliness_of(task, _today()),
         "clears": clears,
-        "forms": _action_forms(task, request.user, bound),
+        "forms": forms,
+        "held": held,
         "decide_forms": decide,
         "is_indicator": task.result_kind == ResultKind.INDICATOR,
         "deadline_moved": task.deadline
@@ -457,18 +469,6 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_task(request, _get_task(request, pk))
 
 
-def _status_for(exc: Exception) -> int:
-    from tasks.errors import ActionNotAllowed, InvalidTransition
-
-    if isinstance(exc, ActionNotAllowed):
-        return 403
-    if isinstance(exc, InvalidTransition):
-        return 409
-    if isinstance(exc, StaleVersion):
-        return 412
-    return 400
-
-
 def _run_task_action(request: HttpRequest, pk: int, name: str, form_class, call, **form_kwargs):
     """Validate the form, call the service, and either redirect with a message or show the
     task page again with the form, its errors and what was typed."""
@@ -478,9 +478,9 @@ def _run_task_action(request: HttpRequest, pk: int, name: str, form_class, call,
         try:
             message = call(task, form.cleaned_data)
         except (ServiceError, ValidationError) as exc:
-            apply_service_error(form, exc)
+            status = apply_service_error(form, exc)
             task = _get_task(request, pk)
-            return _render_task(request, task, bound={name: form}, status=_status_for(exc))
+            return _render_task(request, task, bound={name: form}, status=status)
         messages.success(request, message)
         return redirect("web:task_detail", pk=pk)
     return _render_task(request, task, bound={name: form}, status=400)
@@ -566,6 +566,21 @@ def task_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def task_signed_result(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(task, data):
+        required = data["requires_signed_result"]
+        services.task_update(
+            actor=request.user, task=task, expected_version=data["version"], requires_signed_result=required
+        )
+        if required:
+            return _("Confirming this task now needs a validly signed PDF from the lead agency.")
+        return _("This task no longer needs a signed result to be confirmed.")
+
+    return _run_task_action(request, pk, "signed", SignedResultForm, call)
+
+
+@login_required
+@require_POST
 def task_return(request: HttpRequest, pk: int) -> HttpResponse:
     def call(task, data):
         services.task_return(
@@ -592,9 +607,9 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, extension=extension.pk, approve=approve, note=form.cleaned_data["note"]
             )
         except (ServiceError, ValidationError) as exc:
-            apply_service_error(form, exc)
+            status = apply_service_error(form, exc)
             return _render_task(
-                request, _get_task(request, task.pk), bound={"decide": {pk: form}}, status=_status_for(exc)
+                request, _get_task(request, task.pk), bound={"decide": {pk: form}}, status=status
             )
         messages.success(
             request,
