@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0014_signed_results'),
+        ('tasks', '0015_directive_history'),
     ]
 
     operations = [
