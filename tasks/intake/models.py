@@ -63,6 +63,7 @@ class CueKind(models.TextChoices):
     DISCOURSE = "discourse", _("Lead-in words skipped at the start of a clause (At the same time)")
     VAGUE_PARTY = "vague_party", _("A party that names nobody (relevant agencies)")
     EXCLUDE = "exclude", _("Exclusion: a clause matching it is not a task")
+    DEADLINE_CLAUSE = "deadline_clause", _("Deadline clause: it dates the task before it (report in July)")
 
 
 def validate_regex(value: str) -> None:

@@ -64,7 +64,9 @@ def _inflected(phrase: str) -> tuple[str, str]:
     if re.search(r"[^aeiou]y$", head):
         stem = head[:-1]
         return stem + r"(?:y|ies|ied)" + rest, head + r"ing" + rest
-    return head + r"(?:s|es|ed)?" + rest, head + r"ing" + rest
+    # "submit" → "submitted": a final consonant after a short vowel doubles.
+    doubled = head[-1] + "ed|" if re.search(r"[^aeiou][aeiou][bdgmnprt]$", head) else ""
+    return head + r"(?:" + doubled + r"s|es|ed)?" + rest, head + r"ing" + rest
 
 
 def _alternation(phrases: list[str]) -> str:
@@ -90,6 +92,7 @@ def _cues(rows: list[ClauseCue], language: str) -> Cues:
         (CueKind.LEAD, "lead"),
         (CueKind.COORDINATION, "coordination"),
         (CueKind.VAGUE_PARTY, "vague_party"),
+        (CueKind.DEADLINE_CLAUSE, "deadline_clause"),
     ):
         phrases = by_kind.get(kind, [])
         if phrases:
