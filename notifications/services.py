@@ -36,14 +36,15 @@ from agencies.models import Official
 from notifications.calendar import WorkingCalendar, load_calendar
 from notifications.choices import Level, OffsetUnit, ReminderStatus
 from notifications.models import EscalationRule, NotificationPreference, Reminder, SweepState
-from tasks.choices import TaskStatus
+from notifications.selectors import transfer_notices
+from tasks.choices import ACTIVE_STATUSES
 from tasks.models import Task
 
 logger = logging.getLogger(__name__)
 
 #: Tasks that get reminders. A submitted task waits on the Government Office, not on the
 #: agency, so it is not nagged; if the result is returned, reminders resume.
-REMINDED_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS)
+REMINDED_STATUSES = ACTIVE_STATUSES
 
 
 def _setting(name: str, default):
@@ -307,7 +308,9 @@ def reminders_sweep(*, as_of: dt.datetime | None = None, since: dt.date | None =
         if state.swept_through is None or end > state.swept_through:
             state.swept_through = end
         state.last_run_at = timezone.now()
-        state.save(update_fields=["swept_through", "last_run_at"])
+        state.last_duration_ms = int((state.last_run_at - started_at).total_seconds() * 1000)
+        state.last_rows = sum(result.counts.values())
+        state.save(update_fields=["swept_through", "last_run_at", "last_duration_ms", "last_rows"])
     return result
 
 
@@ -710,6 +713,7 @@ def _send_claimed(
         .select_related("directive", "lead_agency", "responsible_official", "accountable_leader")
         .prefetch_related("coordinating_agencies")
     }
+    notices = transfer_notices(reminders)
     units: list[list[Reminder]] = []
     digests: dict[int, list[Reminder]] = {}
     for reminder in reminders:
@@ -735,7 +739,8 @@ def _send_claimed(
             if time.monotonic() >= budget_end:
                 _release([r for rest in units[index:] for r in rest], token=token, when=None)
                 return False
-            if _deliver(smtp, unit, token=token, now=now, tasks=tasks, result=result) == _Outcome.BROKEN:
+            outcome = _deliver(smtp, unit, token=token, now=now, tasks=tasks, result=result, notices=notices)
+            if outcome == _Outcome.BROKEN:
                 later = now + dt.timedelta(seconds=int(_setting("NOTIFICATIONS_RETRY_BASE_SECONDS", 60)))
                 _release([r for rest in units[index + 1 :] for r in rest], token=token, when=later)
                 return False
@@ -767,7 +772,14 @@ def _lock_tasks_for_share(task_ids: set[int]) -> dict[int, tuple[str, dt.date | 
 
 
 def _deliver(
-    smtp, unit: list[Reminder], *, token: uuid.UUID, now: dt.datetime, tasks, result: SendResult
+    smtp,
+    unit: list[Reminder],
+    *,
+    token: uuid.UUID,
+    now: dt.datetime,
+    tasks,
+    result: SendResult,
+    notices: dict | None = None,
 ) -> str:
     with transaction.atomic():
         live = _lock_tasks_for_share({r.task_id for r in unit})
@@ -790,7 +802,7 @@ def _deliver(
                 valid, token, ReminderStatus.NO_ADDRESS, result, error="The official has no email address."
             )
             return _Outcome.OK
-        message = build_message(valid, tasks=tasks, now=now)
+        message = build_message(valid, tasks=tasks, now=now, notices=notices)
         try:
             smtp.send_messages([message])
         except smtplib.SMTPRecipientsRefused as exc:
@@ -911,7 +923,7 @@ def task_link(task: Task) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/tasks/{task.pk}/"
 
 
-def _item(reminder: Reminder, task: Task, today: dt.date, language: str) -> dict:
+def _item(reminder: Reminder, task: Task, today: dt.date, language: str, transfer=None) -> dict:
     days = (reminder.deadline - today).days
     leader = task.accountable_leader
     responsible = task.responsible_official
@@ -932,18 +944,28 @@ def _item(reminder: Reminder, task: Task, today: dt.date, language: str) -> dict
         "responsible_position": responsible.position if responsible else "",
         "leader": (leader.get_full_name() or leader.username) if leader else "",
         "link": task_link(task),
+        # The first reminder to this person since the task moved says so, once.
+        "transfer": {
+            "from": transfer.from_agency.name_for(language),
+            "to": transfer.to_agency.name_for(language),
+            "document": transfer.event.document_label,
+        }
+        if transfer
+        else None,
     }
 
 
 def build_message(
-    reminders: list[Reminder], *, tasks: dict[int, Task], now: dt.datetime
+    reminders: list[Reminder], *, tasks: dict[int, Task], now: dt.datetime, notices: dict | None = None
 ) -> EmailMultiAlternatives:
-    """One email for one reminder, or one digest for several, in the recipient's language."""
+    """One email for one reminder, or one digest for several, in the recipient's language.
+    ``notices``: reminder id -> the task's move to mention (``selectors.transfer_notices``)."""
+    notices = notices or {}
     recipient = reminders[0].recipient
     language = recipient.language if recipient.language in ("vi", "en") else "vi"
     today = timezone.localdate(now)
     items = sorted(
-        (_item(r, tasks[r.task_id], today, language) for r in reminders),
+        (_item(r, tasks[r.task_id], today, language, notices.get(r.id)) for r in reminders),
         key=lambda item: (-item["level"], item["deadline"], item["task"].code),
     )
     context = {
@@ -986,7 +1008,7 @@ def reminders_requeue_failed(*, ids: list[int]) -> int:
     )
 
 
-# Public names for the benchmark (tasks/bench) and other callers that measure the parts alone.
+# Public names for the benchmark (bench) and other callers that measure the parts alone.
 rungs_in_window = _rungs_in_window
 
 

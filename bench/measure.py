@@ -1,5 +1,5 @@
 """The in-process figures: each the median of repeated runs of the real code path, beside its
-floor (``tasks.bench.floors``) run alternately in the same process on the same data.
+floor (``bench.floors``) run alternately in the same process on the same data.
 
 Timing, query counting and memory are separate runs, so that neither the query log nor
 tracemalloc slows what is timed.
@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tasks.bench import floors
+from bench import floors
 
 #: No endpoint may hold more than this (issue 8).
 MEMORY_LIMIT_MB = 200.0
@@ -233,7 +233,8 @@ def _selector_rows(rows: list[dict]) -> list[tuple]:
 
 
 def backlog_figures(ctx: Context) -> list[Figure]:
-    from tasks.selectors import backlog_by_lead_agency, task_list_for_user, tasks_filtered
+    from tasks.filtersets import BacklogFilterSet
+    from tasks.selectors import backlog_by_lead_agency, task_list_for_user
 
     monitor = ctx.user(ctx.monitor_id)
     cases = [
@@ -245,8 +246,11 @@ def backlog_figures(ctx: Context) -> list[Figure]:
     for name, as_of, directive in cases:
 
         def subject(as_of=as_of, directive=directive):
-            queryset = tasks_filtered(task_list_for_user(monitor), directive=directive)
-            return backlog_by_lead_agency(queryset, as_of)
+            filterset = BacklogFilterSet(
+                data={"directive": [directive]} if directive else {}, queryset=task_list_for_user(monitor)
+            )
+            assert filterset.is_valid(), filterset.errors
+            return backlog_by_lead_agency(filterset.qs, as_of)
 
         def floor(as_of=as_of, directive=directive):
             return floors.backlog_sql(as_of, directive)
@@ -282,9 +286,9 @@ def sweep_instant(as_of: dt.date) -> dt.datetime:
 
 
 def sweep_figure(ctx: Context, expected_due: int | None) -> Figure:
+    from bench.generator import due_deadlines
     from notifications.models import EscalationRule
     from notifications.services import reminders_sweep
-    from tasks.bench.generator import due_deadlines
 
     now = sweep_instant(ctx.as_of)
     deadlines = sorted(due_deadlines(ctx.as_of, 6))
@@ -491,16 +495,16 @@ def claim_figure(ctx: Context, rows: int = 20_000) -> Figure:
 
 
 class SmtpSink:
-    """``tasks.bench.smtp_sink`` in a child process, one per run."""
+    """``bench.smtp_sink`` in a child process, one per run."""
 
     def __init__(self):
         self.port = free_port()
         handle, self.path = tempfile.mkstemp(prefix="bench-smtp-", suffix=".json")
         os.close(handle)
         self.process = subprocess.Popen(  # noqa: S603 (our own module, fixed arguments)
-            [sys.executable, "-m", "tasks.bench.smtp_sink", str(self.port), self.path],
+            [sys.executable, "-m", "bench.smtp_sink", str(self.port), self.path],
             stdout=subprocess.PIPE,
-            cwd=str(Path(__file__).resolve().parents[2]),
+            cwd=str(Path(__file__).resolve().parents[1]),
         )
         if self.process.stdout.readline().strip() != b"ready":
             raise RuntimeError("the SMTP sink did not start")

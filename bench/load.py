@@ -1,7 +1,7 @@
 """Load from a second process on loopback: gunicorn workers serve, a client process asks.
 
-The server is gunicorn with production settings (``tasks.bench.settings``) on 127.0.0.1; the
-client is this module run as ``python -m tasks.bench.load client ...``: N threads, each with
+The server is gunicorn with production settings (``config.settings.bench``) on 127.0.0.1; the
+client is this module run as ``python -m bench.load client ...``: N threads, each with
 one keep-alive connection, asking the same URL until a time limit or a request budget runs
 out, and printing throughput and latency percentiles as JSON. The client imports no Django,
 so it stays small beside the server on the same cores.
@@ -23,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 # --- the client (no Django) -----------------------------------------------------------------
 
@@ -125,7 +125,7 @@ def hammer(
 
 
 def client_main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tasks.bench.load client")
+    parser = argparse.ArgumentParser(prog="python -m bench.load client")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--path", required=True)
     parser.add_argument("--tokens", default="", help="comma-separated API tokens, one per caller")
@@ -205,7 +205,7 @@ class Gunicorn:
             command,
             cwd=str(ROOT),
             stderr=self.log,
-            env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "tasks.bench.settings"},
+            env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "config.settings.bench"},
         )
         self.workers = workers
         self._wait_ready()
@@ -257,7 +257,7 @@ def run_client(
         [
             sys.executable,
             "-m",
-            "tasks.bench.load",
+            "bench.load",
             "client",
             "--port",
             str(port),
@@ -407,7 +407,7 @@ def monitor_tokens(count: int) -> list[str]:
     """Tokens of up to ``count`` active monitors (who see every task): the load's callers."""
     from agencies.choices import Role
     from agencies.models import Official
-    from tasks.bench import api
+    from bench import api
 
     ids = (
         Official.objects.filter(role=Role.MONITOR, is_active=True).order_by("id").values_list("id", flat=True)
@@ -437,7 +437,7 @@ def load_figures(
     its latency at ``LIST_RATE`` requests/s offered by the same clients; once with no task
     changing and once with a change every second. With ``uncached``, both endpoints once more
     with their cache off, for reference."""
-    from tasks.bench import api
+    from bench import api
 
     workers = workers or 2 * (os.cpu_count() or 1)
     tokens = monitor_tokens(clients)
@@ -533,7 +533,7 @@ def load_figures(
 
 
 def _figure(name: str, real: dict, floor: dict, note: str, checks: dict, extra: dict):
-    from tasks.bench.measure import Figure
+    from bench.measure import Figure
 
     return Figure(
         name=name,
@@ -594,4 +594,4 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["client"]:
         client_main(sys.argv[2:])
     else:
-        sys.exit("usage: python -m tasks.bench.load client --port P --path /api/... [--tokens T1,T2]")
+        sys.exit("usage: python -m bench.load client --port P --path /api/... [--tokens T1,T2]")

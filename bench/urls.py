@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from tasks.bench import floors
+from bench import floors
 
 urlpatterns = [
     path("bench/floor/tasks/", floors.task_list_floor_view, name="bench_floor_tasks"),

@@ -76,7 +76,7 @@ class Command(BaseCommand):
         steps = self._steps(options)
         started_at = timezone.now()
         self.load_at_start = [round(x, 2) for x in os.getloadavg()]
-        from tasks.bench.report import cpu_snapshot
+        from bench.report import cpu_snapshot
 
         self.cpu_at_start = cpu_snapshot()
         # The query log of DEBUG would be timed too: off for the whole run.
@@ -110,7 +110,7 @@ class Command(BaseCommand):
         return [s for s in (only or STEPS) if s not in skip]
 
     def _dataset(self, options) -> dict:
-        from tasks.bench.generator import Sizes, generate
+        from bench.generator import Sizes, generate
 
         if options["reuse"]:
             with connection.cursor() as cursor:
@@ -155,7 +155,7 @@ class Command(BaseCommand):
     # --- the figures ------------------------------------------------------------------------
 
     def _measure(self, options, steps: list[str], dataset: dict) -> list:
-        from tasks.bench import measure
+        from bench import measure
 
         ctx = measure.Context.load(dataset["as_of"], options["runs"])
         figures = []
@@ -186,14 +186,14 @@ class Command(BaseCommand):
         return figures
 
     def _api(self, ctx):
-        from tasks.bench import api
+        from bench import api
 
         if not self._routed(api.API_TASKS):
             return []
         return api.api_figures(ctx)
 
     def _load(self, options, ctx):
-        from tasks.bench import api, load
+        from bench import api, load
 
         if not self._routed(api.API_TASKS):
             return []
@@ -218,7 +218,7 @@ class Command(BaseCommand):
     def _scaling(self, options, ctx, dataset: dict, sweep):
         """The same sweep on a dataset a tenth the size with the same number due, generated in
         a second database by a child run of this command."""
-        from tasks.bench.measure import Figure
+        from bench.measure import Figure
 
         if sweep is None:
             raise CommandError("The scaling step needs the sweep step.")
@@ -259,7 +259,7 @@ class Command(BaseCommand):
             small = json.loads(Path(out.name).read_text())["figures"][0]
         # The machine's load drifts (its cores are shared): time the big sweep again right
         # after the small one, so that the two medians come from the same minutes.
-        from tasks.bench.measure import sweep_figure
+        from bench.measure import sweep_figure
 
         again = sweep_figure(ctx, dataset.get("due"))
         return Figure(
@@ -286,7 +286,7 @@ class Command(BaseCommand):
     # --- output -----------------------------------------------------------------------------
 
     def _render(self, options) -> None:
-        from tasks.bench import report
+        from bench import report
 
         data = json.loads(Path(options["render"]).read_text())
         figures = report.figures_from(data)
@@ -299,7 +299,7 @@ class Command(BaseCommand):
         """Put the figures just measured into the committed run's JSON in place of those of the
         same name (new names are added at the end), keep every other figure and the run's
         machine and dataset, and record which figures were re-measured, when, and at what load."""
-        from tasks.bench import report
+        from bench import report
 
         path = out / "benchmarks.json"
         if not path.exists():
@@ -328,7 +328,7 @@ class Command(BaseCommand):
         self.stderr.write(f"Merged {len(fresh)} figures into {path}; wrote {out / 'benchmarks.md'}")
 
     def _report(self, options, figures, dataset: dict, started_at) -> None:
-        from tasks.bench import report
+        from bench import report
 
         self.stdout.write(report.table(figures))
         data = report.payload(figures, tasks=dataset["tasks"], dataset=dataset, started=started_at)

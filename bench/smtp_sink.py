@@ -2,7 +2,7 @@
 interpreter lock: accepts every message, counts messages and sessions, and writes the counts
 to a file when it is told to stop (SIGTERM) or on every 1,000th message.
 
-Usage: python -m tasks.bench.smtp_sink PORT COUNTS_FILE
+Usage: python -m bench.smtp_sink PORT COUNTS_FILE
 """
 
 from __future__ import annotations

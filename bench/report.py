@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from tasks.bench.measure import MEMORY_LIMIT_MB, Figure
+from bench.measure import MEMORY_LIMIT_MB, Figure
 
 
 def machine() -> dict:
@@ -96,7 +96,7 @@ def _git_commit() -> str:
             capture_output=True,
             text=True,
             check=True,
-            cwd=Path(__file__).resolve().parents[2],
+            cwd=Path(__file__).resolve().parents[1],
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return ""
@@ -316,7 +316,7 @@ def findings(figures: list[Figure]) -> str:
             f" (target p95 under 300 ms). {x.get('cached_backlogs_after')} backlog entry was in Redis after"
             " the run: the counts were computed once (by the warm-up's first request) and every later"
             " request read them (the API keeps the whole JSON answer too, per visibility and URL:"
-            " `tasks.api.base.cached_json`). Invalidation: both keys hold the filters, the as-of date"
+            " `common.api.responses.cached_json`). Invalidation: both keys hold the filters, the as-of date"
             " and the *tasks generation*, a counter in the same cache that"
             " `tasks.services` moves on for every change of a task (at once and again when the"
             " transaction commits), so the first request after any change counts afresh; the"
@@ -423,7 +423,7 @@ NOTES = """
 
 - `make bench TASKS=N` runs `manage.py bench --tasks N` against a PostgreSQL database of its own
   (its name must contain `bench`; `DATABASE_URL=postgres://postgres@127.0.0.1:5432/fiveclear_bench`).
-  The generator (`tasks/bench/generator.py`) empties the task and agency tables and writes by COPY:
+  The generator (`bench/generator.py`) empties the task and agency tables and writes by COPY:
   700 agencies in a tree, 20,000 officials, N tasks over five years of directives (about a fifth open,
   a quarter of the completed ones late, drafts, cancellations, standing tasks, extensions),
   about three progress reports per task, the default escalation ladder. PostgreSQL checks every
@@ -438,7 +438,7 @@ NOTES = """
   level-1 reminder per due task; the claim's is one `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE
   SKIP LOCKED)`; the sender's is smtplib sending ready-made messages of the same size over one
   connection to the same SMTP server (aiosmtpd in its own process).
-- Load: gunicorn with production settings (`tasks.bench.settings`: production's, plus the floor
+- Load: gunicorn with production settings (`config.settings.bench`: production's, plus the floor
   views' URLs) and 2 × cores sync workers on 127.0.0.1, with `REDIS_URL` pointing at Redis database
   6 (`--redis-url`), flushed before each server starts: the shared cache of the backlog and the
   throttle counters, as deployed. A client process (no Django) runs 50 threads, each with one

@@ -5,6 +5,6 @@ map so that the hand-written floor endpoints are served beside the API. The comm
 environment production needs (secret, DATABASE_URL, no SSL redirect on loopback).
 """
 
-from config.settings.production import *  # noqa: F403
+from .production import *  # noqa: F403
 
-ROOT_URLCONF = "tasks.bench.urls"
+ROOT_URLCONF = "bench.urls"

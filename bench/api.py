@@ -2,7 +2,7 @@
 
 Requests go through ``django.test.Client`` (every middleware, token authentication, DRF, the
 filterset, the serializer, the paginator). The floor is a plain Django view in
-``tasks.bench.floors`` that runs the very SQL the API ran for the page (captured from it) and
+``bench.floors`` that runs the very SQL the API ran for the page (captured from it) and
 serialises the rows with orjson; a second floor does the same with ``.values()``.
 """
 
@@ -17,8 +17,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from rest_framework.authtoken.models import Token
 
-from tasks.bench import floors
-from tasks.bench.measure import Context, Figure, alternate, median, peak_mb
+from bench import floors
+from bench.measure import Context, Figure, alternate, median, peak_mb
 
 API_TASKS = "/api/v1/tasks/"
 API_BACKLOG = "/api/v1/reports/backlog/"
@@ -131,7 +131,7 @@ def _api_figures(ctx: Context) -> list[Figure]:
             caller.get(path)
         counts[label] = len(captured.captured_queries)
     figures = []
-    with override_settings(ROOT_URLCONF="tasks.bench.urls"):
+    with override_settings(ROOT_URLCONF="bench.urls"):
         for name, path in cases:
             with CaptureQueriesContext(connection) as captured:
                 response = caller.get(path)

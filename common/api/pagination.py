@@ -24,7 +24,7 @@ from collections import OrderedDict
 import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
-from django.db.models import BooleanField, F, Model, QuerySet
+from django.db.models import BooleanField, F, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
@@ -97,7 +97,9 @@ class KeysetPagination(BasePagination):
                 }
             ) from None
 
-    def _cursor_values(self, request: Request, model: type[Model], name: str, keys: tuple[str, ...]):
+    def _cursor_values(
+        self, request: Request, model: type[Model], name: str, keys: tuple[str, ...], annotated=frozenset()
+    ):
         raw = request.query_params.get(self.cursor_query_param)
         if raw in (None, ""):
             return None
@@ -111,6 +113,12 @@ class KeysetPagination(BasePagination):
             raise invalid
         parsed = []
         for key, value in zip(keys, values, strict=True):
+            if key.lstrip("-") in annotated:
+                # a computed key (a search's rank) is a whole number, never NULL
+                if not isinstance(value, int) or isinstance(value, bool):
+                    raise invalid
+                parsed.append(value)
+                continue
             field = model._meta.get_field(key.lstrip("-"))
             if value is None:
                 if not field.null:
@@ -133,7 +141,8 @@ class KeysetPagination(BasePagination):
         self.ordering_name, keys = self.get_ordering(request, view)
         model = queryset.model
         self.keys = keys
-        values = self._cursor_values(request, model, self.ordering_name, keys)
+        annotated = frozenset(queryset.query.annotations)
+        values = self._cursor_values(request, model, self.ordering_name, keys, annotated)
         limit = self.page_size_value + 1
         rows = list(self._page(queryset, model, keys, values, limit))
         self.has_next = len(rows) > self.page_size_value
@@ -146,6 +155,8 @@ class KeysetPagination(BasePagination):
         names = [k.lstrip("-") for k in keys]
         if any(k.startswith("-") != descending for k in keys):
             raise ValueError("keyset orderings must use one direction for all their fields")
+        if names[0] in queryset.query.annotations:
+            return self._computed_page(queryset, names, values, descending, limit)
         first = model._meta.get_field(names[0])
         nullable = first.null and len(names) > 1
         ordered = queryset.order_by(*self._order_by(names, descending, nullable))
@@ -175,6 +186,22 @@ class KeysetPagination(BasePagination):
             )[:limit]
         # descending past the NULLs: a row comparison skips them (NULL compares to nothing)
         return ordered.filter(self._row_after(table, names, values, descending))[:limit]
+
+    @staticmethod
+    def _computed_page(queryset: QuerySet, names: list[str], values, descending: bool, limit: int):
+        """A page ordered by a computed key (a search's rank, then ``id``): no index can start
+        there, the matches are ranked and sorted anyway, so the row after the cursor is an OR
+        of comparisons on the annotation."""
+        order = [F(n).desc() if descending else F(n).asc() for n in names]
+        ordered = queryset.order_by(*order)
+        if values is None:
+            return ordered[:limit]
+        after = "lt" if descending else "gt"
+        condition = Q()
+        for i, name in enumerate(names):
+            equal = dict(zip(names[:i], values[:i], strict=True))
+            condition |= Q(**equal, **{f"{name}__{after}": values[i]})
+        return ordered.filter(condition)[:limit]
 
     @staticmethod
     def _order_by(names: list[str], descending: bool, nullable: bool) -> list:
