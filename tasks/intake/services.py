@@ -23,12 +23,17 @@ from tasks.choices import Recurrence, ResultKind
 from tasks.clears import missing_clears
 from tasks.errors import ActionNotAllowed
 from tasks.intake.defaults import load_defaults
-from tasks.intake.parser import Draft, detect_language, parse
+from tasks.intake.parser import Draft, ParseTooLong, detect_language, parse
 from tasks.intake.selectors import intake_rules
 from tasks.models import Directive, Task
 
 #: Longest text the intake reads at once (a notice is a few pages; a whole gazette is not).
 MAX_TEXT = 500_000
+
+#: Seconds the parser may spend on one text. A monitor waits for the page and a worker must
+#: not time out: a text it cannot finish in time is refused with advice to split it (measured:
+#: about 70 KB of notices a second on the CI machine, so a notice of 50 pages reads in ~1 s).
+PARSE_SECONDS = 1.5
 
 
 def intake_defaults_load(*, reset: bool = False) -> dict[str, int]:
@@ -43,15 +48,16 @@ def _require_monitor(actor: Official) -> None:
         raise ActionNotAllowed(_("Only a Government Office monitor can draft tasks from a directive."))
 
 
-def with_missing_clears(draft: Draft) -> Draft:
+def with_missing_clears(draft: Draft, agency_ids: dict[str, int] | None = None) -> Draft:
     """Fill ``missing_clears`` by the one definition in tasks.clears (person and accountable
     leader are never in a notice's text, so a draft always lacks them until a monitor
-    chooses the people)."""
-    lead = Agency.objects.filter(code=draft.lead_agency).only("pk").first() if draft.lead_agency else None
+    chooses the people). ``agency_ids`` (code → id) spares a query per draft."""
+    if agency_ids is None:
+        agency_ids = _agency_ids([draft])
     probe = Task(
         title=draft.action,
         description=draft.source_sentence,
-        lead_agency_id=lead.pk if lead else None,
+        lead_agency_id=agency_ids.get(draft.lead_agency or ""),
         deadline=draft.deadline,
         recurrence=draft.recurrence or Recurrence.NONE,
         result_kind=draft.result_kind,
@@ -61,6 +67,11 @@ def with_missing_clears(draft: Draft) -> Draft:
     )
     draft.missing_clears = missing_clears(probe)
     return draft
+
+
+def _agency_ids(drafts: list[Draft]) -> dict[str, int]:
+    codes = {d.lead_agency for d in drafts if d.lead_agency}
+    return dict(Agency.objects.filter(code__in=codes).values_list("code", "pk")) if codes else {}
 
 
 def text_draft_tasks(*, text: str, reference_date: dt.date | None = None, language: str = "") -> list[Draft]:
@@ -74,8 +85,30 @@ def text_draft_tasks(*, text: str, reference_date: dt.date | None = None, langua
                 ]
             }
         )
-    drafts = parse(text, intake_rules(), reference_date=reference_date, language=language)
-    return [with_missing_clears(d) for d in drafts]
+    try:
+        drafts = parse(
+            text, intake_rules(), reference_date=reference_date, language=language, time_budget=PARSE_SECONDS
+        )
+    except ParseTooLong as exc:
+        raise ValidationError(
+            {
+                "text": [
+                    _(
+                        "This text is too long to read at once: %(read)s of its %(total)s characters "
+                        "were read in %(seconds)s seconds. Split it into parts of at most "
+                        "%(advice)s characters and read them one by one."
+                    )
+                    % {
+                        "read": f"{exc.read:,}",
+                        "total": f"{len(text):,}",
+                        "seconds": PARSE_SECONDS,
+                        "advice": f"{max(10_000, exc.read // 10_000 * 10_000):,}",
+                    }
+                ]
+            }
+        ) from exc
+    ids = _agency_ids(drafts)
+    return [with_missing_clears(d, ids) for d in drafts]
 
 
 def directive_draft_tasks(*, actor: Official, directive: Directive, text: str = "") -> list[Draft]:
