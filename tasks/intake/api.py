@@ -6,20 +6,16 @@ the permission check; nothing is written.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tasks.choices import Clear, Recurrence, ResultKind
-from tasks.errors import ActionNotAllowed
 from tasks.intake.services import MAX_TEXT, directive_draft_tasks
 from tasks.models import Directive
 
@@ -77,21 +73,14 @@ class DirectiveDraftTasksView(APIView):
         tags=["intake"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        if not request.user.is_monitor:
-            raise PermissionDenied(_("Only a Government Office monitor can draft tasks from a directive."))
         directive = get_object_or_404(Directive, pk=pk)
         data = DraftTasksInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            drafts = directive_draft_tasks(
-                actor=request.user, directive=directive, text=data.validated_data.get("text", "")
-            )
-        except ActionNotAllowed as exc:
-            raise PermissionDenied(exc.message) from exc
-        except ValidationError as exc:
-            raise DRFValidationError(
-                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-            ) from exc
+        # A refusal (not a monitor, no text, too long to read) goes to the project's one
+        # mapping from a service's refusal to an HTTP answer (common.api.exceptions).
+        drafts = directive_draft_tasks(
+            actor=request.user, directive=directive, text=data.validated_data.get("text", "")
+        )
         return Response(
             DraftTaskSerializer([d.as_dict() for d in drafts], many=True).data, status=status.HTTP_200_OK
         )
