@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 import holidays
 
 from notifications.choices import OffsetUnit
+from notifications.models import CalendarOverride
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -107,8 +108,6 @@ class WorkingCalendar:
 
 def load_calendar(first_year: int, last_year: int) -> WorkingCalendar:
     """A calendar with the admin's overrides for those years (one query)."""
-    from notifications.models import CalendarOverride
-
     overrides = dict(
         CalendarOverride.objects.filter(date__year__gte=first_year, date__year__lte=last_year).values_list(
             "date", "is_working_day"

@@ -15,13 +15,15 @@ import threading
 from django.conf import settings
 from django.db import close_old_connections
 
+from notifications import services
+
 logger = logging.getLogger(__name__)
 
 _started = threading.Event()
 
 
 def should_start(argv: list[str], environ: dict) -> bool:
-    if not getattr(settings, "NOTIFICATIONS_EMBEDDED_SCHEDULER", False):
+    if not settings.NOTIFICATIONS_EMBEDDED_SCHEDULER:
         return False
     if len(argv) < 2 or argv[1] != "runserver":
         return False
@@ -31,8 +33,6 @@ def should_start(argv: list[str], environ: dict) -> bool:
 
 def run_once() -> None:
     """One tick: the same service calls as the Celery jobs."""
-    from notifications import services
-
     close_old_connections()
     try:
         swept = services.reminders_sweep()
@@ -60,7 +60,7 @@ def start(stop: threading.Event | None = None) -> threading.Thread | None:
     if _started.is_set():
         return None
     _started.set()
-    interval = float(getattr(settings, "NOTIFICATIONS_EMBEDDED_INTERVAL_SECONDS", 300))
+    interval = float(settings.NOTIFICATIONS_EMBEDDED_INTERVAL_SECONDS)
     thread = threading.Thread(
         target=_loop, args=(interval, stop or threading.Event()), name="reminder-scheduler", daemon=True
     )

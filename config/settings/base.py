@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "tasks",
     "tasks.intake",
     "notifications",
+    "webhooks",
+    "imports",
     "ops",
 ]
 
@@ -138,6 +140,8 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+# Files per progress report, for the web form and the API alike (tasks.services.evidence_check).
+EVIDENCE_MAX_FILES = int(os.environ.get("EVIDENCE_MAX_FILES", "10"))
 
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
@@ -198,6 +202,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notifications.send_pending",
         "schedule": float(os.environ.get("NOTIFICATIONS_SEND_EVERY_SECONDS", "60")),
     },
+    # New history entries become webhook deliveries within seconds; the sender is enqueued on
+    # commit, and the periodic send picks up retries whose backoff has run out.
+    "webhooks-dispatch": {
+        "task": "webhooks.dispatch",
+        "schedule": float(os.environ.get("WEBHOOKS_DISPATCH_EVERY_SECONDS", "5")),
+    },
+    "webhooks-send": {"task": "webhooks.send", "schedule": 30.0},
     # A reorganisation scheduled for a date applies itself that day (hourly: a missed run is
     # caught up by the next; an applied event is left alone).
     "tasks-reorganisations": {"task": "tasks.apply_due_reorganisations", "schedule": 3600.0},
@@ -226,7 +237,24 @@ NOTIFICATIONS_EMBEDDED_INTERVAL_SECONDS = int(
     os.environ.get("NOTIFICATIONS_EMBEDDED_INTERVAL_SECONDS", "300")
 )
 
+# --- webhooks (docs/webhooks.md) -----------------------------------------------------------
+WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "10"))
+WEBHOOKS_PARALLEL = int(os.environ.get("WEBHOOKS_PARALLEL", "8"))
+WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "40"))
+# Retry after base * 2^(n-1) seconds, at most the cap: a receiver down for a day is tried hourly.
+WEBHOOKS_RETRY_BASE_SECONDS = int(os.environ.get("WEBHOOKS_RETRY_BASE_SECONDS", "10"))
+WEBHOOKS_RETRY_MAX_SECONDS = int(os.environ.get("WEBHOOKS_RETRY_MAX_SECONDS", "3600"))
+WEBHOOKS_GIVE_UP_AFTER_HOURS = int(os.environ.get("WEBHOOKS_GIVE_UP_AFTER_HOURS", "72"))
+WEBHOOKS_CLAIM_LEASE_SECONDS = int(os.environ.get("WEBHOOKS_CLAIM_LEASE_SECONDS", "120"))
+WEBHOOKS_SEND_TIME_BUDGET = float(os.environ.get("WEBHOOKS_SEND_TIME_BUDGET", "50"))
+WEBHOOKS_COMMIT_LAG_SECONDS = int(os.environ.get("WEBHOOKS_COMMIT_LAG_SECONDS", "600"))
+WEBHOOKS_SECRET_OVERLAP_HOURS = int(os.environ.get("WEBHOOKS_SECRET_OVERLAP_HOURS", "24"))
+
 # --- REST API ----------------------------------------------------------------
+# Proxies in front of the app that append the address they saw to X-Forwarded-For. None by
+# default: the connection's address counts, and a client-written X-Forwarded-For is ignored
+# (common.client.client_address, used by the rate limits and the login lockout).
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -236,12 +264,14 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "common.api.pagination.KeysetPagination",
     "DEFAULT_RENDERER_CLASSES": ["common.api.renderers.ORJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["common.api.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "common.api.schema.FiveClearAutoSchema",
     "EXCEPTION_HANDLER": "common.api.exceptions.api_exception_handler",
     # No ?format=: JSON is the only representation, and the parameter would be one more
     # query parameter that the strict lists must refuse.
     "URL_FORMAT_OVERRIDE": None,
+    # Our throttles read common.client.client_address; DRF's own rule is kept in step.
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "DEFAULT_THROTTLE_CLASSES": [
         "common.api.throttles.FailOpenAnonRateThrottle",
         "common.api.throttles.FailOpenUserRateThrottle",
@@ -275,6 +305,9 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours: a quarter of an hour locked out after repeated failures
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The same address as the rate limits (TRUSTED_PROXIES); without this, axes would use
+# django-ipware if it were ever installed, which trusts X-Forwarded-For as the client sends it.
+AXES_CLIENT_IP_CALLABLE = "common.client.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

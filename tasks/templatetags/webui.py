@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import get_language
 
 from tasks.choices import Clear, TaskEventAction, TaskStatus, Timeliness
+from tasks.models import ExtensionRequest, Task
 
 register = template.Library()
 
@@ -86,9 +88,6 @@ def event_label(action: str) -> str:
 @register.filter
 def task_field_label(name: str) -> str:
     """A Task field's own verbose name, for the changes listed in the history."""
-    from django.core.exceptions import FieldDoesNotExist
-
-    from tasks.models import ExtensionRequest, Task
 
     for model in (Task, ExtensionRequest):
         try:

@@ -69,6 +69,7 @@ from tasks.web.forms import (
     apply_service_error,
     web_filter_form,
 )
+from tasks.web.panels import task_panels_render
 
 PAGE_SIZE = 50
 SORTABLE = ("lead_agency__code", *BACKLOG_COLUMNS, "total", "rate")
@@ -104,7 +105,7 @@ class LoginView(auth_views.LoginView):
 
 
 def _cooloff_minutes() -> int:
-    cooloff = getattr(settings, "AXES_COOLOFF_TIME", None)
+    cooloff = settings.AXES_COOLOFF_TIME
     if isinstance(cooloff, int | float):
         return round(cooloff * 60)
     if isinstance(cooloff, dt.timedelta):
@@ -444,21 +445,10 @@ def _render_task(request: HttpRequest, task: Task, *, bound: dict | None = None,
         "deadline_moved": task.deadline
         and task.original_deadline
         and task.deadline != task.original_deadline,
-        "reminders_available": _reminders_available(),
+        "panels": task_panels_render(task=task, request=request),
         **related,
     }
     return render(request, "web/task_detail.html", context, status=status)
-
-
-def _reminders_available() -> bool:
-    """The reminders section appears once the notifications app provides its template tag."""
-    from importlib import import_module
-
-    try:
-        import_module("notifications.templatetags.reminder_tags")
-    except ImportError:
-        return False
-    return True
 
 
 @login_required

@@ -272,6 +272,8 @@ def test_task_page_shows_five_clears_badges_history_and_reports(backlog, logged_
     assert "31/05/2025" in html
     assert 'data-action="created"' in html and 'data-action="progress_reported"' in html
     assert "Draft ready" in html
+    # notifications contributes its reminders panel (tasks.web.panels), between reports and history
+    assert html.index('id="reports') < html.index('id="reminders"') < html.index('id="history"')
     draft = client.get(f"/tasks/{backlog.draft.pk}/").content.decode()
     assert re.search(r'class="clear missing" data-clear="person"', draft)
     assert draft.count('class="clear present"') == 4
