@@ -249,6 +249,12 @@ def intake_review(request: HttpRequest, batch_id: int) -> HttpResponse:
     return redirect(reverse("intake:review", args=[batch.pk]) + f"?page={target}")
 
 
+def _fresh(batch: DraftBatch) -> DraftBatch:
+    """The batch as stored (a refused accept may have taken earlier chunks out of it)."""
+    stored = DraftBatch.objects.select_related("directive").filter(pk=batch.pk).first()
+    return stored or batch
+
+
 def _accept(request: HttpRequest, batch: DraftBatch, page: int) -> HttpResponse:
     """Accept every ticked draft of the batch, on every page, all or none."""
     ticked = [(i, _bound([row]).forms[0]) for i, row in enumerate(batch.rows) if row.get("accept")]
@@ -268,23 +274,33 @@ def _accept(request: HttpRequest, batch: DraftBatch, page: int) -> HttpResponse:
         )
         return _render_review(request, batch, invalid[0] // PER_PAGE + 1, status=400)
     try:
-        tasks = intake_batch_accept(
-            actor=request.user, batch=batch, drafts=[form.to_accepted() for _, form in ticked]
+        tasks, left = intake_batch_accept(
+            actor=request.user, batch=batch, drafts=[(i, form.to_accepted()) for i, form in ticked]
         )
     except ServiceError as exc:
         messages.error(request, exc.message)
-        return _render_review(request, batch, page, status=403)
+        return _render_review(request, _fresh(batch), page, status=403)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-        return _render_review(request, batch, page, status=400)
-    messages.success(
-        request,
-        ngettext(
-            "%(count)d draft task was added to %(directive)s; complete its clears and assign it.",
-            "%(count)d draft tasks were added to %(directive)s; complete their clears and assign them.",
-            len(tasks),
+        return _render_review(request, _fresh(batch), page, status=400)
+    added = ngettext(
+        "%(count)d draft task was added to %(directive)s; complete its clears and assign it.",
+        "%(count)d draft tasks were added to %(directive)s; complete their clears and assign them.",
+        len(tasks),
+    ) % {"count": len(tasks), "directive": batch.directive.number}
+    if left:
+        # The time of one request is up: the rest stay ticked, with their edits, for the next press.
+        messages.success(request, added)
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d ticked draft is left: press “Accept” again to add it.",
+                "%(count)d ticked drafts are left: press “Accept” again to add them.",
+                left,
+            )
+            % {"count": left},
         )
-        % {"count": len(tasks), "directive": batch.directive.number},
-    )
+        return redirect(reverse("intake:review", args=[batch.pk]) + "?page=1")
+    messages.success(request, added)
     return redirect(reverse("web:task_list") + f"?directive={batch.directive.pk}")

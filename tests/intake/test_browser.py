@@ -51,14 +51,16 @@ def test_a_300_draft_notice_is_reviewed_across_pages_and_accepted_in_the_browser
         assert page.locator("#id_form-0-title").input_value() == "Edited in the browser on page 1"
         assert "299" in page.locator("#intake-summary").inner_text()
 
-        # 299 tasks are created through task_create, with their history, in one transaction:
-        # on this shared 2-core machine that takes tens of seconds (see docs/intake.md).
+        # 299 tasks are created through task_create, with their history: one press adds what fits
+        # in 20 s (below the workers' 30 s timeout) and the rest stay ticked for the next press.
         started = time.monotonic()
-        with page.expect_navigation(
-            url=re.compile(rf"/tasks/\?directive={people.directive.pk}"), timeout=180_000
-        ):
-            page.locator("#accept-top").click(no_wait_after=True)
-        print(f"accepting 299 drafts took {time.monotonic() - started:.1f} s")
+        presses = 0
+        while "/tasks/" not in page.url and presses < 6:
+            presses += 1
+            with page.expect_navigation(timeout=60_000):
+                page.locator("#accept-top").click(no_wait_after=True)
+        print(f"accepting 299 drafts took {time.monotonic() - started:.1f} s in {presses} presses")
+        assert re.search(rf"/tasks/\?directive={people.directive.pk}", page.url)
         assert page.locator(".messages").count() == 1
     finally:
         context.close()

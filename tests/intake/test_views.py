@@ -200,11 +200,17 @@ def test_a_notice_of_300_drafts_reviews_page_by_page_keeps_every_edit_and_accept
     last["form-49-title"] = "Edited on page 6"
     del last["form-48-accept"]  # untick draft 299
     html = post(monitor_client, html, last, "page-1").content.decode()
-    first = form_data(html)
-    assert first["form-0-title"] == "Edited on page 1"  # kept while on another page
+    assert form_data(html)["form-0-title"] == "Edited on page 1"  # kept while on another page
     assert "299 ticked" in html
-    response = monitor_client.post(review_url(html), {**first, "op": "accept"})
-    assert response.status_code == 302
+    # one press accepts what fits in one request's time; the rest stay ticked for the next press
+    for _press in range(5):
+        response = monitor_client.post(review_url(html), {**form_data(html), "op": "accept"})
+        assert response.status_code == 302
+        if "/tasks/" in response["Location"]:
+            break
+        html = monitor_client.get(response["Location"]).content.decode()
+        assert "press “Accept” again" in html
+    assert "/tasks/" in response["Location"]
     tasks = Task.objects.filter(directive=people.directive)
     assert tasks.count() == 299
     assert tasks.filter(title="Edited on page 1").exists() and tasks.filter(title="Edited on page 6").exists()
