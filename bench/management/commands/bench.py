@@ -24,13 +24,13 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from bench import api, load, measure, report
+from bench import api, load, measure, report, search
 from bench.generator import Sizes, generate
 from bench.imports import import_figure
 from bench.measure import Figure, sweep_figure
 from bench.report import cpu_snapshot
 
-STEPS = ("backlog", "api", "sweep", "scaling", "claim", "send", "import", "load")
+STEPS = ("backlog", "api", "search", "sweep", "scaling", "claim", "send", "import", "load")
 
 
 class Command(BaseCommand):
@@ -194,6 +194,7 @@ class Command(BaseCommand):
 
         run("backlog", lambda: measure.backlog_figures(ctx))
         run("api", lambda: self._api(ctx))
+        run("search", lambda: self._search(ctx))
         sweep = []
         run("sweep", lambda: sweep.append(measure.sweep_figure(ctx, dataset.get("due"))) or sweep[-1])
         run("scaling", lambda: self._scaling(options, ctx, dataset, sweep[0] if sweep else None))
@@ -210,6 +211,11 @@ class Command(BaseCommand):
         if not self._routed(api.API_TASKS):
             return []
         return api.api_figures(ctx)
+
+    def _search(self, ctx):
+        if not self._routed(api.API_TASKS):
+            return []
+        return search.search_figures(ctx)
 
     def _load(self, options, ctx):
         if not self._routed(api.API_TASKS):
