@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -73,11 +74,12 @@ class DirectiveDraftTasksView(APIView):
         tags=["intake"],
     )
     def post(self, request: Request, pk: int) -> Response:
+        if not request.user.is_monitor:
+            raise PermissionDenied(_("Only a Government Office monitor can draft tasks from a directive."))
         directive = get_object_or_404(Directive, pk=pk)
         data = DraftTasksInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        # A refusal (not a monitor, no text, too long to read) goes to the project's one
-        # mapping from a service's refusal to an HTTP answer (common.api.exceptions).
+        # a refusal is answered by the API's exception handler (common.errors.refusal_for)
         drafts = directive_draft_tasks(
             actor=request.user, directive=directive, text=data.validated_data.get("text", "")
         )

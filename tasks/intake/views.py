@@ -25,8 +25,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from common.errors import ServiceError, refusal_for
 from tasks.choices import Clear
-from tasks.errors import ServiceError
 from tasks.intake.forms import DraftForm, DraftFormSet, IntakeTextForm
 from tasks.intake.models import DraftBatch
 from tasks.intake.parser import Draft
@@ -158,16 +158,16 @@ def intake_start(request: HttpRequest) -> HttpResponse:
                 actor=request.user, directive=directive, text=form.cleaned_data["text"]
             )
         except (ValidationError, ServiceError) as exc:
-            apply_service_error(form, exc)
-        else:
-            if not drafts:
-                messages.warning(request, _("No task was found in this text."))
-            batch = intake_batch_create(
-                actor=request.user,
-                directive=directive,
-                rows=[_row(DraftForm.initial_from(d)) for d in drafts],
-            )
-            return redirect("intake:review", batch_id=batch.pk)
+            status = apply_service_error(form, exc)
+            return render(request, "intake/start.html", {"form": form}, status=status)
+        if not drafts:
+            messages.warning(request, _("No task was found in this text."))
+        batch = intake_batch_create(
+            actor=request.user,
+            directive=directive,
+            rows=[_row(DraftForm.initial_from(d)) for d in drafts],
+        )
+        return redirect("intake:review", batch_id=batch.pk)
     return render(request, "intake/start.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -277,13 +277,12 @@ def _accept(request: HttpRequest, batch: DraftBatch, page: int) -> HttpResponse:
         tasks, left = intake_batch_accept(
             actor=request.user, batch=batch, drafts=[(i, form.to_accepted()) for i, form in ticked]
         )
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        return _render_review(request, _fresh(batch), page, status=403)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return _render_review(request, _fresh(batch), page, status=400)
+    except (ServiceError, ValidationError) as exc:
+        refusal = refusal_for(exc)
+        for errors in (refusal.errors or {"": [refusal.message]}).values():
+            for message in errors:
+                messages.error(request, message)
+        return _render_review(request, _fresh(batch), page, status=refusal.status)
     added = ngettext(
         "%(count)d draft task was added to %(directive)s; complete its clears and assign it.",
         "%(count)d draft tasks were added to %(directive)s; complete their clears and assign them.",
