@@ -7,6 +7,7 @@ shown inline, read-only: they are made by the agencies through the web app and t
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,7 +19,16 @@ from django.utils.translation import ngettext
 from tasks import services
 from tasks.choices import Timeliness
 from tasks.errors import ServiceError
-from tasks.models import Directive, EvidenceFile, ExtensionRequest, ProgressReport, Task, TaskEvent
+from tasks.models import (
+    Directive,
+    EvidenceFile,
+    EvidenceSignature,
+    ExtensionRequest,
+    ProgressReport,
+    Task,
+    TaskEvent,
+    TrustedRoot,
+)
 from tasks.selectors import timeliness_q, with_timeliness
 
 
@@ -164,7 +174,16 @@ class TaskAdmin(admin.ModelAdmin):
         ),
         (
             _("clear result"),
-            {"fields": ("result_kind", "expected_result", "target_value", "target_unit", "current_value")},
+            {
+                "fields": (
+                    "result_kind",
+                    "expected_result",
+                    "target_value",
+                    "target_unit",
+                    "current_value",
+                    "requires_signed_result",
+                )
+            },
         ),
         (
             _("progress"),
@@ -297,13 +316,122 @@ class ProgressReportAdmin(admin.ModelAdmin):
         return False
 
 
+class EvidenceSignatureInline(ReadOnlyInline):
+    model = EvidenceSignature
+    fields = (
+        "position",
+        "verdict",
+        "signer_name",
+        "organisation",
+        "issuer",
+        "signing_time",
+        "timestamp_time",
+        "timestamp_trusted",
+        "coverage",
+        "modification",
+        "problem",
+        "certificate_sha256",
+    )
+    readonly_fields = fields
+
+
 @admin.register(EvidenceFile)
 class EvidenceFileAdmin(admin.ModelAdmin):
-    list_display = ("original_name", "report", "content_type", "size", "uploaded_at")
+    list_display = ("original_name", "report", "content_type", "size", "uploaded_at", "signature_verdict")
+    list_filter = ("signature_verdict", "content_type")
     readonly_fields = [f.name for f in EvidenceFile._meta.fields]
+    inlines = (EvidenceSignatureInline,)
+    actions = ("recheck_selected",)
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description=_("Check the signatures of the selected files again"))
+    def recheck_selected(self, request, queryset):
+        for item in queryset.filter(content_type="application/pdf"):
+            services.evidence_signatures_recheck(evidence=item.pk)
+        self.message_user(request, _("Signatures checked again."), messages.SUCCESS)
+
+
+class TrustedRootForm(forms.ModelForm):
+    """Adding a root: a name and the certificate file (PEM or DER); the service reads the rest."""
+
+    certificate_file = forms.FileField(
+        label=_("certificate file"),
+        help_text=_("The CA's certificate, PEM (.pem, .crt) or DER (.cer, .der)."),
+    )
+
+    class Meta:
+        model = TrustedRoot
+        fields = ("name",)
+
+
+@admin.register(TrustedRoot)
+class TrustedRootAdmin(admin.ModelAdmin):
+    """The certificate authorities whose signatures count as trusted. Adding one, or stopping
+    or resuming trust in one, re-checks every evidence PDF in the background."""
+
+    list_display = ("name", "subject", "valid_from", "valid_until", "is_active", "added_by", "added_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "subject", "fingerprint_sha256")
+    actions = ("stop_trusting", "resume_trusting", "recheck_all")
+    readonly_fields = (
+        "name",
+        "subject",
+        "fingerprint_sha256",
+        "valid_from",
+        "valid_until",
+        "is_active",
+        "added_by",
+        "added_at",
+    )
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = TrustedRootForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ()
+
+    def get_fields(self, request, obj=None):
+        return ("name", "certificate_file") if obj is None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # stop trusting instead: the roots a verdict was judged by stay on record
+
+    def save_model(self, request, obj, form, change):
+        upload = form.cleaned_data["certificate_file"]
+        saved = services.trusted_root_add(
+            actor=request.user, name=form.cleaned_data["name"], certificate=upload.read()
+        )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, ServiceError) as exc:
+            self.message_user(request, _error_text(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def _set_active(self, request, queryset, active: bool):
+        for root in queryset:
+            services.trusted_root_set_active(actor=request.user, root=root, active=active)
+        self.message_user(request, _("The evidence is being checked again against the roots now trusted."))
+
+    @admin.action(description=_("Stop trusting the selected roots"))
+    def stop_trusting(self, request, queryset):
+        self._set_active(request, queryset, False)
+
+    @admin.action(description=_("Trust the selected roots again"))
+    def resume_trusting(self, request, queryset):
+        self._set_active(request, queryset, True)
+
+    @admin.action(description=_("Check every evidence PDF's signatures again now"))
+    def recheck_all(self, request, queryset):
+        services.evidence_signatures_recheck_all_later()
+        self.message_user(request, _("The evidence is being checked again against the roots now trusted."))
 
 
 # The reorganisation admin registers itself on import (it applies events, so it lives here).

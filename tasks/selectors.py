@@ -26,6 +26,7 @@ from django.utils import timezone
 from agencies.choices import ReorganisationKind, ReorganisationStatus
 from agencies.models import Agency, Official, ReorganisationEvent
 from common.cache import generation_cached
+from signatures.choices import Verdict
 from tasks import lifecycle
 from tasks.choices import (
     COUNTED_STATUSES,
@@ -134,6 +135,18 @@ def allowed_actions(user: Official, task: Task) -> list[TaskAction]:
     ``task_get_for_user`` (its coordinating agencies prefetched), so that the checks read no
     more than whether an extension request is pending."""
     return [rule.action for rule in lifecycle.RULES if lifecycle.refusal(user, task, rule.action) is None]
+
+
+def held_actions(user: Official, task: Task) -> dict[str, str]:
+    """Actions the user's role and the task's status allow but a condition of the lifecycle
+    holds back (a confirmation waiting for a signed result), each with why: the task page shows
+    them disabled, with the reason, instead of hiding them."""
+    held = {}
+    for rule in lifecycle.RULES:
+        reason = lifecycle.blocked(user, task, rule.action)
+        if reason is not None:
+            held[rule.action] = " ".join(getattr(reason, "messages", None) or [str(reason)])
+    return held
 
 
 # --- agencies across a reorganisation ---------------------------------------------------------
@@ -413,7 +426,9 @@ def task_page_related(task: Task, *, everything: bool = False) -> dict:
     and history entries: the page shows the latest ``TASK_PAGE_RECENT`` of each unless asked
     for everything, and says how many there are."""
     limit = None if everything else TASK_PAGE_RECENT
-    reports = task.progress_reports.select_related("agency", "author").prefetch_related("evidence")
+    reports = task.progress_reports.select_related("agency", "author").prefetch_related(
+        "evidence__signatures"
+    )
     events = task.events.select_related("actor").order_by("-at", "-id")
     related = {
         "reports": list(reports[:limit] if limit else reports),
@@ -465,3 +480,29 @@ def extension_get_for_user(*, user: Official, extension_id: int):
     extension = ExtensionRequest.objects.only("pk", "task_id", "status").get(pk=extension_id)
     task_get_for_user(user=user, task_id=extension.task_id)
     return extension
+
+
+#: Which of a task's evidence verdicts speaks for it: a valid signature first, then the nearest
+#: miss, so an export shows "valid" as soon as one signed PDF is.
+_VERDICT_RANK = Case(
+    *[When(signature_verdict=v, then=Value(rank)) for rank, v in enumerate(Verdict.values)],
+    default=Value(len(Verdict.values)),
+    output_field=IntegerField(),
+)
+
+
+def with_signed_result(queryset: QuerySet[Task]) -> QuerySet[Task]:
+    """Annotate ``signed_result``: the best signature verdict among the lead agency's evidence
+    PDFs (None without any), one subquery in the same statement."""
+    best = (
+        EvidenceFile.objects.filter(
+            report__task_id=OuterRef("pk"),
+            report__agency_id=OuterRef("lead_agency_id"),
+            report__is_contribution=False,
+        )
+        .exclude(signature_verdict="")
+        .annotate(rank=_VERDICT_RANK)
+        .order_by("rank", "-uploaded_at")
+        .values("signature_verdict")[:1]
+    )
+    return queryset.annotate(signed_result=Subquery(best))

@@ -217,6 +217,18 @@ class StartForm(VersionedForm):
     id_prefix = "start"
 
 
+class SignedResultForm(VersionedForm):
+    """A monitor says whether confirming this task needs a validly signed PDF."""
+
+    id_prefix = "signed"
+
+    requires_signed_result = forms.BooleanField(
+        label=_("Require a signed result"),
+        required=False,
+        help_text=_("Confirming will need a PDF with a valid digital signature from the lead agency."),
+    )
+
+
 class ExtensionDecisionForm(ActionForm):
     id_prefix = "decide"
 

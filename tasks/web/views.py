@@ -48,12 +48,14 @@ from tasks.selectors import (
     deadline_feed_tasks,
     evidence_get_for_user,
     extension_get_for_user,
+    held_actions,
     on_time_rate,
     overdue_trend,
     task_get_for_user,
     task_list_for_user,
     task_page_related,
     timeliness_of,
+    with_signed_result,
     with_timeliness,
 )
 from tasks.web import charts
@@ -64,6 +66,7 @@ from tasks.web.forms import (
     ExtensionRequestForm,
     ProgressForm,
     ReturnForm,
+    SignedResultForm,
     StartForm,
     SubmitResultForm,
     apply_service_error,
@@ -373,7 +376,7 @@ def task_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     form, valid, queryset, as_of, directive = _task_list_queryset(request)
     if not valid:
         return _refused_export(form)
-    table = exports.task_table(queryset)
+    table = exports.task_table(with_signed_result(queryset))
     headers = exports.task_headers()
     stem = f"tasks-{as_of.isoformat()}"
     if fmt == "xlsx":
@@ -406,17 +409,29 @@ ACTION_FORMS = {
 }
 
 
-def _action_forms(task: Task, user: Official, bound: dict | None = None) -> dict:
-    """The forms of the actions the user may take on this task now (``allowed_actions``),
+#: Held-back actions whose form the page still shows, disabled, with the reason: a monitor must
+#: see why a submitted result cannot be confirmed yet. (A held extension request needs no form:
+#: the pending request is listed on the page.)
+SHOWN_WHEN_HELD = (TaskAction.CONFIRM,)
+
+
+def _action_forms(task: Task, user: Official, held: dict[str, str], bound: dict | None = None) -> dict:
+    """The forms of the actions the user may take on this task now (``allowed_actions``), and
+    of those ``held`` back by a condition (shown disabled with the reason),
     unbound unless one came back with errors; keyed by action."""
     initial = {"version": task.version}
     forms = {}
-    for action in allowed_actions(user, task):
+    allowed = allowed_actions(user, task)
+    for action in [*allowed, *held]:
         form_class = ACTION_FORMS.get(action)
         if form_class is ProgressForm:
             forms[action] = form_class(initial=initial, indicator=task.result_kind == ResultKind.INDICATOR)
         elif form_class is not None:
             forms[action] = form_class(initial=initial)
+    if TaskAction.EDIT in allowed and user.is_monitor:
+        forms["signed"] = SignedResultForm(
+            initial={**initial, "requires_signed_result": task.requires_signed_result}
+        )
     if bound:
         forms.update(bound)
     return forms
@@ -435,11 +450,14 @@ def _render_task(request: HttpRequest, task: Task, *, bound: dict | None = None,
     missing = set(task.missing_clears)
     for clear in Clear:
         clears.append({"key": clear.value, "label": clear.label, "present": clear.value not in missing})
+    held = {a: reason for a, reason in held_actions(request.user, task).items() if a in SHOWN_WHEN_HELD}
+    forms = _action_forms(task, request.user, held, bound)
     context = {
         "task": task,
         "timeliness": timeliness_of(task, _today()),
         "clears": clears,
-        "forms": _action_forms(task, request.user, bound),
+        "forms": forms,
+        "held": held,
         "decide_forms": decide,
         "is_indicator": task.result_kind == ResultKind.INDICATOR,
         "deadline_moved": task.deadline
@@ -562,6 +580,21 @@ def task_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return _("The result is confirmed; the task is completed.")
 
     return _run_task_action(request, pk, TaskAction.CONFIRM, ConfirmForm, call)
+
+
+@login_required
+@require_POST
+def task_signed_result(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(task, data):
+        required = data["requires_signed_result"]
+        services.task_update(
+            actor=request.user, task=task, expected_version=data["version"], requires_signed_result=required
+        )
+        if required:
+            return _("Confirming this task now needs a validly signed PDF from the lead agency.")
+        return _("This task no longer needs a signed result to be confirmed.")
+
+    return _run_task_action(request, pk, "signed", SignedResultForm, call)
 
 
 @login_required
