@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.errors import ServiceError, refusal_for
 from tasks import services
 from tasks.choices import Timeliness
-from tasks.errors import ServiceError
 from tasks.models import (
     Directive,
+    DirectiveEvent,
     EvidenceFile,
     EvidenceSignature,
     ExtensionRequest,
@@ -33,9 +34,11 @@ from tasks.selectors import timeliness_q, with_timeliness
 
 
 def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(getattr(exc, "message", exc))
+    """A refusal as the one line the admin shows (``common.errors.refusal_for``)."""
+    refusal = refusal_for(exc)
+    if refusal is None:
+        raise exc
+    return refusal.message
 
 
 class TimelinessFilter(admin.SimpleListFilter):
@@ -92,13 +95,57 @@ class TaskEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class ServiceFormAdmin(admin.ModelAdmin):
+    """An admin whose saves are service calls: a refusal comes back as a message on the page
+    and nothing is saved (the service's transaction and the admin's roll back together)."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, ServiceError) as exc:
+            self.message_user(request, _error_text(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class DirectiveEventInline(ReadOnlyInline):
+    model = DirectiveEvent
+    verbose_name_plural = _("history")
+    fields = ("at", "actor", "action", "changes")
+    readonly_fields = fields
+
+
 @admin.register(Directive)
-class DirectiveAdmin(admin.ModelAdmin):
+class DirectiveAdmin(ServiceFormAdmin):
     list_display = ("number", "kind", "title", "issued_on", "issuing_agency", "task_count")
     list_filter = ("kind", "issuing_agency")
     search_fields = ("number", "title", "signer")
     date_hierarchy = "issued_on"
     autocomplete_fields = ("issuing_agency",)
+    inlines = (DirectiveEventInline,)
+
+    # Every save goes through the services: the same checks, history and cache refresh as the API.
+    def save_model(self, request, obj, form, change):
+        if change:
+            data = {
+                name: form.cleaned_data[name]
+                for name in form.changed_data
+                if name in services.DIRECTIVE_FIELDS
+            }
+            saved = services.directive_update(actor=request.user, directive=obj.pk, **data)
+        else:
+            data = {
+                name: form.cleaned_data[name]
+                for name in services.DIRECTIVE_FIELDS
+                if name in form.cleaned_data
+            }
+            saved = services.directive_create(actor=request.user, **data)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        # the history inline is read-only; nothing else is related
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def get_queryset(self, request):
         from django.db.models import Count
@@ -111,7 +158,7 @@ class DirectiveAdmin(admin.ModelAdmin):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(ServiceFormAdmin):
     list_display = (
         "code",
         "title",
@@ -235,13 +282,6 @@ class TaskAdmin(admin.ModelAdmin):
         # coordinating agencies were set by the service; inlines are read-only
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (ValidationError, ServiceError) as exc:
-            self.message_user(request, _error_text(exc), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def _each(self, request, queryset, action, done_message):
         done = 0

@@ -54,6 +54,13 @@ class TaskAction(models.TextChoices):
     CANCEL = "cancel", _("Cancel the task")
 
 
+class DirectiveEventAction(models.TextChoices):
+    """What a directive's history entry records."""
+
+    CREATED = "created", _("entered")
+    UPDATED = "updated", _("edited")
+
+
 class TaskEventAction(models.TextChoices):
     """What a history entry records."""
 

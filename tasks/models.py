@@ -12,6 +12,7 @@ from signatures.choices import Verdict
 from tasks.choices import (
     COUNTED_STATUSES,
     OPEN_STATUSES,
+    DirectiveEventAction,
     DirectiveKind,
     ExtensionStatus,
     Recurrence,
@@ -51,6 +52,36 @@ class Directive(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.issued_on:%d/%m/%Y})"
+
+
+class DirectiveEvent(models.Model):
+    """History of a directive: who entered it and who changed which particulars, written by
+    the service that makes the change (``directive_create``, ``directive_update``) in its
+    transaction, as ``TaskEvent`` is for tasks. The admin edits through that service too."""
+
+    directive = models.ForeignKey(
+        Directive, verbose_name=_("directive"), on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=32, choices=DirectiveEventAction.choices)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("directive history entry")
+        verbose_name_plural = _("directive history")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["directive", "at"], name="directive_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.directive_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Task(models.Model):

@@ -9,6 +9,7 @@ whichever door a change comes through.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from signatures.validation import PdfCheck, check_pdf_bounded
 from tasks import lifecycle
 from tasks.choices import (
     OPEN_STATUSES,
+    DirectiveEventAction,
     ExtensionStatus,
     Recurrence,
     ResultKind,
@@ -42,6 +44,7 @@ from tasks.errors import ActionNotAllowed, InvalidTransition, StaleVersion
 from tasks.models import (
     TEXT_LIMIT,
     Directive,
+    DirectiveEvent,
     EvidenceFile,
     EvidenceSignature,
     ExtensionRequest,
@@ -246,6 +249,38 @@ def _clean_text(value: Any) -> Any:
 
 # --- directives --------------------------------------------------------------------------
 
+#: A directive's particulars, as ``directive_create`` takes them and ``directive_update`` changes them.
+DIRECTIVE_FIELDS = ("number", "kind", "title", "issued_on", "issuing_agency", "signer", "full_text", "link")
+DIRECTIVE_TEXT_LIMIT = 500_000
+
+
+def _directive_snapshot(directive: Directive) -> dict[str, Any]:
+    snap = {
+        name: _value_for_history(getattr(directive, name)) for name in DIRECTIVE_FIELDS if name != "full_text"
+    }
+    # The full text may run to 500,000 characters: the history says that it changed (its
+    # length and a fingerprint), not what it was.
+    text = directive.full_text or ""
+    snap["full_text"] = (
+        f"{len(text)} chars, sha256 {hashlib.sha256(text.encode()).hexdigest()[:12]}" if text else ""
+    )
+    return snap
+
+
+def _clean_directive(directive: Directive) -> None:
+    errors: dict[str, list[str]] = {}
+    _check_text(errors, "full_text", directive.full_text, DIRECTIVE_TEXT_LIMIT)
+    if directive.pk and directive.issued_on:
+        earliest = directive.tasks.filter(deadline__lt=directive.issued_on).order_by("deadline").first()
+        if earliest is not None:
+            errors.setdefault("issued_on", []).append(
+                _("Task %(code)s is due on %(deadline)s, before this issue date.")
+                % {"code": earliest.code, "deadline": earliest.deadline.strftime("%d/%m/%Y")}
+            )
+    if errors:
+        raise ValidationError(errors)
+    directive.full_clean()
+
 
 @transaction.atomic
 def directive_create(
@@ -272,12 +307,52 @@ def directive_create(
         full_text=full_text,
         link=link,
     )
-    errors: dict[str, list[str]] = {}
-    _check_text(errors, "full_text", full_text, 500_000)
-    if errors:
-        raise ValidationError(errors)
-    directive.full_clean()
+    _clean_directive(directive)
     directive.save()
+    DirectiveEvent.objects.create(
+        directive=directive,
+        actor=actor,
+        action=DirectiveEventAction.CREATED,
+        changes={
+            k: {"old": None, "new": v}
+            for k, v in _directive_snapshot(directive).items()
+            if v not in (None, "", 0)
+        },
+    )
+    return directive
+
+
+@transaction.atomic
+def directive_update(*, actor: Official, directive: Directive | int, **changes: Any) -> Directive:
+    """Correct a directive's particulars (its number, title, date ...), recorded in its history.
+
+    Task pages show the directive's number, so cached pages are moved on; the codes its tasks
+    were given from the old number stay (they are the tasks' own identifiers). An issue date
+    after one of its tasks' deadlines is refused, as a task due before its directive is."""
+    pk = directive.pk if isinstance(directive, Directive) else directive
+    directive = Directive.objects.select_for_update().get(pk=pk)
+    _require(
+        actor,
+        "tasks.change_directive",
+        directive,
+        _("Only a Government Office monitor can change a directive."),
+    )
+    unknown = set(changes) - set(DIRECTIVE_FIELDS)
+    if unknown:
+        raise TypeError(f"directive_update got unknown fields: {sorted(unknown)}")
+    before = _directive_snapshot(directive)
+    for name, value in changes.items():
+        setattr(directive, name, value if name == "full_text" else _clean_text(value))
+    _clean_directive(directive)
+    after = _directive_snapshot(directive)
+    diff = {key: {"old": before[key], "new": after[key]} for key in after if before[key] != after[key]}
+    if not diff:
+        return directive
+    directive.save()
+    DirectiveEvent.objects.create(
+        directive=directive, actor=actor, action=DirectiveEventAction.UPDATED, changes=diff
+    )
+    tasks_changed()
     return directive
 
 

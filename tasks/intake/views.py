@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from tasks.errors import ServiceError
+from common.errors import ServiceError, refusal_for
 from tasks.intake.forms import DraftForm, DraftFormSet, IntakeTextForm, ReviewForm
 from tasks.intake.parser import Draft
 from tasks.intake.services import (
@@ -110,11 +110,11 @@ def intake_start(request: HttpRequest) -> HttpResponse:
                 actor=request.user, directive=directive, text=form.cleaned_data["text"]
             )
         except (ValidationError, ServiceError) as exc:
-            apply_service_error(form, exc)
-        else:
-            if not drafts:
-                messages.warning(request, _("No task was found in this text."))
-            return _render_review(request, directive, _bound([DraftForm.initial_from(d) for d in drafts]))
+            status = apply_service_error(form, exc)
+            return render(request, "intake/start.html", {"form": form}, status=status)
+        if not drafts:
+            messages.warning(request, _("No task was found in this text."))
+        return _render_review(request, directive, _bound([DraftForm.initial_from(d) for d in drafts]))
     return render(request, "intake/start.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -195,13 +195,12 @@ def _accept(request: HttpRequest, directive: Directive, formset: DraftFormSet) -
         return _render_review(request, directive, formset, status=400)
     try:
         tasks = intake_drafts_accept(actor=request.user, directive=directive, drafts=accepted)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        return _render_review(request, directive, formset, status=403)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return _render_review(request, directive, formset, status=400)
+    except (ServiceError, ValidationError) as exc:
+        refusal = refusal_for(exc)
+        for errors in (refusal.errors or {"": [refusal.message]}).values():
+            for message in errors:
+                messages.error(request, message)
+        return _render_review(request, directive, formset, status=refusal.status)
     messages.success(
         request,
         ngettext(

@@ -25,16 +25,9 @@ from django.views.decorators.http import require_GET, require_POST
 from agencies.models import Official
 from agencies.selectors import official_for_calendar_token
 from agencies.services import official_calendar_token_reset, official_calendar_token_revoke
+from common.errors import ServiceError
 from tasks import exports, services
-from tasks.choices import (
-    OPEN_STATUSES,
-    Clear,
-    ExtensionStatus,
-    ResultKind,
-    TaskAction,
-    Timeliness,
-)
-from tasks.errors import ServiceError, StaleVersion
+from tasks.choices import OPEN_STATUSES, Clear, ExtensionStatus, ResultKind, TaskAction, Timeliness
 from tasks.filtersets import BacklogFilterSet, ClarityFilterSet, TaskFilterSet
 from tasks.models import EvidenceFile, ExtensionRequest, Task
 from tasks.selectors import (
@@ -475,18 +468,6 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_task(request, _get_task(request, pk))
 
 
-def _status_for(exc: Exception) -> int:
-    from tasks.errors import ActionNotAllowed, InvalidTransition
-
-    if isinstance(exc, ActionNotAllowed):
-        return 403
-    if isinstance(exc, InvalidTransition):
-        return 409
-    if isinstance(exc, StaleVersion):
-        return 412
-    return 400
-
-
 def _run_task_action(request: HttpRequest, pk: int, name: str, form_class, call, **form_kwargs):
     """Validate the form, call the service, and either redirect with a message or show the
     task page again with the form, its errors and what was typed."""
@@ -496,9 +477,9 @@ def _run_task_action(request: HttpRequest, pk: int, name: str, form_class, call,
         try:
             message = call(task, form.cleaned_data)
         except (ServiceError, ValidationError) as exc:
-            apply_service_error(form, exc)
+            status = apply_service_error(form, exc)
             task = _get_task(request, pk)
-            return _render_task(request, task, bound={name: form}, status=_status_for(exc))
+            return _render_task(request, task, bound={name: form}, status=status)
         messages.success(request, message)
         return redirect("web:task_detail", pk=pk)
     return _render_task(request, task, bound={name: form}, status=400)
@@ -625,9 +606,9 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, extension=extension.pk, approve=approve, note=form.cleaned_data["note"]
             )
         except (ServiceError, ValidationError) as exc:
-            apply_service_error(form, exc)
+            status = apply_service_error(form, exc)
             return _render_task(
-                request, _get_task(request, task.pk), bound={"decide": {pk: form}}, status=_status_for(exc)
+                request, _get_task(request, task.pk), bound={"decide": {pk: form}}, status=status
             )
         messages.success(
             request,
