@@ -241,6 +241,25 @@ def filter_lead_agency(
     return queryset.alias(credited_agency=key).filter(credited_agency__in=ids)
 
 
+def credited_agencies(
+    queryset: QuerySet[Task], as_of: dt.date, attribution: str = AgencyAttribution.AS_OF
+) -> dict[int, Agency]:
+    """For the tasks of ``queryset`` credited as of ``as_of`` to another agency than the one
+    leading them now (they moved later, or it ended and ``today`` rolls it up): task id ->
+    that agency. Empty, after one small query, when nothing moved after the date."""
+    key = lead_agency_key(as_of, attribution)
+    if key is None:
+        return {}
+    pairs = list(
+        queryset.order_by()
+        .annotate(credited_agency=key)
+        .exclude(credited_agency=F("lead_agency_id"))
+        .values_list("pk", "credited_agency")
+    )
+    agencies = Agency.objects.in_bulk({agency for _pk, agency in pairs})
+    return {pk: agencies[agency] for pk, agency in pairs}
+
+
 #: The cache key of the tasks generation (``common.cache``): every committed change of a task,
 #: or of the agency codes and usernames that task data shows, moves it on (``tasks_changed``).
 TASKS_GENERATION_KEY = "tasks:generation"

@@ -38,6 +38,7 @@ from tasks.selectors import (
     backlog_totals,
     clarity_by_agency,
     clarity_by_directive,
+    credited_agencies,
     deadline_feed_tasks,
     evidence_get_for_user,
     extension_get_for_user,
@@ -337,14 +338,14 @@ def _task_list_queryset(request: HttpRequest):
     queryset = with_timeliness(queryset, as_of).select_related(
         "directive", "lead_agency", "responsible_official"
     )
-    return form, valid, queryset, as_of, _one_directive(filterset)
+    return form, valid, queryset, as_of, _one_directive(filterset), filterset.attribution
 
 
 @login_required
 @require_GET
 @renamed_filters
 def task_list(request: HttpRequest) -> HttpResponse:
-    form, valid, queryset, as_of, directive = _task_list_queryset(request)
+    form, valid, queryset, as_of, directive, _attribution = _task_list_queryset(request)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     export_query = request.GET.copy()
     export_query.pop("page", None)
@@ -366,10 +367,10 @@ def task_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @renamed_filters
 def task_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    form, valid, queryset, as_of, directive = _task_list_queryset(request)
+    form, valid, queryset, as_of, directive, attribution = _task_list_queryset(request)
     if not valid:
         return _refused_export(form)
-    table = exports.task_table(with_signed_result(queryset))
+    table = exports.task_table(with_signed_result(queryset), credited_agencies(queryset, as_of, attribution))
     headers = exports.task_headers()
     stem = f"tasks-{as_of.isoformat()}"
     if fmt == "xlsx":
