@@ -27,18 +27,18 @@ from agencies.selectors import official_for_calendar_token
 from agencies.services import official_calendar_token_reset, official_calendar_token_revoke
 from common.errors import ServiceError
 from tasks import exports, services
-from tasks.choices import Clear, ExtensionStatus, ResultKind, TaskAction, Timeliness
+from tasks.choices import OPEN_STATUSES, Clear, ExtensionStatus, ResultKind, TaskAction, Timeliness
 from tasks.filtersets import BacklogFilterSet, ClarityFilterSet, TaskFilterSet
 from tasks.models import EvidenceFile, ExtensionRequest, Task
 from tasks.selectors import (
     BACKLOG_COLUMNS,
-    agency_work_list,
     allowed_actions,
     awaiting_decision,
     backlog_report,
     backlog_totals,
     clarity_by_agency,
     clarity_by_directive,
+    credited_agencies,
     deadline_feed_tasks,
     evidence_get_for_user,
     extension_get_for_user,
@@ -338,14 +338,14 @@ def _task_list_queryset(request: HttpRequest):
     queryset = with_timeliness(queryset, as_of).select_related(
         "directive", "lead_agency", "responsible_official"
     )
-    return form, valid, queryset, as_of, _one_directive(filterset)
+    return form, valid, queryset, as_of, _one_directive(filterset), filterset.attribution
 
 
 @login_required
 @require_GET
 @renamed_filters
 def task_list(request: HttpRequest) -> HttpResponse:
-    form, valid, queryset, as_of, directive = _task_list_queryset(request)
+    form, valid, queryset, as_of, directive, _attribution = _task_list_queryset(request)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     export_query = request.GET.copy()
     export_query.pop("page", None)
@@ -367,10 +367,10 @@ def task_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @renamed_filters
 def task_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    form, valid, queryset, as_of, directive = _task_list_queryset(request)
+    form, valid, queryset, as_of, directive, attribution = _task_list_queryset(request)
     if not valid:
         return _refused_export(form)
-    table = exports.task_table(with_signed_result(queryset))
+    table = exports.task_table(with_signed_result(queryset), credited_agencies(queryset, as_of, attribution))
     headers = exports.task_headers()
     stem = f"tasks-{as_of.isoformat()}"
     if fmt == "xlsx":
@@ -640,6 +640,21 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
+def _agency_open_tasks(request: HttpRequest, agency, as_of: dt.date):
+    """An agency's open tasks, as lead or coordinator, soonest deadline first (standing tasks
+    last): the task list's FilterSet asked for ``agency`` and the open statuses, so this page,
+    the task list and the API agree on what an agency's work is."""
+    query = QueryDict(mutable=True)
+    query.setlist("agency", [agency.code])
+    query.setlist("status", [str(status) for status in OPEN_STATUSES])
+    filterset = TaskFilterSet(data=query, queryset=task_list_for_user(request.user), request=request)
+    if not filterset.is_valid():  # the agency came from the database: nothing here can fail
+        raise ValidationError(filterset.errors)
+    return with_timeliness(filterset.ordered(), as_of).select_related(
+        "directive", "lead_agency", "responsible_official"
+    )
+
+
 @login_required
 @require_GET
 def agency_work(request: HttpRequest) -> HttpResponse:
@@ -654,7 +669,7 @@ def agency_work(request: HttpRequest) -> HttpResponse:
         chooser = AgencyChoiceForm(request.GET or None)
         agency = chooser.cleaned_data.get("agency") if chooser.is_bound and chooser.is_valid() else None
         waiting = awaiting_decision(user)
-    tasks = agency_work_list(user, agency.pk, as_of) if agency is not None else None
+    tasks = _agency_open_tasks(request, agency, as_of) if agency is not None else None
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page")) if tasks is not None else None
     return render(
         request,
