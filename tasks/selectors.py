@@ -461,22 +461,6 @@ def task_page_related(task: Task, *, everything: bool = False) -> dict:
     return related
 
 
-def agency_work_list(user: Official, agency_id: int | None, as_of: dt.date) -> QuerySet[Task]:
-    """An agency's open tasks, as lead or coordinator, soonest deadline first (standing tasks,
-    which have no deadline, last), each with its timeliness as of ``as_of``."""
-    queryset = task_list_for_user(user).filter(status__in=OPEN_STATUSES)
-    if agency_id is not None:
-        coordinating = Task.coordinating_agencies.through.objects.filter(
-            task_id=OuterRef("pk"), agency_id=agency_id
-        )
-        queryset = queryset.filter(Q(lead_agency_id=agency_id) | Q(Exists(coordinating)))
-    return (
-        with_timeliness(queryset, as_of)
-        .select_related("directive", "lead_agency", "responsible_official")
-        .order_by(F("deadline").asc(nulls_last=True), "id")
-    )
-
-
 def awaiting_decision(user: Official):
     """For a monitor: pending extension requests and submitted results, oldest first."""
     visible = task_list_for_user(user)

@@ -27,12 +27,11 @@ from agencies.selectors import official_for_calendar_token
 from agencies.services import official_calendar_token_reset, official_calendar_token_revoke
 from common.errors import ServiceError
 from tasks import exports, services
-from tasks.choices import Clear, ExtensionStatus, ResultKind, TaskAction, Timeliness
+from tasks.choices import OPEN_STATUSES, Clear, ExtensionStatus, ResultKind, TaskAction, Timeliness
 from tasks.filtersets import BacklogFilterSet, ClarityFilterSet, TaskFilterSet
 from tasks.models import EvidenceFile, ExtensionRequest, Task
 from tasks.selectors import (
     BACKLOG_COLUMNS,
-    agency_work_list,
     allowed_actions,
     awaiting_decision,
     backlog_report,
@@ -641,6 +640,21 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
+def _agency_open_tasks(request: HttpRequest, agency, as_of: dt.date):
+    """An agency's open tasks, as lead or coordinator, soonest deadline first (standing tasks
+    last): the task list's FilterSet asked for ``agency`` and the open statuses, so this page,
+    the task list and the API agree on what an agency's work is."""
+    query = QueryDict(mutable=True)
+    query.setlist("agency", [agency.code])
+    query.setlist("status", [str(status) for status in OPEN_STATUSES])
+    filterset = TaskFilterSet(data=query, queryset=task_list_for_user(request.user), request=request)
+    if not filterset.is_valid():  # the agency came from the database: nothing here can fail
+        raise ValidationError(filterset.errors)
+    return with_timeliness(filterset.ordered(), as_of).select_related(
+        "directive", "lead_agency", "responsible_official"
+    )
+
+
 @login_required
 @require_GET
 def agency_work(request: HttpRequest) -> HttpResponse:
@@ -655,7 +669,7 @@ def agency_work(request: HttpRequest) -> HttpResponse:
         chooser = AgencyChoiceForm(request.GET or None)
         agency = chooser.cleaned_data.get("agency") if chooser.is_bound and chooser.is_valid() else None
         waiting = awaiting_decision(user)
-    tasks = agency_work_list(user, agency.pk, as_of) if agency is not None else None
+    tasks = _agency_open_tasks(request, agency, as_of) if agency is not None else None
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page")) if tasks is not None else None
     return render(
         request,
