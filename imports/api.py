@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 
 from imports import services
 from imports.models import TaskImport
-from tasks.api.views import object_id
 from tasks.models import Directive
 
 
@@ -34,10 +33,9 @@ class ImportSerializer(serializers.ModelSerializer):
         ]
 
 
-UPLOAD = inline_serializer(
-    "ImportUpload",
-    {"directive": serializers.IntegerField(), "file": serializers.FileField()},
-)
+class UploadSerializer(serializers.Serializer):
+    directive = serializers.PrimaryKeyRelatedField(queryset=Directive.objects.all())
+    file = serializers.FileField()
 
 
 class ImportCreateView(APIView):
@@ -46,16 +44,19 @@ class ImportCreateView(APIView):
     @extend_schema(
         summary="Upload an .xlsx or .csv: a preview with every row's problems (nothing imported yet)",
         tags=["imports"],
-        request={"multipart/form-data": UPLOAD},
+        request={"multipart/form-data": UploadSerializer},
         responses={201: ImportSerializer},
     )
     def post(self, request: Request) -> Response:
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise serializers.ValidationError({"file": ["Attach the spreadsheet as 'file'."]})
-        directive = get_object_or_404(Directive, pk=object_id(request.data.get("directive", "")))
+        services.require_monitor(request.user)
+        data = UploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
         task_import = services.import_preview(
-            actor=request.user, directive=directive, file_name=upload.name, content=upload.read()
+            actor=request.user,
+            directive=data.validated_data["directive"],
+            file_name=upload.name,
+            content=upload.read(),
         )
         return Response(ImportSerializer(task_import).data, status=status.HTTP_201_CREATED)
 
@@ -83,4 +84,7 @@ class ImportConfirmView(APIView):
 
 def _mine(request: Request, pk) -> TaskImport:
     services.require_monitor(request.user)
-    return get_object_or_404(TaskImport, pk=pk)
+    task_import = TaskImport.objects.filter(pk=pk).first()
+    if task_import is None:
+        raise NotFound()
+    return task_import

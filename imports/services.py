@@ -26,7 +26,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from celery import current_app
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
 from agencies.models import Agency, Official
+from common.errors import Forbidden
 from imports.models import ImportStatus, TaskImport
 from tasks import services as task_services
 from tasks.choices import Clear, Recurrence, ResultKind, TaskField
@@ -376,7 +377,7 @@ def _missing(fields: dict[str, Any]) -> list[str]:
 
 def require_monitor(actor: Official) -> None:
     if not is_monitor(actor):
-        raise PermissionDenied(_("Only a Government Office monitor can import tasks."))
+        raise Forbidden(_("Only a Government Office monitor can import tasks."))
 
 
 def import_preview(*, actor: Official, directive: Directive, file_name: str, content: bytes) -> TaskImport:

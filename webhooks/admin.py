@@ -2,9 +2,10 @@
 'send again' through the service."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import Forbidden
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookSubscription
 
@@ -59,6 +60,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             try:
                 services.delivery_redeliver(actor=request.user, delivery=delivery)
                 sent += 1
-            except (PermissionDenied, ValidationError) as exc:
+            except (Forbidden, ValidationError) as exc:
                 self.message_user(request, f"#{delivery.pk}: {exc}", messages.WARNING)
         self.message_user(request, _("%(count)d deliveries will be sent again.") % {"count": sent})

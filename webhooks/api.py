@@ -5,12 +5,11 @@ services check who may, and what is valid."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -150,7 +149,11 @@ class SubscriptionViewSet(StrictQueryMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_id>\d+)/redeliver")
     def redeliver(self, request: Request, pk=None, delivery_id=None) -> Response:
         subscription = self._mine(pk)
-        delivery = get_object_or_404(WebhookDelivery, pk=object_id(delivery_id), subscription=subscription)
+        delivery = WebhookDelivery.objects.filter(
+            pk=object_id(delivery_id), subscription=subscription
+        ).first()
+        if delivery is None:
+            raise NotFound()
         delivery = services.delivery_redeliver(actor=request.user, delivery=delivery)
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
@@ -160,4 +163,7 @@ class SubscriptionViewSet(StrictQueryMixin, viewsets.GenericViewSet):
 
     def _mine(self, pk) -> WebhookSubscription:
         self._require_subscriber()
-        return get_object_or_404(self.get_queryset(), pk=object_id(pk))
+        subscription = self.get_queryset().filter(pk=object_id(pk)).first()
+        if subscription is None:
+            raise NotFound()  # the API's own 404 body, as for every other object
+        return subscription

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import requests
 from celery import current_app
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from agencies.choices import Role
 from agencies.models import Official
 from common.api.renderers import ORJSONRenderer
+from common.errors import Forbidden
 from tasks.api.serializers import task_data
 from tasks.api.views import coordinating, task_rows
 from tasks.models import Task, TaskEvent
@@ -83,13 +84,13 @@ def may_subscribe(user: Official) -> bool:
 
 def _require_subscriber(actor: Official) -> None:
     if not may_subscribe(actor):
-        raise PermissionDenied(_("Only monitors and agency leaders may manage webhooks."))
+        raise Forbidden(_("Only monitors and agency leaders may manage webhooks."))
 
 
 def _require_owner(actor: Official, subscription: WebhookSubscription) -> None:
     _require_subscriber(actor)
     if subscription.owner_id != actor.pk and not actor.is_superuser:
-        raise PermissionDenied(_("This webhook belongs to someone else."))
+        raise Forbidden(_("This webhook belongs to someone else."))
 
 
 def _clean_events(events: Iterable[str]) -> list[str]:
@@ -113,13 +114,18 @@ def _new_secret() -> str:
 
 
 def subscription_create(
-    *, actor: Official, url: str, events: Iterable[str], description: str = ""
+    *, actor: Official, url: str, events: Iterable[str], description: str = "", is_active: bool = True
 ) -> tuple[WebhookSubscription, str]:
     """Returns the subscription and its secret, which is shown this once."""
     _require_subscriber(actor)
     secret = _new_secret()
     subscription = WebhookSubscription.objects.create(
-        owner=actor, url=_clean_url(url), events=_clean_events(events), description=description, secret=secret
+        owner=actor,
+        url=_clean_url(url),
+        events=_clean_events(events),
+        description=description,
+        is_active=is_active,
+        secret=secret,
     )
     return subscription, secret
 

@@ -22,9 +22,11 @@ from schemathesis.specs.openapi.checks import (
 
 from agencies.choices import ReorganisationKind
 from agencies.models import ReorganisationEvent
+from imports.services import import_preview
 from tasks import services
 from tests.api.conftest import make_task
 from tests.factories import AgencyFactory
+from webhooks.services import subscription_create
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
@@ -95,7 +97,18 @@ def _objects(api) -> dict[str, int]:
     )
     merge.predecessors.set([AgencyFactory(code="THAIBINH")])
     merge.successors.set([AgencyFactory(code="HUNGYEN")])
+    subscription, _secret = subscription_create(
+        actor=api.world.monitor, url="http://127.0.0.1:9/hook", events=["task.assigned"]
+    )
+    upload = import_preview(
+        actor=api.world.monitor,
+        directive=api.world.directive,
+        file_name="tasks.csv",
+        content="Mã,Nhiệm vụ\nX-1,Hoàn thiện dự thảo Luật\n".encode(),
+    )
     return {
+        "webhooks": subscription.pk,
+        "imports": str(upload.pk),
         "tasks": task.pk,
         "extension-requests": extension.pk,
         "directives": api.world.directive.pk,

@@ -7,11 +7,12 @@ import csv
 import io
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from openpyxl import Workbook
 from rest_framework.test import APIClient
 
+from common.errors import Forbidden
 from imports import services
 from imports.models import ImportStatus
 from tasks.choices import TaskStatus
@@ -189,7 +190,7 @@ def test_vietnamese_headers_without_accents_a_title_row_and_semicolons(world):
 
 
 def test_only_monitors_import_and_bad_files_are_refused(world):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.import_preview(
             actor=world.mps_focal, directive=world.directive, file_name="t.csv", content=as_csv([])
         )
