@@ -473,4 +473,7 @@ class TokenRequestSerializer(InputSerializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text=_("Send it as `Authorization: Token <token>`; shown once."))
+    expiry = serializers.DateTimeField(
+        allow_null=True, help_text=_("When it stops working; ask for a new one then.")
+    )

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 from agencies.choices import ReorganisationKind
 from agencies.models import ReorganisationEvent
 from tasks import services
-from tests.api.conftest import make_task
+from tests.api.conftest import make_task, token_for
 from tests.factories import AgencyFactory
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -43,9 +43,7 @@ def wsgi_app(api):
 
 
 def _token(user) -> str:
-    from rest_framework.authtoken.models import Token
-
-    return Token.objects.get_or_create(user=user)[0].key
+    return token_for(user)
 
 
 def _fuzz(app, headers: dict, examples: int, ids: dict[str, int]) -> list[str]:
