@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 
 
@@ -17,3 +19,14 @@ class TokenAuthentication(KnoxTokenAuthentication):
             auth_token.delete()
             return True
         return False
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """The token in the schema, as before the switch to knox: ``tokenAuth``, the
+    ``Authorization`` header with the ``Token`` prefix (integrators' clients read this name)."""
+
+    target_class = "common.api.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")  # noqa: S106
