@@ -35,7 +35,16 @@ from notifications.calendar import load_calendar
 from notifications.defaults import install_defaults
 from notifications.models import CalendarOverride, EscalationRule
 from notifications.services import rungs_in_window
-from tasks.choices import DirectiveKind, ExtensionStatus, Recurrence, ResultKind, TaskField, TaskStatus
+from tasks.choices import (
+    ACTIVE_STATUSES,
+    OPEN_STATUSES,
+    DirectiveKind,
+    ExtensionStatus,
+    Recurrence,
+    ResultKind,
+    TaskField,
+    TaskStatus,
+)
 
 DAY = dt.timedelta(days=1)
 
@@ -894,8 +903,8 @@ class Generator:
         else:
             status = self._status_for(deadline)
         extensions: list[tuple] = []
-        open_ = status in (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.SUBMITTED)
-        reminded = deadline is not None and status in (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS)
+        open_ = status in OPEN_STATUSES
+        reminded = deadline is not None and status in ACTIVE_STATUSES
         if reminded and not designated:
             # Only the designated tasks may sit on a deadline that has a rung due today.
             while deadline in self._due:
@@ -1003,6 +1012,7 @@ class Generator:
                 directive_id,
                 lead,
                 responsible,
+                False,
             )
         )
         coordinating = self._coordinating(lead)
@@ -1128,6 +1138,7 @@ TASK_COLUMNS = [
     "directive_id",
     "lead_agency_id",
     "responsible_official_id",
+    "requires_signed_result",
 ]
 REPORT_COLUMNS = [
     "id",

@@ -54,9 +54,6 @@ class WorkingCalendar:
         self._check(day)
         return day in self._set
 
-    def holiday_name(self, day: dt.date) -> str | None:
-        return self.holidays.get(day)
-
     def add_working_days(self, day: dt.date, count: int) -> dt.date:
         """The ``count``-th working day after ``day`` (before it when negative).
 

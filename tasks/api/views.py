@@ -73,7 +73,6 @@ IF_MATCH = OpenApiParameter(
     location=OpenApiParameter.HEADER,
     description='The ETag of the task you edited, e.g. "3"; a stale one gets 412 and nothing changes.',
 )
-ETAG = {"ETag": {"schema": {"type": "string"}, "description": "The task's version, quoted."}}
 
 
 def task_rows(queryset: QuerySet[Task], as_of: dt.date) -> QuerySet[dict]:
@@ -347,7 +346,7 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
             reports = (
                 ProgressReport.objects.filter(task_id=task.pk)
                 .select_related("agency", "author")
-                .prefetch_related("evidence")
+                .prefetch_related("evidence__signatures")
             )
             page = self.paginate_queryset(reports)
             return self.get_paginated_response(s.ProgressReportSerializer(page, many=True).data)
@@ -362,7 +361,7 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
         )
         report = (
             ProgressReport.objects.select_related("agency", "author")
-            .prefetch_related("evidence")
+            .prefetch_related("evidence__signatures")
             .get(pk=report.pk)
         )
         current = Task.objects.values_list("version", flat=True).get(pk=task.pk)
@@ -533,7 +532,7 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
             as_of = filterset.as_of_date
-            rows = backlog_report(filterset.qs, as_of)
+            rows = backlog_report(filterset.qs, as_of, filterset.attribution)
             return {
                 "as_of": as_of,
                 "rows": [

@@ -24,12 +24,14 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from bench import api, load, measure, report
+from bench import api, load, measure, report, search
 from bench.generator import Sizes, generate
+from bench.imports import import_figure
 from bench.measure import Figure, sweep_figure
 from bench.report import cpu_snapshot
+from bench.signatures import signature_figures
 
-STEPS = ("backlog", "api", "sweep", "scaling", "claim", "send", "load")
+STEPS = ("backlog", "api", "search", "sweep", "scaling", "claim", "send", "import", "signatures", "load")
 
 
 class Command(BaseCommand):
@@ -193,18 +195,29 @@ class Command(BaseCommand):
 
         run("backlog", lambda: measure.backlog_figures(ctx))
         run("api", lambda: self._api(ctx))
+        run("search", lambda: self._search(ctx))
         sweep = []
         run("sweep", lambda: sweep.append(measure.sweep_figure(ctx, dataset.get("due"))) or sweep[-1])
         run("scaling", lambda: self._scaling(options, ctx, dataset, sweep[0] if sweep else None))
         run("claim", lambda: measure.claim_figure(ctx))
         run("send", lambda: measure.send_figure(ctx, count=options["send_count"]))
+        run("import", lambda: self._import(ctx))
+        run("signatures", lambda: signature_figures(ctx))
         run("load", lambda: self._load(options, ctx))
         return figures
+
+    def _import(self, ctx):
+        return import_figure(ctx)
 
     def _api(self, ctx):
         if not self._routed(api.API_TASKS):
             return []
         return api.api_figures(ctx)
+
+    def _search(self, ctx):
+        if not self._routed(api.API_TASKS):
+            return []
+        return search.search_figures(ctx)
 
     def _load(self, options, ctx):
         if not self._routed(api.API_TASKS):
