@@ -121,14 +121,16 @@ def _signed_result(task: Task) -> str:
     return text
 
 
-def task_table(tasks: Iterable[Task]) -> list[list]:
+def task_table(tasks: Iterable[Task], credited: dict | None = None) -> list[list]:
     """One row per task; the four timeliness columns carry an 'x' in the task's own, as the
     Government Office's reports mark them; the last column is the best signature verdict of
     the lead agency's evidence. ``tasks`` must be annotated with_timeliness and
-    with_signed_result."""
+    with_signed_result. ``credited`` (``selectors.credited_agencies``) names the agency of the
+    report's date for tasks a reorganisation moved since: as of 15/02/2025 MIC's task shows MIC."""
+    credited = credited or {}
     table = []
     for index, task in enumerate(tasks, start=1):
-        agency = task.lead_agency
+        agency = credited.get(task.pk, task.lead_agency)
         table.append(
             [
                 index,

@@ -241,6 +241,25 @@ def filter_lead_agency(
     return queryset.alias(credited_agency=key).filter(credited_agency__in=ids)
 
 
+def credited_agencies(
+    queryset: QuerySet[Task], as_of: dt.date, attribution: str = AgencyAttribution.AS_OF
+) -> dict[int, Agency]:
+    """For the tasks of ``queryset`` credited as of ``as_of`` to another agency than the one
+    leading them now (they moved later, or it ended and ``today`` rolls it up): task id ->
+    that agency. Empty, after one small query, when nothing moved after the date."""
+    key = lead_agency_key(as_of, attribution)
+    if key is None:
+        return {}
+    pairs = list(
+        queryset.order_by()
+        .annotate(credited_agency=key)
+        .exclude(credited_agency=F("lead_agency_id"))
+        .values_list("pk", "credited_agency")
+    )
+    agencies = Agency.objects.in_bulk({agency for _pk, agency in pairs})
+    return {pk: agencies[agency] for pk, agency in pairs}
+
+
 #: The cache key of the tasks generation (``common.cache``): every committed change of a task,
 #: or of the agency codes and usernames that task data shows, moves it on (``tasks_changed``).
 TASKS_GENERATION_KEY = "tasks:generation"
@@ -440,22 +459,6 @@ def task_page_related(task: Task, *, everything: bool = False) -> dict:
         # Counted only when the page is full: otherwise what is shown is all there is.
         related[f"{name}_total"] = manager.count() if limit and shown == limit else shown
     return related
-
-
-def agency_work_list(user: Official, agency_id: int | None, as_of: dt.date) -> QuerySet[Task]:
-    """An agency's open tasks, as lead or coordinator, soonest deadline first (standing tasks,
-    which have no deadline, last), each with its timeliness as of ``as_of``."""
-    queryset = task_list_for_user(user).filter(status__in=OPEN_STATUSES)
-    if agency_id is not None:
-        coordinating = Task.coordinating_agencies.through.objects.filter(
-            task_id=OuterRef("pk"), agency_id=agency_id
-        )
-        queryset = queryset.filter(Q(lead_agency_id=agency_id) | Q(Exists(coordinating)))
-    return (
-        with_timeliness(queryset, as_of)
-        .select_related("directive", "lead_agency", "responsible_official")
-        .order_by(F("deadline").asc(nulls_last=True), "id")
-    )
 
 
 def awaiting_decision(user: Official):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import threading
 
 import pytest
@@ -447,3 +449,23 @@ def test_two_applies_at_once_move_each_task_once():
     assert TaskTransfer.objects.count() == 5
     assert TaskEvent.objects.filter(action=TRANSFERRED).count() == 5
     assert set(Task.objects.values_list("lead_agency__code", flat=True)) == {"MOST"}
+
+
+def test_task_list_export_as_of_a_date_names_the_agency_of_that_date(client, world, merged):
+    # given MIC's open task moved to MOST on 1 March 2025 (the fixture)
+    client.force_login(world.monitor)
+
+    def lead_agencies(query: str) -> dict[str, str]:
+        response = client.get(f"/tasks/export.csv?{query}", HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        code, agency = rows[0].index("Code"), rows[0].index("Lead agency")
+        return {row[code]: row[agency] for row in rows[1:]}
+
+    # then as of February both rows name MIC; as of June the moved one names MOST
+    mic = "Ministry of Information and Communications"
+    most = "Ministry of Science and Technology"
+    assert lead_agencies("as_of=2025-02-15") == {"56/TB-VPCP/1": mic, "56/TB-VPCP/2": mic}
+    assert lead_agencies("as_of=2025-06-01") == {"56/TB-VPCP/1": most, "56/TB-VPCP/2": mic}
+    # and as the agencies are today, both are MOST's
+    assert set(lead_agencies("as_of=2025-06-01&agencies=today").values()) == {most}
