@@ -82,7 +82,7 @@ def _codes(name: str, help_text) -> filters.ModelMultipleChoiceFilter:
 
 
 class TaskFilterSet(ListFilterSet):
-    search_fields = ("code", "title")
+    search_fields = ("code", "title", "title_en")
 
     lead_agency = _codes("filter_lead_agency", _("Lead agency code; repeat for several (MPS, HANOI)."))
     agency = _codes("filter_agency", _("Agency code, as lead or as coordinating agency; repeat for several."))
@@ -121,7 +121,7 @@ class TaskFilterSet(ListFilterSet):
     search = filters.CharFilter(
         method="filter_search",
         max_length=SEARCH_MAX,
-        help_text=_("Words in the code or the title."),
+        help_text=_("Words in the code or the title (Vietnamese or English)."),
     )
     ordering = filters.ChoiceFilter(
         choices=[(name, name) for name in TASK_ORDERINGS],
@@ -180,7 +180,7 @@ class TaskFilterSet(ListFilterSet):
 
 
 class DirectiveFilterSet(ListFilterSet):
-    search_fields = ("number", "title")
+    search_fields = ("number", "title", "title_en")
 
     kind = filters.MultipleChoiceFilter(
         choices=DirectiveKind.choices, distinct=False, help_text=_("Kind; repeat for several.")
@@ -196,7 +196,9 @@ class DirectiveFilterSet(ListFilterSet):
     issued_before = filters.DateFilter(field_name="issued_on", lookup_expr="lte")
     number = filters.CharFilter(field_name="number", lookup_expr="iexact", max_length=64)
     search = filters.CharFilter(
-        method="filter_search", max_length=SEARCH_MAX, help_text=_("Words in the number or title.")
+        method="filter_search",
+        max_length=SEARCH_MAX,
+        help_text=_("Words in the number or title (Vietnamese or English)."),
     )
     ordering = filters.ChoiceFilter(
         choices=[(name, name) for name in DIRECTIVE_ORDERINGS],
