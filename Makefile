@@ -57,7 +57,7 @@ SOAK_SECONDS ?= 180
 SOAK_CLIENTS ?= 8
 SOAK_WORKERS ?= 3
 FUZZ_EXAMPLES ?= 20
-RELIABILITY_ARGS ?= -p no:cacheprovider
+RELIABILITY_ARGS ?= -p no:cacheprovider -m slow
 
 .PHONY: soak fuzz
 

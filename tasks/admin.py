@@ -304,6 +304,3 @@ class EvidenceFileAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
-
-
-import tasks.intake.admin  # noqa: E402,F401  (the intake's rules and gazetteer; not autodiscovered)

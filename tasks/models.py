@@ -418,6 +418,3 @@ class TaskEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
-
-
-from tasks.intake.models import *  # noqa: E402,F403  (intake rules and gazetteer are tasks-app models)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import AgencyKind, Role
 from agencies.models import Agency
-from tasks.api.filtersets import ListFilterSet
+from tasks.api.filtersets import ChosenByKeyFilter, ListFilterSet
 
 AGENCY_ORDERINGS = {"code": ("code",), "-code": ("-code",)}
 OFFICIAL_ORDERINGS = {"username": ("username",), "-username": ("-username",)}
@@ -19,7 +19,7 @@ class AgencyFilterSet(ListFilterSet):
     kind = filters.MultipleChoiceFilter(
         choices=AgencyKind.choices, distinct=False, help_text=_("Kind; repeat for several.")
     )
-    parent = filters.ModelMultipleChoiceFilter(
+    parent = ChosenByKeyFilter(
         queryset=Agency.objects.all(),
         to_field_name="code",
         field_name="parent",
@@ -44,7 +44,7 @@ class AgencyFilterSet(ListFilterSet):
 class OfficialFilterSet(ListFilterSet):
     search_fields = ("username", "first_name", "last_name")
 
-    agency = filters.ModelMultipleChoiceFilter(
+    agency = ChosenByKeyFilter(
         queryset=Agency.objects.all(),
         to_field_name="code",
         field_name="agency",

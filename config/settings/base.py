@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "csp",
     "agencies",
     "tasks",
+    "tasks.intake",
     "notifications",
 ]
 

@@ -64,6 +64,16 @@ class ListFilterSet(filters.FilterSet):
         return queryset.filter(condition)
 
 
+class ChosenByKeyFilter(filters.ModelMultipleChoiceFilter):
+    """Related objects chosen by a natural key (an agency's code, an official's username) and
+    compared as objects. django-filter's own filter compares ``field_name`` with the chosen
+    object's ``to_field_name`` value, so a foreign key named by code compared a code with an
+    id: every valid value was a 500 (``/officials/?agency=MPS``)."""
+
+    def get_filter_predicate(self, v) -> dict:
+        return {self.field_name: v}
+
+
 def _none_chosen(value) -> bool:
     """No choice given: a multiple-model filter left empty gets ``queryset.none()``, which
     ``not value`` would evaluate (compiling a query) on every request; ask the query instead."""
@@ -185,7 +195,7 @@ class DirectiveFilterSet(ListFilterSet):
     kind = filters.MultipleChoiceFilter(
         choices=DirectiveKind.choices, distinct=False, help_text=_("Kind; repeat for several.")
     )
-    issuing_agency = filters.ModelMultipleChoiceFilter(
+    issuing_agency = ChosenByKeyFilter(
         queryset=Agency.objects.all(),
         to_field_name="code",
         field_name="issuing_agency",

@@ -30,7 +30,6 @@ v1 = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
     path("me/tasks/", views.MyTasksView.as_view(), name="api-my-tasks"),
     path("reports/backlog/", views.BacklogView.as_view(), name="api-backlog"),
-    path("", include("tasks.intake.api_urls")),
     *router.urls,
 ]
 

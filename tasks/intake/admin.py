@@ -1,6 +1,6 @@
 """The intake's rules and gazetteer in the admin, where the Government Office maintains them.
 
-Imported by tasks/admin.py (the admin autodiscovers only each app's own admin module).
+The intake app's own admin module, found by the admin's autodiscovery.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""API routes of the directive intake; included under /api/v1/ by tasks.api.urls."""
+"""API routes of the directive intake; mounted under /api/v1/ by config.urls."""
 
 from django.urls import path
 

@@ -43,8 +43,12 @@ def load_defaults(
     rules_path: Path = RULES_FILE,
     gazetteer_path: Path = GAZETTEER_FILE,
     update_existing: bool = False,
+    app_label: str = "intake",
 ) -> dict[str, int]:
     """Load rules and aliases; ``get_model(app_label, name)`` is ``apps.get_model``.
+
+    ``app_label`` is where the rule models are: ``intake`` now, ``tasks`` for the historical
+    migration ``tasks/0003`` that shipped the defaults before intake became an app.
 
     Returns how many rows of each kind were created (and how many aliases were skipped
     because their agency is not in the register yet)."""
@@ -59,7 +63,7 @@ def load_defaults(
         "aliases_skipped": 0,
     }
     rules = _read(rules_path)
-    model = get_model("tasks", "DeadlinePattern")
+    model = get_model(app_label, "DeadlinePattern")
     for row in rules["deadline_patterns"]:
         keys = {"name": row["name"], "language": row["language"]}
         values = {
@@ -73,12 +77,12 @@ def load_defaults(
             )
         }
         created["deadline_patterns"] += _upsert(model, keys, values, update_existing)
-    model = get_model("tasks", "RecurrencePattern")
+    model = get_model(app_label, "RecurrencePattern")
     for row in rules["recurrence_patterns"]:
         keys = {"regex": row["regex"], "language": row["language"]}
         values = {"recurrence": row["recurrence"], "example": row.get("example", "")}
         created["recurrence_patterns"] += _upsert(model, keys, values, update_existing)
-    model = get_model("tasks", "ResultPattern")
+    model = get_model(app_label, "ResultPattern")
     for row in rules["result_patterns"]:
         keys = {"name": row["name"], "language": row["language"]}
         values = {
@@ -93,11 +97,11 @@ def load_defaults(
             )
         }
         created["result_patterns"] += _upsert(model, keys, values, update_existing)
-    model = get_model("tasks", "ClauseCue")
+    model = get_model(app_label, "ClauseCue")
     for row in rules["clause_cues"]:
         keys = {"kind": row["kind"], "language": row["language"], "phrase": row["phrase"]}
         created["clause_cues"] += _upsert(model, keys, {}, update_existing)
-    model = get_model("tasks", "AgencyGroup")
+    model = get_model(app_label, "AgencyGroup")
     for row in rules["agency_groups"]:
         keys = {"phrase": row["phrase"], "language": row["language"]}
         created["agency_groups"] += _upsert(model, keys, {"kinds": row.get("kinds", [])}, update_existing)
@@ -106,7 +110,7 @@ def load_defaults(
             group.members.add(*agency_model.objects.filter(code__in=row["members"]))
 
     gazetteer = _read(gazetteer_path)
-    model = get_model("tasks", "AgencyAlias")
+    model = get_model(app_label, "AgencyAlias")
     agencies = {a.code: a for a in agency_model.objects.all()}
     for row in gazetteer["aliases"]:
         agency = agencies.get(row["agency"])

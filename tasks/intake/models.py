@@ -7,7 +7,9 @@ modal, a request or a coordination. Defaults ship with a data migration from
 ``fixtures/intake/rules.json`` and ``fixtures/intake/gazetteer.json``; a monitor edits them in
 the admin when a notice uses a wording the rules do not know.
 
-These are tasks-app models (``app_label = "tasks"``), re-exported by ``tasks.models``.
+They belong to the ``intake`` app (``tasks.intake``, label ``intake``), which owns them and their
+migrations; their tables keep the names they had when they were tasks-app models
+(``intake/0001`` took them over without touching the database).
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ class AgencyAlias(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        app_label = "tasks"
+        db_table = "tasks_agencyalias"  # the table it had as a tasks-app model
         verbose_name = _("agency alias")
         verbose_name_plural = _("agency aliases")
         ordering = ["agency__code", "alias"]
@@ -126,7 +128,7 @@ class AgencyGroup(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        app_label = "tasks"
+        db_table = "tasks_agencygroup"  # the table it had as a tasks-app model
         verbose_name = _("agency group")
         verbose_name_plural = _("agency groups")
         ordering = ["language", "phrase"]
@@ -181,7 +183,7 @@ class DeadlinePattern(NamedPattern):
     )
 
     class Meta:
-        app_label = "tasks"
+        db_table = "tasks_deadlinepattern"  # the table it had as a tasks-app model
         verbose_name = _("deadline pattern")
         verbose_name_plural = _("deadline patterns")
         ordering = ["language", "priority", "name"]
@@ -200,7 +202,7 @@ class ResultPattern(NamedPattern):
     unit = models.CharField(_("unit"), max_length=64, blank=True)
 
     class Meta:
-        app_label = "tasks"
+        db_table = "tasks_resultpattern"  # the table it had as a tasks-app model
         verbose_name = _("result pattern")
         verbose_name_plural = _("result patterns")
         ordering = ["language", "priority", "name"]
@@ -218,7 +220,7 @@ class RecurrencePattern(IntakePattern):
     )
 
     class Meta:
-        app_label = "tasks"
+        db_table = "tasks_recurrencepattern"  # the table it had as a tasks-app model
         verbose_name = _("recurrence pattern")
         verbose_name_plural = _("recurrence patterns")
         ordering = ["language", "recurrence", "regex"]
@@ -241,7 +243,7 @@ class ClauseCue(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        app_label = "tasks"
+        db_table = "tasks_clausecue"  # the table it had as a tasks-app model
         verbose_name = _("clause cue")
         verbose_name_plural = _("clause cues")
         ordering = ["language", "kind", "phrase"]

@@ -10,7 +10,7 @@ from django.db import migrations
 def load(apps, schema_editor):
     from tasks.intake.defaults import load_defaults
 
-    load_defaults(apps.get_model)
+    load_defaults(apps.get_model, app_label="tasks")
 
 
 class Migration(migrations.Migration):

@@ -384,9 +384,34 @@ def test_deep_page_sql_starts_at_an_index_position(api, crowd):
     client = api.clients["monitor"]
     later = _later_page(client, "/api/v1/tasks/", 10)
     with CaptureQueriesContext(connection) as captured:
-        client.get(later)
+        response = client.get(later)
+    assert response.status_code == 200
     page_sql = next(q["sql"] for q in captured.captured_queries if 'FROM "tasks_task"' in q["sql"])
     assert '("tasks_task"."deadline", "tasks_task"."id") >' in page_sql
     assert "UNION ALL" in page_sql
     assert "OFFSET" not in page_sql.upper()
     assert "COUNT(" not in page_sql.upper()
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "expected"),
+    [
+        ("/api/v1/officials/?agency=MPS", "username", {"t.mps.focal", "t.mps.leader"}),
+        (
+            "/api/v1/officials/?agency=MPS&agency=MOJ",
+            "username",
+            {"t.mps.focal", "t.mps.leader", "t.moj.focal"},
+        ),
+        ("/api/v1/agencies/?parent=GO", "code", {"MPS"}),
+        ("/api/v1/directives/?issuing_agency=GO", "number", {"56/TB-VPCP"}),
+        ("/api/v1/directives/?issuing_agency=MPS", "number", set()),
+    ],
+)
+def test_code_filters_of_the_other_lists_answer_their_rows(api, path, key, expected):
+    """A code filter compares codes, not a code with an id (which answered 500)."""
+    world = api.world
+    world.mps.parent = world.go
+    world.mps.save(update_fields=["parent"])
+    response = api.clients["monitor"].get(path)
+    assert response.status_code == 200, response.content
+    assert {row[key] for row in response.json()["results"]} == expected

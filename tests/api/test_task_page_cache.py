@@ -32,6 +32,7 @@ def _codes(response) -> list[str]:
 def _task_queries(client, path) -> tuple[object, int]:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
+    assert response.status_code == 200, response.content[:300]
     return response, sum(1 for q in captured.captured_queries if "tasks_task" in q["sql"])
 
 

@@ -21,4 +21,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         created = intake_defaults_load(reset=options["reset"])
-        self.stdout.write(", ".join(f"{name}: {count}" for name, count in created.items()))
+        if options["verbosity"]:
+            self.stdout.write(", ".join(f"{name}: {count}" for name, count in created.items()))
