@@ -86,7 +86,7 @@ class TaskEventInline(ReadOnlyInline):
 class DirectiveAdmin(admin.ModelAdmin):
     list_display = ("number", "kind", "title", "issued_on", "issuing_agency", "task_count")
     list_filter = ("kind", "issuing_agency")
-    search_fields = ("number", "title", "signer")
+    search_fields = ("number", "title", "title_en", "signer")
     date_hierarchy = "issued_on"
     autocomplete_fields = ("issuing_agency",)
 
@@ -116,6 +116,7 @@ class TaskAdmin(admin.ModelAdmin):
     search_fields = (
         "code",
         "title",
+        "title_en",
         "description",
         "expected_result",
         "lead_agency__code",
@@ -178,6 +179,19 @@ class TaskAdmin(admin.ModelAdmin):
                     "completion_date",
                     "status_reason",
                 )
+            },
+        ),
+        (
+            _("English translation"),
+            {
+                "fields": (
+                    "title_en",
+                    "description_en",
+                    "deadline_phrase_en",
+                    "expected_result_en",
+                    "target_unit_en",
+                ),
+                "classes": ("collapse",),
             },
         ),
         (_("record"), {"fields": ("created_by", "created_at", "updated_at")}),
