@@ -15,6 +15,8 @@ from django.core.management import call_command
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from agencies.models import Agency, Official, ReorganisationEvent
 from tasks import exports
@@ -273,9 +275,11 @@ def test_export_and_email_in_the_readers_language(seeded):
         assert expected in text and other not in text, language
 
 
-def test_api_search_finds_a_task_by_its_english_title(seeded, client):
-    client.force_login(Official.objects.get(username="gov.monitor"))
-    response = client.get("/api/tasks/", {"search": "Personal Data Protection Law"})
+def test_api_search_finds_a_task_by_its_english_title(seeded):
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=Official.objects.get(username="gov.monitor"))
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get("/api/v1/tasks/", {"search": "Personal Data Protection Law"})
     assert response.status_code == 200
     codes = {row["code"] for row in response.json()["results"]}
     assert {f"{NOTICE}/20", f"{NOTICE}/21"} <= codes
