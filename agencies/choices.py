@@ -25,3 +25,17 @@ class Role(models.TextChoices):
 class Language(models.TextChoices):
     VI = "vi", _("Vietnamese")
     EN = "en", _("English")
+
+
+class ReorganisationKind(models.TextChoices):
+    """How agencies change. In every kind the predecessors end on the effective date."""
+
+    MERGE = "merge", _("Merge (one or more agencies into a successor)")
+    SPLIT = "split", _("Split (one agency into several successors)")
+    RENAME = "rename", _("Rename (an agency continues under a new code and name)")
+    DISSOLVE = "dissolve", _("Dissolve (an agency ends; its open work is handed on)")
+
+
+class ReorganisationStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    APPLIED = "applied", _("Applied")

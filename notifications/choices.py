@@ -35,6 +35,7 @@ class ReminderStatus(models.TextChoices):
     SKIPPED = "skipped", _("Skipped (a later reminder replaced it)")
     CANCELLED = "cancelled", _("Cancelled (task no longer open)")
     SUPERSEDED = "superseded", _("Superseded (deadline moved)")
+    READDRESSED = "readdressed", _("Re-addressed (the task moved to another agency)")
 
 
 #: Rows still on their way; everything else is final.

@@ -7,7 +7,10 @@ from collections.abc import Iterable
 
 from django.db.models import Count, QuerySet
 
+from notifications.choices import ReminderStatus
 from notifications.models import Reminder
+from tasks.choices import TransferRole
+from tasks.models import TaskTransfer
 
 
 def reminders_for_task(task_id: int) -> QuerySet[Reminder]:
@@ -40,3 +43,39 @@ def outbox_counts() -> dict[str, int]:
     return dict(
         Reminder.objects.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )
+
+
+def transfer_notices(reminders: list[Reminder]) -> dict[int, TaskTransfer]:
+    """For each reminder that is its recipient's first about the task since the task's latest
+    move, that move (the email says so once). One query, and a second only when a task of the
+    batch ever moved."""
+    task_ids = {r.task_id for r in reminders}
+    latest: dict[int, TaskTransfer] = {}
+    for transfer in (
+        TaskTransfer.objects.filter(task_id__in=task_ids, role=TransferRole.LEAD)
+        .select_related("from_agency", "to_agency", "event")
+        .order_by("task_id", "-created_at", "-id")
+    ):
+        latest.setdefault(transfer.task_id, transfer)
+    if not latest:
+        return {}
+    told = set(
+        Reminder.objects.filter(
+            task_id__in=latest,
+            recipient_id__in={r.recipient_id for r in reminders},
+            status=ReminderStatus.SENT,
+            sent_at__gte=min(t.created_at for t in latest.values()),
+        ).values_list("task_id", "recipient_id", "sent_at")
+    )
+    notices = {}
+    for reminder in reminders:
+        transfer = latest.get(reminder.task_id)
+        if transfer is None:
+            continue
+        if any(
+            task_id == reminder.task_id and person == reminder.recipient_id and sent_at >= transfer.created_at
+            for task_id, person, sent_at in told
+        ):
+            continue
+        notices[reminder.id] = transfer
+    return notices

@@ -36,6 +36,7 @@ from agencies.models import Official
 from notifications.calendar import WorkingCalendar, load_calendar
 from notifications.choices import Level, OffsetUnit, ReminderStatus
 from notifications.models import EscalationRule, NotificationPreference, Reminder, SweepState
+from notifications.selectors import transfer_notices
 from tasks.choices import TaskStatus
 from tasks.models import Task
 
@@ -710,6 +711,7 @@ def _send_claimed(
         .select_related("directive", "lead_agency", "responsible_official", "accountable_leader")
         .prefetch_related("coordinating_agencies")
     }
+    notices = transfer_notices(reminders)
     units: list[list[Reminder]] = []
     digests: dict[int, list[Reminder]] = {}
     for reminder in reminders:
@@ -735,7 +737,8 @@ def _send_claimed(
             if time.monotonic() >= budget_end:
                 _release([r for rest in units[index:] for r in rest], token=token, when=None)
                 return False
-            if _deliver(smtp, unit, token=token, now=now, tasks=tasks, result=result) == _Outcome.BROKEN:
+            outcome = _deliver(smtp, unit, token=token, now=now, tasks=tasks, result=result, notices=notices)
+            if outcome == _Outcome.BROKEN:
                 later = now + dt.timedelta(seconds=int(_setting("NOTIFICATIONS_RETRY_BASE_SECONDS", 60)))
                 _release([r for rest in units[index + 1 :] for r in rest], token=token, when=later)
                 return False
@@ -767,7 +770,14 @@ def _lock_tasks_for_share(task_ids: set[int]) -> dict[int, tuple[str, dt.date | 
 
 
 def _deliver(
-    smtp, unit: list[Reminder], *, token: uuid.UUID, now: dt.datetime, tasks, result: SendResult
+    smtp,
+    unit: list[Reminder],
+    *,
+    token: uuid.UUID,
+    now: dt.datetime,
+    tasks,
+    result: SendResult,
+    notices: dict | None = None,
 ) -> str:
     with transaction.atomic():
         live = _lock_tasks_for_share({r.task_id for r in unit})
@@ -790,7 +800,7 @@ def _deliver(
                 valid, token, ReminderStatus.NO_ADDRESS, result, error="The official has no email address."
             )
             return _Outcome.OK
-        message = build_message(valid, tasks=tasks, now=now)
+        message = build_message(valid, tasks=tasks, now=now, notices=notices)
         try:
             smtp.send_messages([message])
         except smtplib.SMTPRecipientsRefused as exc:
@@ -911,7 +921,7 @@ def task_link(task: Task) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/tasks/{task.pk}/"
 
 
-def _item(reminder: Reminder, task: Task, today: dt.date, language: str) -> dict:
+def _item(reminder: Reminder, task: Task, today: dt.date, language: str, transfer=None) -> dict:
     days = (reminder.deadline - today).days
     leader = task.accountable_leader
     responsible = task.responsible_official
@@ -932,18 +942,28 @@ def _item(reminder: Reminder, task: Task, today: dt.date, language: str) -> dict
         "responsible_position": responsible.position if responsible else "",
         "leader": (leader.get_full_name() or leader.username) if leader else "",
         "link": task_link(task),
+        # The first reminder to this person since the task moved says so, once.
+        "transfer": {
+            "from": transfer.from_agency.name_for(language),
+            "to": transfer.to_agency.name_for(language),
+            "document": transfer.event.document_label,
+        }
+        if transfer
+        else None,
     }
 
 
 def build_message(
-    reminders: list[Reminder], *, tasks: dict[int, Task], now: dt.datetime
+    reminders: list[Reminder], *, tasks: dict[int, Task], now: dt.datetime, notices: dict | None = None
 ) -> EmailMultiAlternatives:
-    """One email for one reminder, or one digest for several, in the recipient's language."""
+    """One email for one reminder, or one digest for several, in the recipient's language.
+    ``notices``: reminder id -> the task's move to mention (``selectors.transfer_notices``)."""
+    notices = notices or {}
     recipient = reminders[0].recipient
     language = recipient.language if recipient.language in ("vi", "en") else "vi"
     today = timezone.localdate(now)
     items = sorted(
-        (_item(r, tasks[r.task_id], today, language) for r in reminders),
+        (_item(r, tasks[r.task_id], today, language, notices.get(r.id)) for r in reminders),
         key=lambda item: (-item["level"], item["deadline"], item["task"].code),
     )
     context = {

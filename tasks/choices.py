@@ -74,3 +74,10 @@ class Clear(models.TextChoices):
     DEADLINE = "deadline", _("clear deadline")
     RESULT = "result", _("clear result")
     RESPONSIBILITY = "responsibility", _("clear responsibility")
+
+
+class TransferRole(models.TextChoices):
+    """Which of its agencies a reorganisation replaced on a task."""
+
+    LEAD = "lead", _("Lead agency")
+    COORDINATING = "coordinating", _("Coordinating agency")

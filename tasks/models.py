@@ -16,6 +16,7 @@ from tasks.choices import (
     ResultKind,
     TaskField,
     TaskStatus,
+    TransferRole,
 )
 from tasks.clears import all_clears_q, missing_clears
 
@@ -418,3 +419,109 @@ class TaskEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class TaskTransfer(models.Model):
+    """A task handed from one agency to another by a reorganisation, dated by the event.
+
+    Written by ``tasks.reorganisation.reorganisation_apply`` with the history entry. Reports as
+    of a date read it to credit a task to the agency of that date: as of a day before the
+    transfer the task was ``from_agency``'s (``tasks.selectors.lead_agency_as_of``).
+    """
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="transfers")
+    event = models.ForeignKey(
+        "agencies.ReorganisationEvent",
+        verbose_name=_("reorganisation"),
+        on_delete=models.PROTECT,
+        related_name="task_transfers",
+    )
+    role = models.CharField(_("role"), max_length=12, choices=TransferRole.choices)
+    from_agency = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("from"), on_delete=models.PROTECT, related_name="transfers_out"
+    )
+    to_agency = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("to"), on_delete=models.PROTECT, related_name="transfers_in"
+    )
+    effective_on = models.DateField(_("effective date"))
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("task transfer")
+        verbose_name_plural = _("task transfers")
+        ordering = ["effective_on", "id"]
+        constraints = [
+            # Applying an event twice cannot move a task twice.
+            models.UniqueConstraint(
+                fields=["task", "event", "role", "from_agency"], name="transfer_once_per_event"
+            ),
+            models.CheckConstraint(condition=Q(role__in=TransferRole.values), name="transfer_role_valid"),
+            models.CheckConstraint(condition=~Q(from_agency=F("to_agency")), name="transfer_changes_agency"),
+        ]
+        indexes = [
+            # The as-of attribution: the task's first lead transfer after a date.
+            models.Index(fields=["task", "role", "effective_on"], name="transfer_task_role_date"),
+            # "Did anything move after this date?": reports take the plain path when nothing did.
+            models.Index(fields=["effective_on"], name="transfer_effective_on"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}: {self.from_agency_id} → {self.to_agency_id} ({self.effective_on})"
+
+
+class ReorganisationChoice(models.Model):
+    """Where the Government Office sends one task (or one official) when a split or a
+    dissolution has no single successor; chosen in the preview, kept until the event applies
+    (the beat applies a scheduled split with the choices made beforehand)."""
+
+    event = models.ForeignKey(
+        "agencies.ReorganisationEvent",
+        verbose_name=_("reorganisation"),
+        on_delete=models.CASCADE,
+        related_name="choices",
+    )
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("official"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    successor = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("goes to"), on_delete=models.PROTECT, related_name="+"
+    )
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("chosen by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    chosen_at = models.DateTimeField(_("chosen at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reorganisation choice")
+        verbose_name_plural = _("reorganisation choices")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(task__isnull=False) & Q(official__isnull=True))
+                | (Q(task__isnull=True) & Q(official__isnull=False)),
+                name="choice_task_or_official",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "task"], condition=Q(task__isnull=False), name="choice_once_per_task"
+            ),
+            models.UniqueConstraint(
+                fields=["event", "official"],
+                condition=Q(official__isnull=False),
+                name="choice_once_per_official",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.task_id or self.official_id} → {self.successor_id}"

@@ -36,6 +36,15 @@ def of_coordinating_agency(user, task) -> bool:
 
 
 @rules.predicate
+def holds_lead_agency_records(user, task) -> bool:
+    """The user's agency took over the records of the task's lead agency, which ended in a
+    reorganisation (MOST reads what MIC closed, when the event says so)."""
+    if task is None or user.agency_id is None or task.lead_agency_id is None:
+        return False
+    return task.lead_agency.records_held_by_id == user.agency_id
+
+
+@rules.predicate
 def is_responsible(user, task) -> bool:
     return task is not None and task.responsible_official_id == user.pk
 
@@ -48,7 +57,9 @@ def requested_it(user, extension) -> bool:
 lead_focal_point = is_focal_point & of_lead_agency
 lead_worker = lead_focal_point | is_responsible
 
-rules.add_perm("tasks.view_task", is_monitor | of_lead_agency | of_coordinating_agency)
+rules.add_perm(
+    "tasks.view_task", is_monitor | of_lead_agency | of_coordinating_agency | holds_lead_agency_records
+)
 rules.add_perm("tasks.add_task", is_monitor)
 rules.add_perm("tasks.change_task", is_monitor | lead_focal_point)
 rules.add_perm("tasks.assign_task", is_monitor)
@@ -73,13 +84,17 @@ def visible_tasks_q(user) -> Q | None:
         return None
     if user.agency_id is None:
         return Q(pk__in=[])
+    from agencies.models import Agency
     from tasks.models import Task
 
     coordinating = Task.coordinating_agencies.through.objects.filter(
         task_id=OuterRef("pk"), agency_id=user.agency_id
     )
+    # Agencies that ended in a reorganisation and whose records the user's agency holds
+    # (tasks they closed stay theirs, and the successor reads them).
+    predecessors = Agency.objects.filter(records_held_by_id=user.agency_id).values("pk")
     # EXISTS rather than a join: a join would repeat a task once per coordinating agency.
-    return Q(lead_agency_id=user.agency_id) | Q(Exists(coordinating))
+    return Q(lead_agency_id=user.agency_id) | Q(lead_agency_id__in=predecessors) | Q(Exists(coordinating))
 
 
 def visibility_key(user) -> str:

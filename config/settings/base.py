@@ -177,6 +177,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE: dict = {
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 300.0},
     "notifications-send": {"task": "notifications.send_pending", "schedule": 60.0},
+    # A reorganisation scheduled for a date applies itself that day (hourly: a missed run is
+    # caught up by the next; an applied event is left alone).
+    "tasks-reorganisations": {"task": "tasks.apply_due_reorganisations", "schedule": 3600.0},
 }
 
 # --- reminders -----------------------------------------------------------------------

@@ -1,10 +1,16 @@
-"""Measure the intake against the labelled set (fixtures/intake/labels.json).
+"""Measure the intake against labelled notices.
+
+Two kinds of labelled set: the seed notices the rules were first written on
+(fixtures/intake/labels.json, fixtures/intake/heldout/labels.json), and the corpus of real public
+texts (fixtures/intake_corpus/corpus.json), split by source document into a development part,
+which tuning may look at, and a test part, which is only measured.
 
 A draft *finds* a labelled task when the clause it came from contains the label's key
 passage; each label and each draft is used once, in text order. On the tasks found we count
 how often the lead agency (as a set of codes: one agency, a group's members, or none), the
 deadline date (None included), the expected result (the label's passage is in it, or both
-are empty) and, where labelled, the coordinating agencies are right.
+are empty; only where the label gives a result) and, where labelled, the coordinating agencies are
+right.
 """
 
 from __future__ import annotations
@@ -23,6 +29,9 @@ from tasks.intake.selectors import intake_rules
 
 LABELS_FILE = FIXTURE_DIR / "labels.json"
 HELDOUT_FILE = FIXTURE_DIR / "heldout" / "labels.json"
+CORPUS_FILE = FIXTURE_DIR.parent / "intake_corpus" / "corpus.json"
+CORPUS_AGENCIES_FILE = FIXTURE_DIR.parent / "intake_corpus" / "agencies_2025.json"
+PARTS = ("development", "test")
 
 
 def _norm(text: str) -> str:
@@ -42,6 +51,7 @@ class Score:
     found_with_deadline: int = 0
     lead_right: int = 0
     deadline_right: int = 0
+    result_labelled: int = 0
     result_right: int = 0
     coordination_labelled: int = 0
     coordination_right: int = 0
@@ -75,7 +85,7 @@ class Score:
 
     @property
     def result_accuracy(self) -> float | None:
-        return self._ratio(self.result_right, self.found)
+        return self._ratio(self.result_right, self.result_labelled)
 
     @property
     def coordination_accuracy(self) -> float | None:
@@ -90,6 +100,7 @@ class Score:
             "found_with_deadline",
             "lead_right",
             "deadline_right",
+            "result_labelled",
             "result_right",
             "coordination_labelled",
             "coordination_right",
@@ -160,13 +171,15 @@ def score_document(document: dict, drafts: list[Draft], groups: dict[str, dict])
             score.deadline_right += 1
         else:
             problems.append(f"deadline {draft.deadline} ≠ {gold_deadline}")
-        gold_result = label.get("result")
-        if (gold_result is None and not draft.expected_result) or (
-            gold_result is not None and _norm(gold_result) in _norm(draft.expected_result)
-        ):
-            score.result_right += 1
-        else:
-            problems.append(f"result {draft.expected_result!r} ≠ {gold_result!r}")
+        if "result" in label:
+            score.result_labelled += 1
+            gold_result = label["result"]
+            if (gold_result is None and not draft.expected_result) or (
+                gold_result is not None and _norm(gold_result) in _norm(draft.expected_result)
+            ):
+                score.result_right += 1
+            else:
+                problems.append(f"result {draft.expected_result!r} ≠ {gold_result!r}")
         if "coordinating" in label:
             score.coordination_labelled += 1
             if set(draft.coordinating_agencies) == set(label["coordinating"]):
@@ -179,13 +192,37 @@ def score_document(document: dict, drafts: list[Draft], groups: dict[str, dict])
     return score
 
 
-def evaluate(labels_path: Path = LABELS_FILE) -> tuple[list[Score], Score]:
-    """Parse every labelled document with the rules in the database and score it."""
+def labelled_documents(labels_path: Path, part: str | None = None) -> list[dict]:
+    """The documents of a labelled set, or of one part of it (``development`` or ``test``)."""
+    documents = json.loads(labels_path.read_text(encoding="utf-8"))["documents"]
+    return [d for d in documents if part is None or d.get("split") == part]
+
+
+def missing_agencies(labels_path: Path, part: str | None = None) -> list[str]:
+    """Codes the labels name that the agency register lacks (their tasks cannot be scored right)."""
+    named = {
+        task["lead"]
+        for document in labelled_documents(labels_path, part)
+        for task in document["tasks"]
+        if task.get("lead") and not task["lead"].startswith("@")
+    } | {
+        code
+        for document in labelled_documents(labels_path, part)
+        for task in document["tasks"]
+        for code in task.get("coordinating", [])
+    }
+    present = set(Agency.objects.filter(code__in=named).values_list("code", flat=True))
+    return sorted(named - present)
+
+
+def evaluate(labels_path: Path = LABELS_FILE, part: str | None = None) -> tuple[list[Score], Score]:
+    """Parse every labelled document (of the part asked for) with the rules in the database and
+    score it."""
     labels = json.loads(labels_path.read_text(encoding="utf-8"))
     rules = intake_rules()
     scores = []
     total = Score(document="overall")
-    for document in labels["documents"]:
+    for document in labelled_documents(labels_path, part):
         text = (labels_path.parent / document["text"]).read_text(encoding="utf-8")
         drafts = parse(
             text,

@@ -53,3 +53,17 @@ def people(register) -> SimpleNamespace:
     focal = OfficialFactory(username="i.mps.focal", agency=register["MPS"], role=Role.FOCAL_POINT)
     directive = DirectiveFactory(number="56/TB-VPCP", issued_on=dt.date(2025, 2, 23), issuing_agency=go)
     return SimpleNamespace(monitor=monitor, focal=focal, directive=directive, go=go)
+
+
+CORPUS_AGENCIES = Path(settings.BASE_DIR) / "fixtures" / "intake_corpus" / "agencies_2025.json"
+
+
+@pytest.fixture
+def corpus_register(register) -> dict[str, Agency]:
+    """The register plus the ministries formed on 1 March 2025, which the corpus names."""
+    for row in json.loads(CORPUS_AGENCIES.read_text(encoding="utf-8"))["agencies"]:
+        register[row["code"]], _ = Agency.objects.update_or_create(
+            code=row["code"], defaults={k: row[k] for k in ("name_vi", "name_en", "kind", "email")}
+        )
+    intake_defaults_load()
+    return register

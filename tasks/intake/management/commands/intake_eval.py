@@ -1,14 +1,25 @@
-"""Print the intake's precision and recall on the labelled set (fixtures/intake/labels.json)."""
+"""Print the intake's precision and recall on labelled notices: by default the corpus of real public
+texts (fixtures/intake_corpus/), its development part and its test part, with the corpus's size and
+sources; ``--labels`` scores another labelled set (the seed notices) as a whole."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from django.core.management.base import BaseCommand
 
-from tasks.intake.evaluation import HELDOUT_FILE, LABELS_FILE, Score, evaluate
+from tasks.intake.evaluation import (
+    CORPUS_FILE,
+    PARTS,
+    Score,
+    evaluate,
+    labelled_documents,
+    missing_agencies,
+)
 
 COLUMNS = (
     ("document", "document", 9),
@@ -52,23 +63,57 @@ class Command(BaseCommand):
         parser.add_argument(
             "--labels",
             action="append",
-            help="Labelled set (JSON), repeatable. Default: the development set, then the held-out set.",
+            help="Another labelled set (JSON), scored whole; repeatable (e.g. fixtures/intake/labels.json).",
+        )
+        parser.add_argument(
+            "--part",
+            choices=[*PARTS, "all"],
+            default="all",
+            help="Which part of the corpus to score (default: the development part, then the test part).",
+        )
+        parser.add_argument(
+            "--sources", action="store_true", help="List each document's number, date and address."
         )
         parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
         parser.add_argument("--details", action="store_true", help="List missed, extra and wrong tasks.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        paths = [Path(p) for p in options["labels"] or [LABELS_FILE, HELDOUT_FILE]]
-        results = [(path, *evaluate(path)) for path in paths]
+        if options["labels"]:
+            sets = [(Path(p), None) for p in options["labels"]]
+        else:
+            parts = PARTS if options["part"] == "all" else (options["part"],)
+            sets = [(CORPUS_FILE, part) for part in parts]
+        results = [(path, part, *evaluate(path, part)) for path, part in sets]
         if options["json"]:
             payload = [
-                {"labels": str(path), "documents": [s.as_dict() for s in scores], "overall": total.as_dict()}
-                for path, scores, total in results
+                {
+                    "labels": str(path),
+                    "part": part,
+                    "size": self._size(path, part),
+                    "missing_agencies": missing_agencies(path, part),
+                    "documents": [s.as_dict() for s in scores],
+                    "overall": total.as_dict(),
+                }
+                for path, part, scores, total in results
             ]
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
             return
-        for path, scores, total in results:
-            self.stdout.write(f"\n{path.parent.name}/{path.name}: {_about(path)}")
+        for path, part, scores, total in results:
+            title = f"{path.parent.name}/{path.name}" + (f", {part.upper()} part" if part else "")
+            size = self._size(path, part)
+            self.stdout.write(
+                f"\n{title}: {size['documents']} documents ({self._counts(size['languages'])}; "
+                f"{self._counts(size['kinds'])}), {size['tasks']} labelled tasks, "
+                f"from {len(size['sources'])} sites: {', '.join(sorted(size['sources']))}"
+            )
+            if part is None:
+                self.stdout.write(_about(path))
+            missing = missing_agencies(path, part)
+            if missing:
+                self.stdout.write(
+                    "labelled agencies the register lacks (their tasks cannot score right): "
+                    + ", ".join(missing)
+                )
             header = [t.ljust(w) if i < 2 else t.rjust(w) for i, (t, _, w) in enumerate(COLUMNS)]
             self.stdout.write("  ".join(header))
             for score in [*scores, total]:
@@ -79,6 +124,27 @@ class Command(BaseCommand):
             if options["details"]:
                 for score in scores:
                     self._details(score)
+            if options["sources"]:
+                for document in labelled_documents(path, part):
+                    self.stdout.write(
+                        f"  {document['id']}: {document.get('number', '')}, {document['issued_on']}, "
+                        f"{document.get('source', '')}"
+                    )
+
+    @staticmethod
+    def _size(path: Path, part: str | None) -> dict[str, Any]:
+        documents = labelled_documents(path, part)
+        return {
+            "documents": len(documents),
+            "tasks": sum(len(d["tasks"]) for d in documents),
+            "languages": dict(Counter(d.get("language", "") for d in documents)),
+            "kinds": dict(Counter(d.get("kind", "") for d in documents if d.get("kind"))),
+            "sources": sorted({urlparse(d["source"]).netloc for d in documents if d.get("source")}),
+        }
+
+    @staticmethod
+    def _counts(counter: dict[str, int]) -> str:
+        return ", ".join(f"{key} {count}" for key, count in sorted(counter.items()))
 
     def _details(self, score: Score) -> None:
         self.stdout.write(f"\n{score.document}")
