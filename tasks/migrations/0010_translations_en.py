@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0008_intake_models_to_intake_app'),
+        ('tasks', '0009_task_transfers'),
     ]
 
     operations = [
