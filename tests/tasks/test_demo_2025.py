@@ -22,7 +22,7 @@ from agencies.models import Agency, Official, ReorganisationEvent
 from tasks import exports
 from tasks.choices import Timeliness
 from tasks.management.commands.seed_demo import DEMO_PASSWORD, expand_tasks
-from tasks.models import Task, TaskEvent, text_in_language
+from tasks.models import Task, TaskEvent, TaskTransfer, text_in_language
 from tasks.selectors import backlog_by_lead_agency, backlog_totals, timeliness_of, with_timeliness
 
 NOTICE = "56/TB-VPCP"
@@ -131,6 +131,30 @@ def test_moved_tasks_say_where_from_and_under_which_document(seeded):
     assert "202/2025/QH15" in civil_status.events.get(action="transferred").note
     land = task("14-HANOI")
     assert set(land.coordinating_agencies.values_list("code", flat=True)) == {"MAE"}
+
+
+def test_transfers_record_who_held_each_task_on_each_date(seeded):
+    """The data the reports as of a date read: MIC held its tasks until 28 February 2025, MOST
+    from 1 March; Thai Binh until 30 June, Hung Yen from 1 July."""
+    # the tasks assigned to MIC (drafts are not open work: tasks.choices.OPEN_STATUSES)
+    entries = expand_tasks(fixture("notice_56_tb_vpcp.json"))
+    assigned_to_mic = [e["code"] for e in entries if e["lead"] == "MIC" and e["deadline"]]
+    mic_tasks = Task.objects.filter(code__in=assigned_to_mic)
+    assert mic_tasks.count() == 7
+    for t in mic_tasks:
+        transfer = TaskTransfer.objects.get(task=t, role="lead")
+        assert (transfer.from_agency.code, transfer.to_agency.code) == ("MIC", "MOST")
+        assert transfer.effective_on == dt.date(2025, 3, 1)
+    coordination = TaskTransfer.objects.get(task=task("23"))
+    assert (coordination.role, coordination.from_agency.code, coordination.to_agency.code) == (
+        "coordinating",
+        "MIC",
+        "MOST",
+    )
+    for t in Task.objects.filter(code__endswith="-THAIBINH").exclude(status="draft"):
+        transfer = TaskTransfer.objects.get(task=t, role="lead")
+        assert (transfer.from_agency.code, transfer.to_agency.code) == ("THAIBINH", "HUNGYEN")
+        assert transfer.effective_on == dt.date(2025, 7, 1)
 
 
 # --- what happened, dated as it happened --------------------------------------------------------
@@ -243,22 +267,30 @@ def test_texts_are_vietnamese_with_the_english_kept(seeded):
 
 
 def _login(client, username: str) -> None:
-    response = client.post(reverse("web:login"), {"username": username, "password": DEMO_PASSWORD})
+    response = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
     assert response.status_code == 302
+
+
+def _heading_and_clears(page: str) -> str:
+    """The task's heading and its five clears (the history below quotes both languages, as
+    recorded)."""
+    return page[page.index("<h1>") : page.index('id="history"')]
 
 
 def test_task_page_in_the_readers_language(seeded, client):
     law = task("17")
     # mic.focal prefers English (and moved to MOST with the task)
     _login(client, "mic.focal")
-    page = client.get(reverse("web:task_detail", args=[law.pk])).content.decode()
+    page = _heading_and_clears(client.get(reverse("web:task_detail", args=[law.pk])).content.decode())
     assert law.title_en in page and law.title not in page
+    assert law.expected_result_en in page and law.expected_result not in page
     assert "at the 9th Session in May 2025" in page
-    client.post(reverse("web:logout"))
+    client.post(reverse("logout"))
     client.cookies.clear()
     _login(client, "gov.monitor")
-    page = client.get(reverse("web:task_detail", args=[law.pk])).content.decode()
+    page = _heading_and_clears(client.get(reverse("web:task_detail", args=[law.pk])).content.decode())
     assert law.title in page and law.title_en not in page
+    assert "tại Kỳ họp thứ 9 tháng 5 năm 2025" in page
 
 
 def test_export_and_email_in_the_readers_language(seeded):
