@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 TASKS ?= 100000
 
-.PHONY: run test lint format worker beat bench migrate seed install messages browsers
+.PHONY: run test lint format worker beat bench migrate seed install messages browsers cluster cluster-stop cluster-status
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -48,6 +48,18 @@ beat: install
 
 bench: install
 	$(PY) manage.py bench --tasks $(TASKS)
+
+# nginx in front of two gunicorn nodes, two Celery workers and one beat, on DATABASE_URL and
+# REDIS_URL (docs/operations.md). `make cluster` starts what is not running; `cluster-stop` ends all.
+cluster: install
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update -qq && apt-get install -y -qq nginx-light)
+	$(PY) deploy/cluster.py start
+
+cluster-stop:
+	$(PY) deploy/cluster.py stop
+
+cluster-status:
+	$(PY) deploy/cluster.py status
 
 browsers:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)

@@ -3,7 +3,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from ops.health import healthz, readyz
+from ops.metrics import metrics_view
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # The intake (an app that uses tasks) adds its route to /api/v1/ itself: tasks does not know it.

@@ -7,10 +7,15 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Reminders and escalation")
 
     def ready(self) -> None:
+        # Imported here, not at the top: models may be imported only once the registry is ready.
         from notifications import reorganisation, scheduler
+        from notifications.panels import REMINDERS_PANEL
         from tasks.reorganisation import transfer_hook_register
+        from tasks.web.panels import task_panel_register
 
         scheduler.maybe_start()
+        # The task page shows the reminders sent about the task (tasks cannot import us).
+        task_panel_register(REMINDERS_PANEL)
         # Pending reminders follow the tasks a reorganisation moves (tasks cannot import us).
         transfer_hook_register(
             name="reminders",

@@ -104,6 +104,9 @@ class SweepState(models.Model):
     key = models.CharField(max_length=20, unique=True, default="default")
     swept_through = models.DateField(null=True, blank=True)
     last_run_at = models.DateTimeField(null=True, blank=True)
+    # What the last sweep did, for the operators' metrics (ops.metrics).
+    last_duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    last_rows = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("sweep state")

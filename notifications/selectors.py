@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
-from notifications.choices import ReminderStatus
-from notifications.models import Reminder
+from notifications.choices import OPEN_REMINDER_STATUSES, ReminderStatus
+from notifications.models import Reminder, SweepState
 from tasks.choices import TransferRole
 from tasks.models import TaskTransfer
 
@@ -43,6 +43,28 @@ def outbox_counts() -> dict[str, int]:
     return dict(
         Reminder.objects.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )
+
+
+def outbox_health(now: dt.datetime) -> dict[str, float]:
+    """What an operator watches of the outbox: how much waits, for how long, what failed,
+    and what the last sweep did. Two queries on the partial index of open rows and one row."""
+    open_rows = Reminder.objects.filter(status__in=OPEN_REMINDER_STATUSES).aggregate(
+        pending=Count("id", filter=Q(status=ReminderStatus.PENDING)),
+        sending=Count("id", filter=Q(status=ReminderStatus.SENDING)),
+        oldest=Min("created_at"),
+    )
+    failed = Reminder.objects.filter(status=ReminderStatus.FAILED).count()
+    state = SweepState.objects.filter(key="default").first()
+    oldest = open_rows["oldest"]
+    return {
+        "pending": open_rows["pending"],
+        "sending": open_rows["sending"],
+        "oldest_pending_age_seconds": (now - oldest).total_seconds() if oldest else 0.0,
+        "failed": failed,
+        "last_sweep_duration_seconds": (state.last_duration_ms or 0) / 1000 if state else 0.0,
+        "last_sweep_rows": (state.last_rows or 0) if state else 0,
+        "last_sweep_at": state.last_run_at.timestamp() if state and state.last_run_at else 0.0,
+    }
 
 
 def transfer_notices(reminders: list[Reminder]) -> dict[int, TaskTransfer]:

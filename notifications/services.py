@@ -37,14 +37,14 @@ from notifications.calendar import WorkingCalendar, load_calendar
 from notifications.choices import Level, OffsetUnit, ReminderStatus
 from notifications.models import EscalationRule, NotificationPreference, Reminder, SweepState
 from notifications.selectors import transfer_notices
-from tasks.choices import TaskStatus
+from tasks.choices import ACTIVE_STATUSES
 from tasks.models import Task
 
 logger = logging.getLogger(__name__)
 
 #: Tasks that get reminders. A submitted task waits on the Government Office, not on the
 #: agency, so it is not nagged; if the result is returned, reminders resume.
-REMINDED_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS)
+REMINDED_STATUSES = ACTIVE_STATUSES
 
 
 def _setting(name: str, default):
@@ -308,7 +308,9 @@ def reminders_sweep(*, as_of: dt.datetime | None = None, since: dt.date | None =
         if state.swept_through is None or end > state.swept_through:
             state.swept_through = end
         state.last_run_at = timezone.now()
-        state.save(update_fields=["swept_through", "last_run_at"])
+        state.last_duration_ms = int((state.last_run_at - started_at).total_seconds() * 1000)
+        state.last_rows = sum(result.counts.values())
+        state.save(update_fields=["swept_through", "last_run_at", "last_duration_ms", "last_rows"])
     return result
 
 
@@ -1006,7 +1008,7 @@ def reminders_requeue_failed(*, ids: list[int]) -> int:
     )
 
 
-# Public names for the benchmark (tasks/bench) and other callers that measure the parts alone.
+# Public names for the benchmark (bench) and other callers that measure the parts alone.
 rungs_in_window = _rungs_in_window
 
 

@@ -318,3 +318,7 @@ class EvidenceFileAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# The reorganisation admin registers itself on import (it applies events, so it lives here).
+from tasks import reorganisation_admin  # noqa: E402,F401

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
@@ -9,8 +10,10 @@ class TasksConfig(AppConfig):
 
     def ready(self) -> None:
         from agencies.models import Agency, Official
-        from tasks import receivers
+        from tasks import receivers, search
 
         for name, signal in (("save", post_save), ("delete", post_delete)):
             signal.connect(receivers.agency_changed, sender=Agency, dispatch_uid=f"tasks-agency-{name}")
             signal.connect(receivers.official_changed, sender=Official, dispatch_uid=f"tasks-official-{name}")
+
+        connection_created.connect(search.sqlite_functions, dispatch_uid="tasks-sqlite-search")

@@ -23,8 +23,55 @@ class TaskStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-#: Statuses in which a task is still the agency's to finish (and so can be late).
-OPEN_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.SUBMITTED)
+# Named sets of statuses: every rule that asks "is the task ...?" imports one of these rather
+# than listing statuses again. ``tasks.lifecycle`` says which action moves a task between them.
+
+#: Work in the agency's hands: it reports progress, asks for more time, submits; reminders run.
+ACTIVE_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS)
+#: Statuses in which a task is still the agency's to finish (and so can be late): active, or
+#: submitted and waiting for the Government Office.
+OPEN_STATUSES = (*ACTIVE_STATUSES, TaskStatus.SUBMITTED)
+#: Nothing more happens to a task in these: no edit, no report, no reminder.
+CLOSED_STATUSES = (TaskStatus.COMPLETED, TaskStatus.CANCELLED)
+#: Statuses from which a task may still change: everything but the closed ones.
+UNCLOSED_STATUSES = (TaskStatus.DRAFT, *OPEN_STATUSES)
+#: Statuses counted in a backlog as of a date (with a deadline): drafts and cancelled tasks are not.
+COUNTED_STATUSES = (*OPEN_STATUSES, TaskStatus.COMPLETED)
+
+
+class TaskAction(models.TextChoices):
+    """What a user may do to a task, as ``tasks.lifecycle`` declares it and the API's
+    ``allowed_actions`` names it."""
+
+    EDIT = "edit", _("Edit the clears")
+    ASSIGN = "assign", _("Assign to the lead agency")
+    START = "start", _("Start work")
+    REPORT_PROGRESS = "report_progress", _("Report progress")
+    REQUEST_EXTENSION = "request_extension", _("Request an extension")
+    SUBMIT = "submit", _("Submit the result")
+    CONFIRM = "confirm", _("Confirm the result")
+    RETURN = "return", _("Return the result")
+    CANCEL = "cancel", _("Cancel the task")
+
+
+class TaskEventAction(models.TextChoices):
+    """What a history entry records."""
+
+    CREATED = "created", _("created")
+    UPDATED = "updated", _("edited")
+    ASSIGNED = "assigned", _("assigned to the lead agency")
+    STARTED = "started", _("work started")
+    PROGRESS_REPORTED = "progress_reported", _("progress reported")
+    CONTRIBUTION_REPORTED = "contribution_reported", _("contribution reported")
+    SUBMITTED = "submitted", _("result submitted")
+    CONFIRMED = "confirmed", _("result confirmed")
+    RETURNED = "returned", _("result returned")
+    CANCELLED = "cancelled", _("cancelled")
+    EXTENSION_REQUESTED = "extension_requested", _("extension requested")
+    EXTENSION_APPROVED = "extension_approved", _("extension approved")
+    EXTENSION_REJECTED = "extension_rejected", _("extension rejected")
+    EXTENSION_CLOSED = "extension_closed", _("extension request closed with the task")
+    TRANSFERRED = "transferred", _("moved to a successor agency")
 
 
 class Timeliness(models.TextChoices):
@@ -81,3 +128,10 @@ class TransferRole(models.TextChoices):
 
     LEAD = "lead", _("Lead agency")
     COORDINATING = "coordinating", _("Coordinating agency")
+
+
+class AgencyAttribution(models.TextChoices):
+    """Which agencies a report as of a date shows when the register changed since."""
+
+    AS_OF = "as_of", _("The agencies of that date")
+    TODAY = "today", _("As the agencies are today")

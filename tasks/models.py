@@ -10,10 +10,13 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from tasks.choices import (
+    COUNTED_STATUSES,
+    OPEN_STATUSES,
     DirectiveKind,
     ExtensionStatus,
     Recurrence,
     ResultKind,
+    TaskEventAction,
     TaskField,
     TaskStatus,
     TransferRole,
@@ -187,9 +190,10 @@ class Task(models.Model):
         ordering = ["deadline", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=TaskStatus.values), name="task_status_valid"),
-            # The heart of the 5-clear rule: only a draft may lack a clear.
+            # The heart of the 5-clear rule: only a draft may lack a clear (or a draft withdrawn
+            # before it was complete: cancelling one must not need its clears filled in first).
             models.CheckConstraint(
-                condition=Q(status=TaskStatus.DRAFT) | all_clears_q(),
+                condition=Q(status__in=[TaskStatus.DRAFT.value, TaskStatus.CANCELLED.value]) | all_clears_q(),
                 name="task_five_clears_unless_draft",
             ),
             models.CheckConstraint(
@@ -219,7 +223,7 @@ class Task(models.Model):
             models.Index(fields=["directive", "status"], name="task_directive_status"),
             models.Index(fields=["responsible_official", "deadline"], name="task_resp_deadline"),
             # Open tasks are a fifth of the table: the list of what is still due reads this.
-            # The default order of every list (keyset pages walk it; see tasks/api/pagination.py).
+            # The default order of every list (keyset pages walk it; see common/api/pagination.py).
             models.Index(fields=["deadline", "id"], name="task_deadline_id"),
             # One agency's list in the default order: a LIMIT stops after the page, and the
             # joins run for its rows only (benchmark: 19 -> 4 ms at 100,000 tasks).
@@ -229,13 +233,12 @@ class Task(models.Model):
                 fields=["lead_agency"],
                 name="task_backlog_cover",
                 include=["id", "status", "deadline", "completion_date", "completion_confirmed_on"],
-                condition=Q(deadline__isnull=False)
-                & Q(status__in=["assigned", "in_progress", "submitted", "completed"]),
+                condition=Q(deadline__isnull=False) & Q(status__in=[s.value for s in COUNTED_STATUSES]),
             ),
             models.Index(
                 fields=["deadline", "id"],
                 name="task_open_deadline",
-                condition=Q(status__in=["assigned", "in_progress", "submitted"]),
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
             ),
         ]
 
@@ -407,7 +410,7 @@ class TaskEvent(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    action = models.CharField(_("action"), max_length=32)
+    action = models.CharField(_("action"), max_length=32, choices=TaskEventAction.choices)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True)
 

@@ -108,7 +108,12 @@ def visibility_key(user) -> str:
 # entering directives and tasks (through the services), deciding extensions. Deleting is left
 # to administrators (superusers).
 BACK_OFFICE = {
-    "agencies": {"agency": ("view",), "official": ("view",)},
+    "agencies": {
+        "agency": ("view",),
+        "official": ("view",),
+        # Monitors enter reorganisations and apply them (tasks.reorganisation checks again).
+        "reorganisationevent": ("view", "add", "change"),
+    },
     "tasks": {
         "directive": ("view", "add", "change"),
         "task": ("view",),

@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from agencies.choices import ReorganisationKind, ReorganisationStatus
 from agencies.models import Agency, Official, ReorganisationEvent
-from tasks.choices import OPEN_STATUSES, TransferRole
+from tasks.choices import OPEN_STATUSES, TaskEventAction, TransferRole
 from tasks.errors import ActionNotAllowed
 from tasks.models import ReorganisationChoice, Task, TaskTransfer
 from tasks.services import _save_with_history, _snapshot, tasks_changed
@@ -49,7 +49,7 @@ from tasks.services import _save_with_history, _snapshot, tasks_changed
 logger = logging.getLogger(__name__)
 
 #: The history action of a task moved by a reorganisation.
-TRANSFERRED = "transferred"
+TRANSFERRED = TaskEventAction.TRANSFERRED
 
 
 # --- hooks ----------------------------------------------------------------------------------
@@ -137,7 +137,9 @@ def _as_agency_map(mapping: Mapping | None) -> dict[int, int]:
     if not mapping:
         return {}
     return {
-        int(key): (value.pk if isinstance(value, Agency) else int(value)) for key, value in mapping.items()
+        int(key): (value.pk if isinstance(value, Agency) else int(value))
+        for key, value in mapping.items()
+        if value is not None
     }
 
 
@@ -312,11 +314,15 @@ def _plan(
 def reorganisation_preview(
     *,
     event: ReorganisationEvent,
+    actor: Official | None = None,
     successor_for_task: Mapping | None = None,
     successor_for_official: Mapping | None = None,
 ) -> ReorganisationPlan:
     """What applying ``event`` would move, with the choices given (and those kept), and the
-    problems that would stop it. Reads only. An applied event previews as nothing to move."""
+    problems that would stop it. Reads only; with an ``actor``, only a monitor may look (it
+    names every official and task of the agencies). An applied event previews as nothing."""
+    if actor is not None:
+        _require_monitor(actor)
     if event.is_applied:
         return ReorganisationPlan(event=event)
     return _plan(event, successor_for_task=successor_for_task, successor_for_official=successor_for_official)

@@ -2,27 +2,42 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    Expression,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from agencies.models import Agency, Official
-from tasks.choices import OPEN_STATUSES, TaskStatus, Timeliness
-from tasks.models import Task
-from tasks.permissions import visible_tasks_q
-
-#: Statuses that count in a backlog as of a date; drafts and cancelled tasks do not.
-COUNTED_STATUSES = (
-    TaskStatus.ASSIGNED,
-    TaskStatus.IN_PROGRESS,
-    TaskStatus.SUBMITTED,
-    TaskStatus.COMPLETED,
+from agencies.choices import ReorganisationKind, ReorganisationStatus
+from agencies.models import Agency, Official, ReorganisationEvent
+from common.cache import generation_cached
+from tasks import lifecycle
+from tasks.choices import (
+    COUNTED_STATUSES,
+    OPEN_STATUSES,
+    AgencyAttribution,
+    TaskAction,
+    TaskStatus,
+    Timeliness,
+    TransferRole,
 )
+from tasks.models import Task, TaskTransfer
+from tasks.permissions import visible_tasks_q
 
 
 def timeliness_expression(as_of: dt.date) -> Case:
@@ -95,27 +110,140 @@ def task_get_for_user(*, user: Official, task_id: int) -> Task:
     )
 
 
-#: The cache key of the tasks generation counter (see ``tasks_generation``).
+def allowed_actions(user: Official, task: Task) -> list[TaskAction]:
+    """The actions ``user`` may take on ``task`` now, in the lifecycle's order: exactly those
+    whose service would not refuse them for who the user is or where the task stands (the
+    input, such as a reason, is still checked when the action is taken). The task page's
+    buttons and the API's ``allowed_actions`` both come from here. Pass a task fetched by
+    ``task_get_for_user`` (its coordinating agencies prefetched), so that the checks read no
+    more than whether an extension request is pending."""
+    return [rule.action for rule in lifecycle.RULES if lifecycle.refusal(user, task, rule.action) is None]
+
+
+# --- agencies across a reorganisation ---------------------------------------------------------
+
+
+def successors_today() -> dict[int, int]:
+    """For each agency that ended in an applied merge or rename (or a dissolution handed to a
+    single successor), the agency that carries it on today, following chains (A into B, B
+    renamed C: A -> C). A split has no single successor: its predecessor keeps its own row."""
+    step: dict[int, int] = {}
+    events = (
+        ReorganisationEvent.objects.filter(status=ReorganisationStatus.APPLIED)
+        .exclude(kind=ReorganisationKind.SPLIT)
+        .prefetch_related("predecessors", "successors")
+        .order_by("effective_on", "id")
+    )
+    for event in events:
+        successors = list(event.successors.all())
+        if len(successors) != 1:
+            continue
+        for predecessor in event.predecessors.all():
+            step[predecessor.pk] = successors[0].pk
+    resolved = {}
+    for start in step:
+        seen, current = {start}, step[start]
+        while current in step and step[current] not in seen:
+            seen.add(current)
+            current = step[current]
+        resolved[start] = current
+    return resolved
+
+
+def predecessors_of(agency_ids: list[int]) -> set[int]:
+    """Every agency that ended into one of ``agency_ids`` (directly or through a chain)."""
+    wanted = set(agency_ids)
+    return {old for old, new in successors_today().items() if new in wanted}
+
+
+def lead_agency_key(as_of: dt.date, attribution: str = AgencyAttribution.AS_OF) -> Expression | None:
+    """The lead agency a report credits a task to, as an SQL expression, or None when the
+    stored ``lead_agency_id`` already is the answer (no task moved after ``as_of``, nothing
+    ended): then the report keeps its plain, index-only GROUP BY.
+
+    - the agencies of ``as_of``: a task moved by a reorganisation after that date is credited
+      to the agency it moved from (its first lead transfer after the date), read from
+      ``TaskTransfer``;
+    - as the agencies are today: an agency that ended is rolled into its successor, so closed
+      tasks of MIC count under MOST for trends across the change.
+    """
+    if attribution == AgencyAttribution.TODAY:
+        mapping = successors_today()
+        if not mapping:
+            return None
+        return Case(
+            *(When(lead_agency_id=old, then=Value(new)) for old, new in sorted(mapping.items())),
+            default=F("lead_agency_id"),
+            output_field=IntegerField(),
+        )
+    if not TaskTransfer.objects.filter(role=TransferRole.LEAD, effective_on__gt=as_of).exists():
+        return None
+    moved_from = (
+        TaskTransfer.objects.filter(task_id=OuterRef("pk"), role=TransferRole.LEAD, effective_on__gt=as_of)
+        .order_by("effective_on", "id")
+        .values("from_agency_id")[:1]
+    )
+    return Coalesce(Subquery(moved_from), F("lead_agency_id"), output_field=IntegerField())
+
+
+def filter_lead_agency(
+    queryset: QuerySet[Task],
+    agency_ids: list[int],
+    *,
+    as_of: dt.date | None = None,
+    attribution: str = AgencyAttribution.AS_OF,
+    include_predecessors: bool = False,
+) -> QuerySet[Task]:
+    """Tasks credited to these agencies, as the backlog credits them, so that a number of the
+    backlog and the list behind it agree across a reorganisation. Without a date: tasks led by
+    them now, or moved away from them (an old code still finds its tasks). With
+    ``include_predecessors`` a successor's list takes in what its predecessors kept."""
+    ids = set(agency_ids)
+    if include_predecessors:
+        ids |= predecessors_of(list(ids))
+    if as_of is None:
+        moved_away = TaskTransfer.objects.filter(
+            task_id=OuterRef("pk"), role=TransferRole.LEAD, from_agency_id__in=ids
+        )
+        return queryset.filter(Q(lead_agency_id__in=ids) | Q(Exists(moved_away)))
+    key = lead_agency_key(as_of, attribution)
+    if key is None:
+        return queryset.filter(lead_agency_id__in=ids)
+    return queryset.alias(credited_agency=key).filter(credited_agency__in=ids)
+
+
+#: The cache key of the tasks generation (``common.cache``): every committed change of a task,
+#: or of the agency codes and usernames that task data shows, moves it on (``tasks_changed``).
 TASKS_GENERATION_KEY = "tasks:generation"
 
 BACKLOG_COLUMNS = tuple(t.value for t in Timeliness)
 
 
-def backlog_by_lead_agency(queryset: QuerySet[Task], as_of: dt.date) -> list[dict]:
+def backlog_by_lead_agency(
+    queryset: QuerySet[Task], as_of: dt.date, attribution: str = AgencyAttribution.AS_OF
+) -> list[dict]:
     """One row per lead agency with the four counts and the total.
 
     The counts come from one grouped query on the task table alone, grouped by the lead
     agency's id (grouping by the joined names made PostgreSQL sort text on disk at a million
-    tasks); the agencies' codes and names are then read by primary key.
+    tasks); the agencies' codes and names are then read by primary key. Across a
+    reorganisation the group key is the agency the task is credited to (``lead_agency_key``):
+    as of 15 February 2025 MIC's tasks count under MIC, as of 1 June under MOST.
     """
     conditions = _timeliness_among_counted(as_of)
-    counts = (
-        queryset.filter(COUNTED_Q)
-        .order_by()
-        .values("lead_agency_id")
-        .annotate(**{column: Count("pk", filter=conditions[column]) for column in BACKLOG_COLUMNS})
+    key = lead_agency_key(as_of, attribution)
+    counted = queryset.filter(COUNTED_Q).order_by()
+    if key is not None:
+        counted = counted.annotate(credited_agency=key).values("credited_agency")
+    else:
+        counted = counted.values("lead_agency_id")
+    counts = counted.annotate(
+        **{column: Count("pk", filter=conditions[column]) for column in BACKLOG_COLUMNS}
     )
     rows = list(counts)
+    if key is not None:
+        for row in rows:
+            row["lead_agency_id"] = row.pop("credited_agency")
     agencies = {
         a["pk"]: a
         for a in Agency.objects.filter(pk__in=[r["lead_agency_id"] for r in rows]).values(
@@ -132,52 +260,18 @@ def backlog_by_lead_agency(queryset: QuerySet[Task], as_of: dt.date) -> list[dic
     return rows
 
 
-try:
-    from redis.exceptions import RedisError as _RedisError
-except ImportError:  # pragma: no cover (redis is a requirement)
-    _RedisError = OSError
-
-#: What a cache call raises when the shared cache (Redis) is down: the cache is an
-#: optimisation, so reads count afresh and writes go on without it (tests/reliability).
-CACHE_ERRORS = (_RedisError, OSError)
-
-
-def tasks_generation() -> int:
-    """A counter that every committed change of a task moves on (``tasks.services``): cached
-    reads keyed on it are never older than the last change."""
-    return cache.get_or_set(TASKS_GENERATION_KEY, 0, timeout=None)
-
-
-def generation_cached(namespace: str, fingerprint: str, seconds: int, compute):
-    """``compute()`` behind the shared cache, for reads that many people make at once.
-
-    The key holds the tasks generation, so any committed change of any task (or of the agency
-    codes and usernames that task data shows) makes the next call compute afresh; the timeout
-    only bounds memory and anything changed outside the services. With ``seconds`` = 0, or the
-    cache down, every call computes."""
-    if not seconds:
-        return compute()
-    try:
-        key = f"{namespace}:{tasks_generation()}:{hashlib.sha256(fingerprint.encode()).hexdigest()}"
-        value = cache.get(key)
-    except CACHE_ERRORS:
-        return compute()
-    if value is None:
-        value = compute()
-        with contextlib.suppress(CACHE_ERRORS):
-            cache.set(key, value, timeout=seconds)
-    return value
-
-
-def backlog_report(queryset: QuerySet[Task], as_of: dt.date) -> list[dict]:
+def backlog_report(
+    queryset: QuerySet[Task], as_of: dt.date, attribution: str = AgencyAttribution.AS_OF
+) -> list[dict]:
     """``backlog_by_lead_agency`` behind the shared cache (BACKLOG_CACHE_SECONDS), keyed on the
-    filtered query and the date: the dashboard and the API ask for the same counts again and
-    again, and counting a million tasks takes a quarter of a second."""
+    filtered query, the date and the attribution: the dashboard and the API ask for the same
+    counts again and again, and counting a million tasks takes a quarter of a second."""
     return generation_cached(
         "backlog",
-        f"{queryset.query}|{as_of.isoformat()}",
+        f"{queryset.query}|{as_of.isoformat()}|{attribution}",
         settings.BACKLOG_CACHE_SECONDS,
-        lambda: backlog_by_lead_agency(queryset, as_of),
+        lambda: backlog_by_lead_agency(queryset, as_of, attribution),
+        generation_key=TASKS_GENERATION_KEY,
     )
 
 
@@ -188,51 +282,6 @@ def backlog_totals(rows: list[dict]) -> dict:
 
 
 # --- web app reads (dashboard, clarity index, drill-down lists, feeds) ----------------------
-
-#: A pseudo-timeliness meaning "any of the four": the backlog's total column.
-TIMELINESS_COUNTED = "counted"
-
-
-def tasks_filtered(
-    queryset: QuerySet[Task],
-    *,
-    directive: int | None = None,
-    field: str | None = None,
-    agency_kind: str | None = None,
-    lead_agency: str | None = None,
-    status: str | None = None,
-    timeliness: str | None = None,
-    as_of: dt.date | None = None,
-    search: str | None = None,
-) -> QuerySet[Task]:
-    """Narrow a visible queryset by the dashboard's and the task list's filters.
-
-    The dashboard counts ``backlog_by_lead_agency(tasks_filtered(...))`` and each of its numbers
-    links to the list of ``tasks_filtered(..., lead_agency=..., timeliness=...)``: the same
-    conditions, so a number and the length of the list behind it always agree.
-    """
-    if directive:
-        queryset = queryset.filter(directive_id=directive)
-    if field:
-        queryset = queryset.filter(field=field)
-    if agency_kind:
-        queryset = queryset.filter(lead_agency__kind=agency_kind)
-    if lead_agency:
-        queryset = queryset.filter(lead_agency__code=lead_agency)
-    if status:
-        queryset = queryset.filter(status=status)
-    if timeliness:
-        as_of = as_of or timezone.localdate()
-        if timeliness == TIMELINESS_COUNTED:
-            condition = Q()
-            for column in BACKLOG_COLUMNS:
-                condition |= timeliness_q(column, as_of)
-            queryset = queryset.filter(condition)
-        else:
-            queryset = queryset.filter(timeliness_q(timeliness, as_of))
-    if search:
-        queryset = queryset.filter(Q(code__icontains=search) | Q(title__icontains=search))
-    return queryset
 
 
 def on_time_rate(row: dict) -> float | None:
@@ -296,15 +345,39 @@ def clarity_by_directive(queryset: QuerySet[Task]) -> list[dict]:
     return _clarity_rows(rows)
 
 
-def clarity_by_agency(queryset: QuerySet[Task]) -> list[dict]:
+def clarity_by_agency(
+    queryset: QuerySet[Task],
+    *,
+    as_of: dt.date | None = None,
+    attribution: str = AgencyAttribution.AS_OF,
+) -> list[dict]:
     """The same per lead agency (tasks with no lead agency yet form their own row, with
-    ``lead_agency_id`` None): which agencies leave tasks without a person or a result."""
-    rows = (
+    ``lead_agency_id`` None): which agencies leave tasks without a person or a result.
+    Credited as the backlog credits them (``lead_agency_key``): by default to today's lead
+    agency, as of a date to the agency of that date, or rolled into today's successors."""
+    key = lead_agency_key(as_of or timezone.localdate(), attribution)
+    if key is None:
+        rows = (
+            queryset.exclude(status=TaskStatus.CANCELLED)
+            .values("lead_agency_id", "lead_agency__code", "lead_agency__name_vi", "lead_agency__name_en")
+            .annotate(**_clarity_counts())
+            .order_by("lead_agency__code")
+        )
+        return _clarity_rows(rows)
+    rows = list(
         queryset.exclude(status=TaskStatus.CANCELLED)
-        .values("lead_agency_id", "lead_agency__code", "lead_agency__name_vi", "lead_agency__name_en")
+        .order_by()
+        .annotate(credited_agency=key)
+        .values("credited_agency")
         .annotate(**_clarity_counts())
-        .order_by("lead_agency__code")
     )
+    names = Agency.objects.in_bulk([r["credited_agency"] for r in rows if r["credited_agency"]])
+    for row in rows:
+        agency = names.get(row.pop("credited_agency"))
+        row["lead_agency_id"] = agency.pk if agency else None
+        for name in ("code", "name_vi", "name_en"):
+            row[f"lead_agency__{name}"] = getattr(agency, name) if agency else None
+    rows.sort(key=lambda r: (r["lead_agency__code"] is None, r["lead_agency__code"] or ""))
     return _clarity_rows(rows)
 
 

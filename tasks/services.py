@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +21,17 @@ from django.utils.translation import gettext as _
 
 from agencies.choices import Role
 from agencies.models import Agency, Official
-from tasks.choices import ExtensionStatus, Recurrence, ResultKind, TaskStatus
+from common.cache import generation_changed
+from tasks import lifecycle
+from tasks.choices import (
+    OPEN_STATUSES,
+    ExtensionStatus,
+    Recurrence,
+    ResultKind,
+    TaskAction,
+    TaskEventAction,
+    TaskStatus,
+)
 from tasks.errors import ActionNotAllowed, InvalidTransition, StaleVersion
 from tasks.models import (
     TEXT_LIMIT,
@@ -34,7 +43,7 @@ from tasks.models import (
     TaskEvent,
 )
 from tasks.permissions import FOCAL_POINT_EDITABLE
-from tasks.selectors import CACHE_ERRORS, TASKS_GENERATION_KEY
+from tasks.selectors import TASKS_GENERATION_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -89,21 +98,9 @@ def _local_today() -> dt.date:
 
 
 def _require(actor: Official, perm: str, obj: Any, message: str) -> None:
+    """For rules outside the task lifecycle (entering directives and tasks, deciding extensions)."""
     if not actor.has_perm(perm, obj):
         raise ActionNotAllowed(message)
-
-
-def _require_status(task: Task, allowed: Iterable[str], action: str) -> None:
-    allowed = tuple(allowed)
-    if task.status not in allowed:
-        raise InvalidTransition(
-            _("Cannot %(action)s a task that is %(status)s; it must be %(allowed)s.")
-            % {
-                "action": action,
-                "status": task.get_status_display(),
-                "allowed": _(" or ").join(str(TaskStatus(s).label) for s in allowed),
-            }
-        )
 
 
 def _lock(task: Task | int, expected_version: int | None) -> Task:
@@ -147,24 +144,11 @@ def _snapshot(task: Task) -> dict[str, Any]:
     return snap
 
 
-def _bump_tasks_generation() -> None:
-    try:
-        try:
-            cache.incr(TASKS_GENERATION_KEY)
-        except ValueError:  # not set yet (or evicted): any new value invalidates
-            cache.set(TASKS_GENERATION_KEY, int(timezone.now().timestamp() * 1000), timeout=None)
-    except CACHE_ERRORS:
-        # Redis down must not stop a change being saved; a Redis restarted empty holds no
-        # stale counts (tests/reliability/test_faults.py).
-        logger.warning("Cache unavailable: the tasks generation was not moved on", exc_info=True)
-
-
 def tasks_changed() -> None:
     """Move the tasks generation on now and again once the change commits, so that cached
     counts are redone: a read racing the transaction may cache the old counts under the first
     bump, never under the second."""
-    _bump_tasks_generation()
-    transaction.on_commit(_bump_tasks_generation)
+    generation_changed(TASKS_GENERATION_KEY)
 
 
 def _save_with_history(
@@ -328,7 +312,7 @@ def task_create(
     TaskEvent.objects.create(
         task=task,
         actor=actor,
-        action="created",
+        action=TaskEventAction.CREATED,
         changes={k: {"old": None, "new": v} for k, v in _snapshot(task).items() if v not in (None, "", [])},
     )
     return task
@@ -348,11 +332,7 @@ def task_update(
     removed: an assigned task never falls back to draft.
     """
     task = _lock(task, expected_version)
-    _require(actor, "tasks.change_task", task, _("You may not edit this task."))
-    if task.status in (TaskStatus.COMPLETED, TaskStatus.CANCELLED):
-        raise InvalidTransition(
-            _("A %(status)s task can no longer be edited.") % {"status": task.get_status_display()}
-        )
+    lifecycle.check(actor, task, TaskAction.EDIT)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"task_update got unknown fields: {sorted(unknown)}")
@@ -386,202 +366,107 @@ def task_update(
         )
     if coordinating is not None:
         task.coordinating_agencies.set(coordinating)
-    return _save_with_history(task, actor=actor, action="updated", before=before)
+    return _save_with_history(task, actor=actor, action=TaskEventAction.UPDATED, before=before)
 
 
-def _transition(
+@transaction.atomic
+def task_transition(
     *,
     actor: Official,
     task: Task | int,
-    expected_version: int | None,
-    perm: str,
-    refusal: str,
-    allowed_from: Iterable[str],
     action: str,
-    action_label: str,
-    apply: Callable[[Task], None],
-    note: str = "",
+    expected_version: int | None = None,
+    reason: str = "",
+    result_summary: str = "",
 ) -> Task:
+    """Move a task along the lifecycle as ``tasks.lifecycle`` declares ``action``: check the
+    input it needs, lock the task, check who may and from which status, change it, record the
+    history event, and close pending extension requests when the task closes."""
+    rule = lifecycle.rule_for(action)
+    if not rule.is_transition:
+        raise ValueError(f"{action!r} is not a status change; it has its own service")
+    inputs = {"reason": reason, "result_summary": result_summary}
+    if rule.needs is not None:
+        name, message = rule.needs
+        inputs[name] = _required_text(name, inputs[name], message)
     task = _lock(task, expected_version)
-    _require(actor, perm, task, refusal)
-    _require_status(task, allowed_from, action_label)
+    lifecycle.check(actor, task, action)
     before = _snapshot(task)
-    apply(task)
-    return _save_with_history(task, actor=actor, action=action, before=before, note=note)
+    task.status = rule.target
+    rule.apply(task, inputs)
+    _save_with_history(task, actor=actor, action=rule.event, before=before, note=inputs["reason"])
+    if rule.closes_extensions:
+        _close_pending_extensions(task, actor)
+    return task
 
 
-@transaction.atomic
+# The named transitions: thin entries to ``task_transition``, kept because every door calls them.
+
+
 def task_assign(*, actor: Official, task: Task | int, expected_version: int | None = None) -> Task:
     """Send a complete task to its lead agency; refused while any clear is missing."""
-
-    def apply(t: Task) -> None:
-        missing = t.missing_clears
-        if missing:
-            raise ValidationError(
-                {
-                    "__all__": [
-                        _("The task cannot be assigned until it has all five clears; missing: %(missing)s.")
-                        % {"missing": ", ".join(missing)}
-                    ]
-                }
-            )
-        t.status = TaskStatus.ASSIGNED
-        t.assigned_at = timezone.now()
-
-    return _transition(
-        actor=actor,
-        task=task,
-        expected_version=expected_version,
-        perm="tasks.assign_task",
-        refusal=_("Only a Government Office monitor can assign tasks."),
-        allowed_from=[TaskStatus.DRAFT],
-        action="assigned",
-        action_label=_("assign"),
-        apply=apply,
+    return task_transition(
+        actor=actor, task=task, action=TaskAction.ASSIGN, expected_version=expected_version
     )
 
 
-@transaction.atomic
 def task_start(*, actor: Official, task: Task | int, expected_version: int | None = None) -> Task:
     """The lead agency acknowledges the task and starts work on it."""
-
-    def apply(t: Task) -> None:
-        t.status = TaskStatus.IN_PROGRESS
-
-    return _transition(
-        actor=actor,
-        task=task,
-        expected_version=expected_version,
-        perm="tasks.start_task",
-        refusal=_("Only the lead agency can start this task."),
-        allowed_from=[TaskStatus.ASSIGNED],
-        action="started",
-        action_label=_("start"),
-        apply=apply,
-    )
+    return task_transition(actor=actor, task=task, action=TaskAction.START, expected_version=expected_version)
 
 
-@transaction.atomic
 def task_submit(
     *, actor: Official, task: Task | int, result_summary: str, expected_version: int | None = None
 ) -> Task:
     """The lead agency reports the task done, with its result, for the Government Office to confirm."""
-    result_summary = (result_summary or "").strip()
-    errors: dict[str, list[str]] = {}
-    if not result_summary:
-        errors["result_summary"] = [_("Describe the result you are submitting.")]
-    _check_text(errors, "result_summary", result_summary, TEXT_LIMIT)
-    if errors:
-        raise ValidationError(errors)
-
-    def apply(t: Task) -> None:
-        t.status = TaskStatus.SUBMITTED
-        t.result_summary = result_summary
-        t.submitted_at = timezone.now()
-        t.progress = 100
-        t.status_reason = ""
-
-    return _transition(
+    return task_transition(
         actor=actor,
         task=task,
+        action=TaskAction.SUBMIT,
         expected_version=expected_version,
-        perm="tasks.submit_task",
-        refusal=_("Only the lead agency can submit this task's result."),
-        allowed_from=[TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS],
-        action="submitted",
-        action_label=_("submit"),
-        apply=apply,
+        result_summary=result_summary,
     )
 
 
-@transaction.atomic
 def task_confirm(*, actor: Official, task: Task | int, expected_version: int | None = None) -> Task:
     """The Government Office accepts the submitted result; the task counts as completed on the
     Hanoi date the agency submitted it."""
-
-    def apply(t: Task) -> None:
-        t.status = TaskStatus.COMPLETED
-        t.completed_at = timezone.now()
-        t.completion_date = timezone.localdate(t.submitted_at)
-        t.completion_confirmed_on = timezone.localdate(t.completed_at)
-
-    task = _transition(
-        actor=actor,
-        task=task,
-        expected_version=expected_version,
-        perm="tasks.confirm_task",
-        refusal=_("Only a Government Office monitor can confirm a result."),
-        allowed_from=[TaskStatus.SUBMITTED],
-        action="confirmed",
-        action_label=_("confirm"),
-        apply=apply,
+    return task_transition(
+        actor=actor, task=task, action=TaskAction.CONFIRM, expected_version=expected_version
     )
-    _close_pending_extensions(task, actor)
-    return task
 
 
-@transaction.atomic
 def task_return(
     *, actor: Official, task: Task | int, reason: str, expected_version: int | None = None
 ) -> Task:
     """The Government Office sends a submitted result back, saying why."""
-    reason = _required_reason(reason)
-
-    def apply(t: Task) -> None:
-        t.status = TaskStatus.IN_PROGRESS
-        t.status_reason = reason
-        t.submitted_at = None
-
-    return _transition(
-        actor=actor,
-        task=task,
-        expected_version=expected_version,
-        perm="tasks.return_task",
-        refusal=_("Only a Government Office monitor can return a result."),
-        allowed_from=[TaskStatus.SUBMITTED],
-        action="returned",
-        action_label=_("return"),
-        apply=apply,
-        note=reason,
+    return task_transition(
+        actor=actor, task=task, action=TaskAction.RETURN, expected_version=expected_version, reason=reason
     )
 
 
-@transaction.atomic
 def task_cancel(
     *, actor: Official, task: Task | int, reason: str, expected_version: int | None = None
 ) -> Task:
     """Withdraw a task that is no longer needed (superseded, merged), saying why."""
-    reason = _required_reason(reason)
-
-    def apply(t: Task) -> None:
-        t.status = TaskStatus.CANCELLED
-        t.status_reason = reason
-
-    task = _transition(
-        actor=actor,
-        task=task,
-        expected_version=expected_version,
-        perm="tasks.cancel_task",
-        refusal=_("Only a Government Office monitor can cancel a task."),
-        allowed_from=[TaskStatus.DRAFT, TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.SUBMITTED],
-        action="cancelled",
-        action_label=_("cancel"),
-        apply=apply,
-        note=reason,
+    return task_transition(
+        actor=actor, task=task, action=TaskAction.CANCEL, expected_version=expected_version, reason=reason
     )
-    _close_pending_extensions(task, actor)
-    return task
+
+
+def _required_text(name: str, value: str, message: str) -> str:
+    value = (value or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not value:
+        errors[name] = [str(message)]
+    _check_text(errors, name, value, TEXT_LIMIT)
+    if errors:
+        raise ValidationError(errors)
+    return value
 
 
 def _required_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    errors: dict[str, list[str]] = {}
-    if not reason:
-        errors["reason"] = [_("Give a reason.")]
-    _check_text(errors, "reason", reason, TEXT_LIMIT)
-    if errors:
-        raise ValidationError(errors)
-    return reason
+    return _required_text("reason", reason, _("Give a reason."))
 
 
 # --- progress ------------------------------------------------------------------------------
@@ -601,13 +486,7 @@ def progress_report_submit(
     """Record a progress report. The lead agency's report moves the task's progress (and
     starts an assigned task); a coordinating agency's is its contribution and moves nothing."""
     task = _lock(task, expected_version)
-    _require(
-        actor,
-        "tasks.report_progress",
-        task,
-        _("Only the lead or a coordinating agency can report on this task."),
-    )
-    _require_status(task, [TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS], _("report progress on"))
+    lifecycle.check(actor, task, TaskAction.REPORT_PROGRESS)
     note = (note or "").strip()
     errors: dict[str, list[str]] = {}
     _check_text(errors, "note", note, TEXT_LIMIT)
@@ -642,12 +521,14 @@ def progress_report_submit(
             task.progress = percent
         if indicator_value is not None:
             task.current_value = indicator_value
-        _save_with_history(task, actor=actor, action="progress_reported", before=before, note=note)
+        _save_with_history(
+            task, actor=actor, action=TaskEventAction.PROGRESS_REPORTED, before=before, note=note
+        )
     else:
         TaskEvent.objects.create(
             task=task,
             actor=actor,
-            action="contribution_reported",
+            action=TaskEventAction.CONTRIBUTION_REPORTED,
             changes={"agency": {"old": None, "new": actor.agency.code}},
             note=note,
         )
@@ -725,11 +606,8 @@ def extension_request_create(
 ) -> ExtensionRequest:
     """The lead agency asks to move its deadline; one request may be pending at a time."""
     task = _lock(task, expected_version)
-    _require(actor, "tasks.request_extension", task, _("Only the lead agency can ask to extend this task."))
-    _require_status(task, [TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS], _("extend"))
+    lifecycle.check(actor, task, TaskAction.REQUEST_EXTENSION)
     reason = _required_reason(reason)
-    if task.deadline is None:
-        raise InvalidTransition(_("A standing task has no deadline to extend."))
     if proposed_deadline <= task.deadline:
         raise ValidationError(
             {
@@ -739,8 +617,6 @@ def extension_request_create(
                 ]
             }
         )
-    if task.extension_requests.filter(status=ExtensionStatus.PENDING).exists():
-        raise InvalidTransition(_("An extension request for this task is already waiting for a decision."))
     request = ExtensionRequest.objects.create(
         task=task,
         requested_by=actor,
@@ -751,7 +627,7 @@ def extension_request_create(
     TaskEvent.objects.create(
         task=task,
         actor=actor,
-        action="extension_requested",
+        action=TaskEventAction.EXTENSION_REQUESTED,
         changes={
             "proposed_deadline": {"old": task.deadline.isoformat(), "new": proposed_deadline.isoformat()}
         },
@@ -771,7 +647,13 @@ def extension_request_decide(
     """A monitor approves or rejects a request. Approval moves the deadline (the original is
     kept) and so restarts the reminder ladder, which keys its reminders on the deadline."""
     pk = extension.pk if isinstance(extension, ExtensionRequest) else extension
-    extension = ExtensionRequest.objects.select_for_update().select_related("task").get(pk=pk)
+    # One lock order for everything that touches a task and its requests: the task first, then
+    # its requests (confirming or cancelling a task closes them in that order). Locking the
+    # request first here, as this once did, could deadlock against a confirmation.
+    task_id = ExtensionRequest.objects.values_list("task_id", flat=True).get(pk=pk)
+    task = _lock(task_id, None)
+    extension = ExtensionRequest.objects.select_for_update().get(pk=pk)
+    extension.task = task
     _require(
         actor,
         "tasks.decide_extension",
@@ -792,24 +674,38 @@ def extension_request_decide(
     extension.decided_at = timezone.now()
     extension.decision_note = note
     extension.save()
-    task = _lock(extension.task_id, None)
     if approve:
-        if task.status not in (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.SUBMITTED):
+        if task.status not in OPEN_STATUSES:
             raise InvalidTransition(_("The task is no longer open; its deadline cannot move."))
         before = _snapshot(task)
         task.deadline = extension.proposed_deadline
         task.deadline_phrase = ""
-        _save_with_history(task, actor=actor, action="extension_approved", before=before, note=note)
+        _save_with_history(
+            task, actor=actor, action=TaskEventAction.EXTENSION_APPROVED, before=before, note=note
+        )
     else:
-        TaskEvent.objects.create(task=task, actor=actor, action="extension_rejected", note=note)
+        TaskEvent.objects.create(task=task, actor=actor, action=TaskEventAction.EXTENSION_REJECTED, note=note)
     return extension
 
 
 def _close_pending_extensions(task: Task, actor: Official) -> None:
-    """A closed task needs no new deadline: its pending requests are rejected, recorded."""
-    task.extension_requests.filter(status=ExtensionStatus.PENDING).update(
-        status=ExtensionStatus.REJECTED,
-        decided_by=actor,
-        decided_at=timezone.now(),
-        decision_note=_("Closed with the task."),
-    )
+    """A closed task needs no new deadline: its pending requests are rejected, each with its
+    history entry (the task is locked already, so the requests are locked after it)."""
+    note = _("Closed with the task.")
+    now = timezone.now()
+    for extension in task.extension_requests.select_for_update().filter(status=ExtensionStatus.PENDING):
+        extension.status = ExtensionStatus.REJECTED
+        extension.decided_by = actor
+        extension.decided_at = now
+        extension.decision_note = note
+        extension.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        TaskEvent.objects.create(
+            task=task,
+            actor=actor,
+            action=TaskEventAction.EXTENSION_CLOSED,
+            changes={
+                "extension": {"old": None, "new": extension.pk},
+                "proposed_deadline": {"old": None, "new": extension.proposed_deadline.isoformat()},
+            },
+            note=note,
+        )

@@ -31,6 +31,14 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
+def database_url(name: str | None = None) -> str:
+    """The test database (or another one on its server) as a DATABASE_URL for a child process."""
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    server = f"{db['USER'] or 'postgres'}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    return f"postgres://{server}/{name or db['NAME']}"
+
+
 @pytest.fixture
 def postgres(db):
     if connection.vendor != "postgresql":

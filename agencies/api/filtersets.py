@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import AgencyKind, Role
 from agencies.models import Agency
-from tasks.api.filtersets import ChosenByKeyFilter, ListFilterSet
+from common.api.filtersets import ChosenByKeyFilter, ListFilterSet
 
 AGENCY_ORDERINGS = {"code": ("code",), "-code": ("-code",)}
 OFFICIAL_ORDERINGS = {"username": ("username",), "-username": ("-username",)}

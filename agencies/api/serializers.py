@@ -17,7 +17,11 @@ class AgencySerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AgencyKind.choices)
     parent = serializers.CharField(allow_null=True, help_text=_("Code of the parent agency."))
     email = serializers.CharField()
-    is_active = serializers.BooleanField()
+    is_active = serializers.BooleanField(help_text=_("False once it ended: pickers leave it out."))
+    valid_from = serializers.DateField(allow_null=True)
+    ended_on = serializers.DateField(
+        allow_null=True, help_text=_("The first day it no longer existed (a reorganisation).")
+    )
 
     def to_representation(self, agency) -> dict:
         return {
@@ -29,6 +33,8 @@ class AgencySerializer(serializers.Serializer):
             "parent": agency.parent.code if agency.parent_id else None,
             "email": agency.email,
             "is_active": agency.is_active,
+            "valid_from": agency.valid_from.isoformat() if agency.valid_from else None,
+            "ended_on": agency.ended_on.isoformat() if agency.ended_on else None,
         }
 
 

@@ -13,8 +13,8 @@ from rest_framework.response import Response
 from agencies.api.filtersets import AGENCY_ORDERINGS, OFFICIAL_ORDERINGS, AgencyFilterSet, OfficialFilterSet
 from agencies.api.serializers import AgencySerializer, OfficialSerializer
 from agencies.models import Agency, Official
-from tasks.api.base import StrictQueryMixin
-from tasks.api.pagination import KeysetPagination
+from common.api.pagination import KeysetPagination
+from common.api.query import StrictQueryMixin
 
 
 class _ListViewSet(StrictQueryMixin, viewsets.GenericViewSet):
@@ -48,7 +48,16 @@ class AgencyViewSet(_ListViewSet):
 
     def get_queryset(self) -> QuerySet:
         return Agency.objects.select_related("parent").only(
-            "id", "code", "name_vi", "name_en", "kind", "parent__code", "email", "is_active"
+            "id",
+            "code",
+            "name_vi",
+            "name_en",
+            "kind",
+            "parent__code",
+            "email",
+            "is_active",
+            "valid_from",
+            "ended_on",
         )
 
 

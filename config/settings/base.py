@@ -42,13 +42,17 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "csp",
+    "django_prometheus",
     "agencies",
     "tasks",
     "tasks.intake",
     "notifications",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    "ops.requestid.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -61,6 +65,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -90,6 +95,14 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+# Queries counted per engine for the metrics (django-prometheus wraps the stock backends).
+_PROMETHEUS_ENGINES = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+DATABASES["default"]["ENGINE"] = _PROMETHEUS_ENGINES.get(
+    DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.Official"
@@ -172,11 +185,19 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Workers log through LOGGING below (JSON with the request id when LOG_FORMAT=json).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # The sweep writes the reminders that are due, then enqueues a send; the periodic send also
 # picks up retries whose backoff has run out. Beat running twice is harmless: both are idempotent.
 CELERY_BEAT_SCHEDULE: dict = {
-    "notifications-sweep": {"task": "notifications.sweep", "schedule": 300.0},
-    "notifications-send": {"task": "notifications.send_pending", "schedule": 60.0},
+    "notifications-sweep": {
+        "task": "notifications.sweep",
+        "schedule": float(os.environ.get("NOTIFICATIONS_SWEEP_EVERY_SECONDS", "300")),
+    },
+    "notifications-send": {
+        "task": "notifications.send_pending",
+        "schedule": float(os.environ.get("NOTIFICATIONS_SEND_EVERY_SECONDS", "60")),
+    },
     # A reorganisation scheduled for a date applies itself that day (hourly: a missed run is
     # caught up by the next; an applied event is left alone).
     "tasks-reorganisations": {"task": "tasks.apply_due_reorganisations", "schedule": 3600.0},
@@ -213,17 +234,17 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "tasks.api.pagination.KeysetPagination",
-    "DEFAULT_RENDERER_CLASSES": ["tasks.api.renderers.ORJSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "common.api.pagination.KeysetPagination",
+    "DEFAULT_RENDERER_CLASSES": ["common.api.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "tasks.api.schema.FiveClearAutoSchema",
-    "EXCEPTION_HANDLER": "tasks.api.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "common.api.schema.FiveClearAutoSchema",
+    "EXCEPTION_HANDLER": "common.api.exceptions.api_exception_handler",
     # No ?format=: JSON is the only representation, and the parameter would be one more
     # query parameter that the strict lists must refuse.
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": [
-        "tasks.api.base.FailOpenAnonRateThrottle",
-        "tasks.api.base.FailOpenUserRateThrottle",
+        "common.api.throttles.FailOpenAnonRateThrottle",
+        "common.api.throttles.FailOpenUserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
@@ -275,11 +296,47 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- operations: logs, metrics, error reports (docs/operations.md) ---------------------------
+# LOG_FORMAT=json writes one JSON object per line with the request id (ops.requestid), which is
+# also carried into the jobs a request starts.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "ops.requestid.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# /metrics: for a scraper with this bearer token, or from these networks (default: this machine).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128")
+# Errors go to a Sentry-compatible service (Sentry, GlitchTip, ...) when its DSN is set.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=os.environ.get("SENTRY_RELEASE") or None,
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        send_default_pii=False,
+    )

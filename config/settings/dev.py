@@ -3,9 +3,11 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, REDIS_URL, env_bool
+from .base import BASE_DIR, INSTALLED_APPS, REDIS_URL, env_bool
 
 DEBUG = True
+# `make bench` runs `manage.py bench` here; production does not install the benchmark.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-insecure-key-never-in-production"
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 MEDIA_ROOT = BASE_DIR / "var" / "media"

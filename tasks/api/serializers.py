@@ -24,6 +24,7 @@ from tasks.choices import (
     ExtensionStatus,
     Recurrence,
     ResultKind,
+    TaskAction,
     TaskField,
     TaskStatus,
     Timeliness,
@@ -235,6 +236,24 @@ class TaskSerializer(serializers.Serializer):
 
     def to_representation(self, row: dict) -> dict:
         return task_data(row)
+
+
+class TaskDetailSerializer(TaskSerializer):
+    """One task as the caller sees it: the task, and what the caller may do to it now. Lists
+    leave ``allowed_actions`` out: their pages are cached and shared by everyone who sees the
+    same tasks, whatever each may do."""
+
+    allowed_actions = serializers.ListField(
+        child=serializers.ChoiceField(choices=TaskAction.choices),
+        read_only=True,
+        help_text=_(
+            "What you may do to the task now (the lifecycle's rules for your role and the task's status); "
+            "the input, such as a reason, is still checked when you do it."
+        ),
+    )
+
+    def to_representation(self, row: dict) -> dict:
+        return {**task_data(row), "allowed_actions": [str(a) for a in row["allowed_actions"]]}
 
 
 #: What a task's representation reads, as ``.values()`` names: the task's own columns and one

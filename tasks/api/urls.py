@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 
 from agencies.api.views import AgencyViewSet, OfficialViewSet
 from tasks.api import views
+from tasks.api.reorganisations import ReorganisationViewSet
 
 
 @csrf_exempt  # it changes nothing, and a CSRF refusal would be an HTML page
@@ -25,6 +26,7 @@ router.register("officials", OfficialViewSet, basename="official")
 router.register("directives", views.DirectiveViewSet, basename="directive")
 router.register("tasks", views.TaskViewSet, basename="task")
 router.register("extension-requests", views.ExtensionRequestViewSet, basename="extension-request")
+router.register("reorganisations", ReorganisationViewSet, basename="reorganisation")
 
 v1 = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),

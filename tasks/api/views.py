@@ -2,7 +2,7 @@
 caller may not see), call the service, shape the output.
 
 No view decides who may do what: the services check ``tasks.permissions`` and raise, and
-``tasks.api.exceptions`` turns each refusal into its status code.
+``common.api.exceptions`` turns each refusal into its status code.
 """
 
 from __future__ import annotations
@@ -32,22 +32,27 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api.pagination import KeysetPagination
+from common.api.query import StrictQueryMixin
+from common.api.responses import cached_json
+from common.api.schema import CONFLICT, STALE
+from common.api.throttles import FailOpenAnonRateThrottle, FailOpenUserRateThrottle
 from tasks import services
 from tasks.api import serializers as s
-from tasks.api.base import (
-    FailOpenAnonRateThrottle,
-    FailOpenUserRateThrottle,
-    StrictQueryMixin,
-    cached_json,
-    etag,
-    expected_version,
+from tasks.api.base import etag, expected_version
+from tasks.filtersets import (
+    DIRECTIVE_ORDERINGS,
+    TASK_ORDERINGS,
+    BacklogFilterSet,
+    DirectiveFilterSet,
+    TaskFilterSet,
 )
-from tasks.api.filtersets import DIRECTIVE_ORDERINGS, TASK_ORDERINGS, DirectiveFilterSet, TaskFilterSet
-from tasks.api.pagination import KeysetPagination
-from tasks.api.schema import CONFLICT, STALE
 from tasks.models import Directive, ExtensionRequest, ProgressReport, Task
 from tasks.permissions import visibility_key
+from tasks.search import RANK
 from tasks.selectors import (
+    TASKS_GENERATION_KEY,
+    allowed_actions,
     backlog_report,
     backlog_totals,
     extension_get_for_user,
@@ -72,8 +77,10 @@ ETAG = {"ETag": {"schema": {"type": "string"}, "description": "The task's versio
 
 def task_rows(queryset: QuerySet[Task], as_of: dt.date) -> QuerySet[dict]:
     """Everything a task's representation reads, as plain rows: the task's columns with
-    timeliness and the related codes, in one query (``coordinating`` adds the rest)."""
-    return with_timeliness(queryset, as_of).values(*s.TASK_ROW_FIELDS, "timeliness")
+    timeliness and the related codes, in one query (``coordinating`` adds the rest); a search's
+    rank too, which the next page's cursor holds."""
+    extra = (RANK,) if RANK in queryset.query.annotations else ()
+    return with_timeliness(queryset, as_of).values(*s.TASK_ROW_FIELDS, "timeliness", *extra)
 
 
 def coordinating(rows: list[dict]) -> list[dict]:
@@ -98,8 +105,10 @@ def task_detail(user, task_id: int, as_of: dt.date | None = None) -> dict:
 
 
 def task_response(user, task_id: int, *, code: int = status.HTTP_200_OK, as_of=None) -> Response:
+    """One task with what the caller may do to it now, and its ETag."""
     row = task_detail(user, task_id, as_of)
-    return Response(s.task_data(row), status=code, headers={"ETag": etag(row["version"])})
+    row["allowed_actions"] = allowed_actions(user, task_get_for_user(user=user, task_id=task_id))
+    return Response(s.TaskDetailSerializer(row).data, status=code, headers={"ETag": etag(row["version"])})
 
 
 def object_id(value) -> int:
@@ -134,8 +143,11 @@ class TaskListMixin(StrictQueryMixin):
     filterset_class = TaskFilterSet
     filter_backends = [DjangoFilterBackend]
 
+    #: The order when the query names none: by relevance when searching (``task_page``).
+    default_ordering = "deadline"
+
     def get_keyset_orderings(self):
-        return TASK_ORDERINGS, "deadline"
+        return TASK_ORDERINGS, self.default_ordering
 
     def task_page(self, request: Request, base: QuerySet[Task], scope: str) -> HttpResponse:
         """One page of ``base`` as filtered by the query, kept for TASK_LIST_CACHE_SECONDS;
@@ -145,6 +157,7 @@ class TaskListMixin(StrictQueryMixin):
             filterset = TaskFilterSet(data=request.query_params, queryset=base, request=request)
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
+            self.default_ordering = filterset.ordering_name
             rows = coordinating(self.paginate_queryset(task_rows(filterset.qs, filterset.as_of_date)))
             return self.get_paginated_response([s.task_data(row) for row in rows]).data
 
@@ -153,12 +166,13 @@ class TaskListMixin(StrictQueryMixin):
             namespace="task-page",
             scope=scope,
             seconds=settings.TASK_LIST_CACHE_SECONDS,
+            generation_key=TASKS_GENERATION_KEY,
             compute=page,
         )
 
 
 def _task_actions_schema(request_serializer, summary: str, errors=(409, 412)):
-    responses = {200: OpenApiResponse(s.TaskSerializer, description=summary)}
+    responses = {200: OpenApiResponse(s.TaskDetailSerializer, description=summary)}
     if 409 in errors:
         responses[409] = CONFLICT
     if 412 in errors:
@@ -177,14 +191,19 @@ def _task_actions_schema(request_serializer, summary: str, errors=(409, 412)):
     create=extend_schema(
         summary="Create a task (a draft until it has its five clears); monitors only",
         request=s.TaskCreateSerializer,
-        responses={201: s.TaskSerializer},
+        responses={201: s.TaskDetailSerializer},
         tags=["tasks"],
     ),
-    retrieve=extend_schema(summary="One task, with its ETag", parameters=[AS_OF], tags=["tasks"]),
+    retrieve=extend_schema(
+        summary="One task, with its ETag and the actions you may take on it",
+        parameters=[AS_OF],
+        responses=s.TaskDetailSerializer,
+        tags=["tasks"],
+    ),
     partial_update=extend_schema(
         summary="Change a task's clears",
         request=s.TaskUpdateSerializer,
-        responses={200: s.TaskSerializer, 409: CONFLICT, 412: STALE},
+        responses={200: s.TaskDetailSerializer, 409: CONFLICT, 412: STALE},
         parameters=[IF_MATCH],
         tags=["tasks"],
     ),
@@ -492,14 +511,14 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
 
     queryset = Task.objects.none()
     serializer_class = s.BacklogSerializer
-    filterset_class = TaskFilterSet
+    filterset_class = BacklogFilterSet
     filter_backends = [DjangoFilterBackend]
 
     def is_paginated_action(self) -> bool:
         return False
 
     def allowed_query_params(self) -> set[str]:
-        return set(TaskFilterSet.base_filters) - {"ordering"}
+        return set(BacklogFilterSet.base_filters)
 
     @extend_schema(summary="Backlog per lead agency as of a date", filters=True, tags=["reports"])
     def get(self, request: Request) -> HttpResponse:
@@ -507,7 +526,7 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
         counts underneath are cached too (``backlog_report``), for the web dashboard."""
 
         def report() -> dict:
-            filterset = TaskFilterSet(data=request.query_params, queryset=task_list_for_user(request.user))
+            filterset = BacklogFilterSet(data=request.query_params, queryset=task_list_for_user(request.user))
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
             as_of = filterset.as_of_date
@@ -531,6 +550,7 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
             namespace="backlog-report",
             scope=visibility_key(request.user),
             seconds=settings.BACKLOG_CACHE_SECONDS,
+            generation_key=TASKS_GENERATION_KEY,
             compute=report,
         )
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django import template
 from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
 
-from tasks.choices import Clear, TaskStatus, Timeliness
+from tasks.choices import Clear, TaskEventAction, TaskStatus, Timeliness
 
 register = template.Library()
 
@@ -75,28 +74,13 @@ def minutes(value) -> int:
         return 0
 
 
-EVENT_LABELS = {
-    "created": _("created"),
-    "updated": _("edited"),
-    "assigned": _("assigned to the lead agency"),
-    "started": _("work started"),
-    "progress_reported": _("progress reported"),
-    "contribution_reported": _("contribution reported"),
-    "submitted": _("result submitted"),
-    "confirmed": _("result confirmed"),
-    "returned": _("result returned"),
-    "cancelled": _("cancelled"),
-    "extension_requested": _("extension requested"),
-    "extension_approved": _("extension approved"),
-    "extension_rejected": _("extension rejected"),
-}
-
-
 @register.filter
 def event_label(action: str) -> str:
-    """A history entry's action in words; an action this list does not know shows as stored."""
-    label = EVENT_LABELS.get(action)
-    return str(label) if label else action
+    """A history entry's action in words; an action the choices do not know shows as stored."""
+    try:
+        return str(TaskEventAction(action).label)
+    except ValueError:
+        return action
 
 
 @register.filter

@@ -7,16 +7,14 @@ what the user typed.
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from agencies.choices import AgencyKind
 from agencies.models import Agency
-from tasks.choices import TaskField, TaskStatus, Timeliness
 from tasks.errors import ServiceError
-from tasks.models import Directive
-from tasks.selectors import TIMELINESS_COUNTED
 
 #: Dates as Vietnamese officials write them; ISO also accepted (links and browsers use it).
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
@@ -62,90 +60,51 @@ def apply_service_error(form: forms.Form, exc: Exception) -> None:
 
 # --- filters ---------------------------------------------------------------------------------
 
+#: Filters that hold codes (agencies) or usernames: typed, not picked from thousands of options.
+CODE_FILTERS = ("lead_agency", "agency", "responsible")
 
-class BacklogFilterForm(forms.Form):
-    """The dashboard's filters; the task list adds its own on top."""
-
-    directive = forms.ModelChoiceField(
-        label=_("Directive"),
-        queryset=Directive.objects.order_by("-issued_on", "number"),
-        required=False,
-        empty_label=_("All directives"),
-    )
-    field = forms.ChoiceField(
-        label=_("Field"), required=False, choices=[("", _("All fields")), *TaskField.choices]
-    )
-    agency_kind = forms.ChoiceField(
-        label=_("Kind of agency"),
-        required=False,
-        choices=[("", _("All kinds")), *AgencyKind.choices],
-    )
-    as_of = VNDateField(label=_("As of"), required=False)
-
-    def selector_filters(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "directive": data["directive"].pk if data.get("directive") else None,
-            "field": data.get("field") or None,
-            "agency_kind": data.get("agency_kind") or None,
-        }
-
-    def link_params(self) -> dict:
-        """The filters as query parameters for links (ISO dates, ids and codes)."""
-        data = self.cleaned_data
-        params = {}
-        if data.get("directive"):
-            params["directive"] = data["directive"].pk
-        for name in ("field", "agency_kind"):
-            if data.get(name):
-                params[name] = data[name]
-        return params
+#: What the web form says under a filter (the API's help texts speak of repeating parameters).
+WEB_HELP = {
+    "search": _("With or without accents: “bao ve du lieu” finds “bảo vệ dữ liệu”."),
+    "lead_agency": _("Agency codes, separated by commas, e.g. MPS, HANOI."),
+    "agency": _("Agency codes, separated by commas; leading or coordinating."),
+    "responsible": _("Usernames, separated by commas."),
+}
 
 
-class ClarityFilterForm(BacklogFilterForm):
-    """The clarity index is about how tasks were written, not about a date: no "as of"."""
+class CodesInput(forms.TextInput):
+    """One text box for a list of codes: "MPS, HANOI" and ``?lead_agency=MPS&lead_agency=HANOI``
+    both give ["MPS", "HANOI"]."""
 
-    as_of = None
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name) or ""]
+        return [code for value in values for code in re.split(r"[\s,;]+", value or "") if code]
+
+    def value_omitted_from_data(self, data, files, name):
+        return False
+
+    def format_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value) or None
+        return super().format_value(value)
 
 
-class TaskFilterForm(BacklogFilterForm):
-    lead_agency = forms.ModelChoiceField(
-        label=_("Lead agency"),
-        queryset=Agency.objects.filter(is_active=True).order_by("code"),
-        to_field_name="code",
-        required=False,
-        empty_label=_("All agencies"),
-    )
-    timeliness = forms.ChoiceField(
-        label=_("Timeliness"),
-        required=False,
-        choices=[("", _("Any")), (TIMELINESS_COUNTED, _("Counted in the backlog")), *Timeliness.choices],
-    )
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Any status")), *TaskStatus.choices]
-    )
-    q = forms.CharField(label=_("Search code or title"), required=False, max_length=200)
-
-    def selector_filters(self) -> dict:
-        data = self.cleaned_data
-        filters = super().selector_filters()
-        filters.update(
-            lead_agency=data["lead_agency"].code if data.get("lead_agency") else None,
-            timeliness=data.get("timeliness") or None,
-            status=data.get("status") or None,
-            search=(data.get("q") or "").strip() or None,
-        )
-        return filters
-
-    def link_params(self) -> dict:
-        params = super().link_params()
-        data = self.cleaned_data
-        if data.get("lead_agency"):
-            params["lead_agency"] = data["lead_agency"].code
-        for name in ("timeliness", "status", "q"):
-            if data.get(name):
-                params[name] = data[name]
-        return params
+def web_filter_form(filterset) -> forms.Form:
+    """The FilterSet's own form, dressed for a page: codes typed in a box, dates as officials
+    write them (ISO still accepted), help in words rather than in parameters. The filters,
+    their checks and the query are the API's."""
+    form = filterset.form
+    for name, field in form.fields.items():
+        field.help_text = WEB_HELP.get(name, "")
+        if name in CODE_FILTERS:
+            field.widget = CodesInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+        elif isinstance(field, forms.DateField):
+            field.input_formats = DATE_INPUT_FORMATS
+            field.widget = VNDateField().widget
+            field.error_messages["invalid"] = VNDateField().error_messages["invalid"]
+        elif isinstance(field.widget, forms.SelectMultiple):
+            field.widget.attrs["size"] = min(len(field.choices), 4) if name != "directive" else 4
+    return form
 
 
 class AgencyChoiceForm(forms.Form):

@@ -7,7 +7,7 @@ every change is a service call; a refusal is shown on the form it came from.
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlencode
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,7 +15,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,13 +26,20 @@ from agencies.models import Official
 from agencies.selectors import official_for_calendar_token
 from agencies.services import official_calendar_token_reset, official_calendar_token_revoke
 from tasks import exports, services
-from tasks.choices import OPEN_STATUSES, ExtensionStatus, ResultKind, TaskStatus, Timeliness
+from tasks.choices import (
+    Clear,
+    ExtensionStatus,
+    ResultKind,
+    TaskAction,
+    Timeliness,
+)
 from tasks.errors import ServiceError, StaleVersion
+from tasks.filtersets import BacklogFilterSet, ClarityFilterSet, TaskFilterSet
 from tasks.models import EvidenceFile, ExtensionRequest, Task
 from tasks.selectors import (
     BACKLOG_COLUMNS,
-    TIMELINESS_COUNTED,
     agency_work_list,
+    allowed_actions,
     awaiting_decision,
     backlog_report,
     backlog_totals,
@@ -46,15 +53,12 @@ from tasks.selectors import (
     task_get_for_user,
     task_list_for_user,
     task_page_related,
-    tasks_filtered,
     timeliness_of,
     with_timeliness,
 )
 from tasks.web import charts
 from tasks.web.forms import (
     AgencyChoiceForm,
-    BacklogFilterForm,
-    ClarityFilterForm,
     ConfirmForm,
     ExtensionDecisionForm,
     ExtensionRequestForm,
@@ -62,9 +66,10 @@ from tasks.web.forms import (
     ReturnForm,
     StartForm,
     SubmitResultForm,
-    TaskFilterForm,
     apply_service_error,
+    web_filter_form,
 )
+from tasks.web.panels import task_panels_render
 
 PAGE_SIZE = 50
 SORTABLE = ("lead_agency__code", *BACKLOG_COLUMNS, "total", "rate")
@@ -115,18 +120,88 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _task_list_url(params: dict) -> str:
-    clean = {k: v for k, v in params.items() if v not in (None, "")}
-    return reverse("web:task_list") + ("?" + urlencode(clean) if clean else "")
+def _task_list_url(params: QueryDict) -> str:
+    query = params.urlencode()
+    return reverse("web:task_list") + ("?" + query if query else "")
 
 
-def _rows_with_links(rows: list[dict], base_params: dict, as_of: dt.date) -> list[dict]:
+def _link(params: QueryDict, **changes) -> str:
+    """A task list link: the page's filters with some replaced (a value or a list of them)."""
+    query = params.copy()
+    for name, value in changes.items():
+        query.setlist(name, value if isinstance(value, list | tuple) else [value])
+    return _task_list_url(query)
+
+
+def _rows_with_links(rows: list[dict], base_params: QueryDict, as_of: dt.date) -> list[dict]:
     for row in rows:
         row["rate"] = on_time_rate(row)
-        params = {**base_params, "lead_agency": row["lead_agency__code"], "as_of": as_of.isoformat()}
-        row["links"] = {c: _task_list_url({**params, "timeliness": c}) for c in BACKLOG_COLUMNS}
-        row["links"]["total"] = _task_list_url({**params, "timeliness": TIMELINESS_COUNTED})
+        code = row["lead_agency__code"]
+        params = {"lead_agency": code, "as_of": as_of.isoformat()}
+        row["links"] = {c: _link(base_params, **params, timeliness=c) for c in BACKLOG_COLUMNS}
+        row["links"]["total"] = _link(base_params, **params, timeliness=list(BACKLOG_COLUMNS))
     return rows
+
+
+#: Web filter names before the pages and the API shared one FilterSet, kept so that bookmarks
+#: still open: old name -> today's. ``timeliness=counted`` (a dashboard total) is now the four.
+RENAMED_FILTERS = {"q": "search", "agency_kind": "lead_agency_kind"}
+TIMELINESS_COUNTED = "counted"
+
+
+def renamed_filters(view):
+    """Send a bookmark that uses an old filter name to the same page with today's names (301),
+    the one place that knows them."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        query = request.GET
+        old = any(name in query for name in RENAMED_FILTERS)
+        if not old and TIMELINESS_COUNTED not in query.getlist("timeliness"):
+            return view(request, *args, **kwargs)
+        renamed = QueryDict(mutable=True)
+        for name, values in query.lists():
+            for value in values:
+                if name == "timeliness" and value == TIMELINESS_COUNTED:
+                    for column in BACKLOG_COLUMNS:
+                        renamed.appendlist(name, column)
+                else:
+                    renamed.appendlist(RENAMED_FILTERS.get(name, name), value)
+        return redirect(f"{request.path}?{renamed.urlencode()}", permanent=True)
+
+    return wrapper
+
+
+def _filtered(request: HttpRequest, filterset_class, *, page_params: tuple[str, ...] = ()):
+    """The page's FilterSet over the user's tasks, from the query string, as the API builds it.
+
+    A parameter the page does not know is an error on the form (the API answers 400), and an
+    invalid filter shows its error and no tasks rather than an unfiltered list. Returns the
+    filterset, its form dressed for the page, and whether the filters are valid.
+    """
+    filterset = filterset_class(data=request.GET, queryset=task_list_for_user(request.user), request=request)
+    form = web_filter_form(filterset)
+    valid = filterset.is_valid()
+    for name in request.GET:
+        if name not in filterset.base_filters and name not in page_params:
+            form.add_error(None, _("“%(name)s” is not a filter of this page.") % {"name": name})
+            valid = False
+    return filterset, form, valid
+
+
+def _link_params(request: HttpRequest) -> QueryDict:
+    """The page's filters, to carry into its links (the page's own sort and page left out)."""
+    params = request.GET.copy()
+    for name in ("sort", "page"):
+        params.pop(name, None)
+    return params
+
+
+def _one_directive(filterset):
+    """The directive the page is about, when the filters name exactly one."""
+    chosen = (getattr(filterset.form, "cleaned_data", None) or {}).get("directive")
+    chosen = list(chosen) if chosen is not None else []
+    return chosen[0] if len(chosen) == 1 else None
 
 
 def _sort_rows(rows: list[dict], sort: str) -> tuple[list[dict], str]:
@@ -145,20 +220,14 @@ def _sort_rows(rows: list[dict], sort: str) -> tuple[list[dict], str]:
 
 
 def _backlog_for_request(request: HttpRequest):
-    """Filters from the query string, then the backlog by the one selector the API uses."""
-    form = BacklogFilterForm(request.GET or None)
-    as_of = _today()
-    filters: dict = {}
-    params: dict = {}
-    if form.is_bound and form.is_valid():
-        as_of = form.cleaned_data.get("as_of") or as_of
-        filters = form.selector_filters()
-        params = form.link_params()
-    queryset = tasks_filtered(task_list_for_user(request.user), **filters)
-    rows = backlog_report(queryset, as_of)
+    """The backlog's filters from the query string, then the counts by the one selector the API
+    uses: the dashboard and ``/api/v1/reports/backlog/`` answer the same question."""
+    filterset, form, valid = _filtered(request, BacklogFilterSet, page_params=("sort",))
+    as_of = filterset.as_of_date
+    queryset = filterset.qs if valid else Task.objects.none()
+    rows = backlog_report(queryset, as_of) if valid else []
     totals = backlog_totals(rows)
-    directive = form.cleaned_data.get("directive") if form.is_bound and form.is_valid() else None
-    return form, queryset, rows, totals, as_of, params, directive
+    return form, valid, queryset, rows, totals, as_of, _link_params(request), _one_directive(filterset)
 
 
 # --- pages -------------------------------------------------------------------------------------
@@ -173,13 +242,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@renamed_filters
 def dashboard(request: HttpRequest) -> HttpResponse:
-    form, queryset, rows, totals, as_of, params, directive = _backlog_for_request(request)
+    form, valid, queryset, rows, totals, as_of, params, directive = _backlog_for_request(request)
     rows = _rows_with_links(rows, params, as_of)
     totals["rate"] = on_time_rate(totals)
-    totals_params = {**params, "as_of": as_of.isoformat()}
-    totals["links"] = {c: _task_list_url({**totals_params, "timeliness": c}) for c in BACKLOG_COLUMNS}
-    totals["links"]["total"] = _task_list_url({**totals_params, "timeliness": TIMELINESS_COUNTED})
+    totals["links"] = {c: _link(params, as_of=as_of.isoformat(), timeliness=c) for c in BACKLOG_COLUMNS}
+    totals["links"]["total"] = _link(params, as_of=as_of.isoformat(), timeliness=list(BACKLOG_COLUMNS))
     rows, sort = _sort_rows(rows, request.GET.get("sort", "lead_agency__code"))
     sort_links = {}
     for key in SORTABLE:
@@ -189,14 +258,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         sort_links[key] = "?" + query.urlencode()
     export_query = request.GET.copy()
     export_query.pop("sort", None)
-    trend = overdue_trend(queryset, charts.month_ends(as_of))
-    shown_form = (
-        form
-        if form.is_bound and not form.is_valid()
-        else BacklogFilterForm(initial={**(form.cleaned_data if form.is_bound else {}), "as_of": as_of})
-    )
+    trend = overdue_trend(queryset, charts.month_ends(as_of)) if valid else []
     context = {
-        "form": shown_form,
+        "form": form,
         "rows": rows,
         "totals": totals,
         "as_of": as_of,
@@ -209,13 +273,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "trend": charts.trend_line(trend),
         "trend_points": trend,
     }
-    return render(request, "web/dashboard.html", context)
+    return render(request, "web/dashboard.html", context, status=200 if valid else 400)
 
 
 @login_required
 @require_GET
+@renamed_filters
 def dashboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    _form, _queryset, rows, totals, as_of, _params, directive = _backlog_for_request(request)
+    form, valid, _queryset, rows, totals, as_of, _params, directive = _backlog_for_request(request)
+    if not valid:
+        return _refused_export(form)
     table = exports.backlog_table(rows, totals)
     headers = exports.backlog_headers()
     stem = f"backlog-{as_of.isoformat()}"
@@ -229,6 +296,12 @@ def dashboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
         )
         return _download(content, exports.XLSX_CONTENT_TYPE, f"{stem}.xlsx")
     return _download(exports.to_csv(headers=headers, table=table), exports.CSV_CONTENT_TYPE, f"{stem}.csv")
+
+
+def _refused_export(form) -> HttpResponse:
+    """No file for filters that do not hold: the errors, as plain text, with a 400."""
+    lines = [str(message) for errors in form.errors.values() for message in errors]
+    return HttpResponse("\n".join(lines), status=400, content_type="text/plain; charset=utf-8")
 
 
 def _exported_by(request: HttpRequest) -> str:
@@ -246,68 +319,60 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@renamed_filters
 def clarity(request: HttpRequest) -> HttpResponse:
-    form = ClarityFilterForm(request.GET or None)
-    filters = form.selector_filters() if form.is_bound and form.is_valid() else {}
-    queryset = tasks_filtered(task_list_for_user(request.user), **filters)
-    from tasks.choices import Clear
-
+    filterset, form, valid = _filtered(request, ClarityFilterSet)
+    queryset = filterset.qs if valid else Task.objects.none()
     context = {
-        "form": form if form.is_bound else ClarityFilterForm(),
+        "form": form,
         "by_directive": clarity_by_directive(queryset),
         "by_agency": clarity_by_agency(queryset),
         "clears": [(c.value, c.label) for c in Clear],
     }
-    return render(request, "web/clarity.html", context)
+    return render(request, "web/clarity.html", context, status=200 if valid else 400)
 
 
 def _task_list_queryset(request: HttpRequest):
-    form = TaskFilterForm(request.GET or None)
-    as_of = _today()
-    filters: dict = {}
-    directive = None
-    if form.is_bound and form.is_valid():
-        as_of = form.cleaned_data.get("as_of") or as_of
-        filters = form.selector_filters()
-        directive = form.cleaned_data.get("directive")
-    queryset = tasks_filtered(task_list_for_user(request.user), as_of=as_of, **filters)
-    queryset = (
-        with_timeliness(queryset, as_of)
-        .select_related("directive", "lead_agency", "responsible_official")
-        .order_by("deadline", "id")
+    """The task list's filters and order: those of ``/api/v1/tasks/``, the same ids in the same
+    order (the API pages by keyset, this page by number)."""
+    filterset, form, valid = _filtered(request, TaskFilterSet, page_params=("page",))
+    as_of = filterset.as_of_date
+    queryset = filterset.ordered() if valid else Task.objects.none()
+    queryset = with_timeliness(queryset, as_of).select_related(
+        "directive", "lead_agency", "responsible_official"
     )
-    return form, queryset, as_of, directive
+    return form, valid, queryset, as_of, _one_directive(filterset)
 
 
 @login_required
 @require_GET
+@renamed_filters
 def task_list(request: HttpRequest) -> HttpResponse:
-    form, queryset, as_of, directive = _task_list_queryset(request)
+    form, valid, queryset, as_of, directive = _task_list_queryset(request)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    shown_form = (
-        form
-        if form.is_bound and not form.is_valid()
-        else TaskFilterForm(initial={**(form.cleaned_data if form.is_bound else {}), "as_of": as_of})
-    )
     export_query = request.GET.copy()
     export_query.pop("page", None)
     return render(
         request,
         "web/task_list.html",
         {
-            "form": shown_form,
+            "form": form,
             "page": page,
             "as_of": as_of,
             "directive": directive,
             "export_query": export_query.urlencode(),
         },
+        status=200 if valid else 400,
     )
 
 
 @login_required
 @require_GET
+@renamed_filters
 def task_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    _form, queryset, as_of, directive = _task_list_queryset(request)
+    form, valid, queryset, as_of, directive = _task_list_queryset(request)
+    if not valid:
+        return _refused_export(form)
     table = exports.task_table(queryset)
     headers = exports.task_headers()
     stem = f"tasks-{as_of.isoformat()}"
@@ -330,23 +395,28 @@ def _get_task(request: HttpRequest, pk: int) -> Task:
         raise Http404(_("No such task.")) from None
 
 
+#: The task page's form for each action it offers (others are taken in the admin or the API).
+ACTION_FORMS = {
+    TaskAction.START: StartForm,
+    TaskAction.REPORT_PROGRESS: ProgressForm,
+    TaskAction.SUBMIT: SubmitResultForm,
+    TaskAction.REQUEST_EXTENSION: ExtensionRequestForm,
+    TaskAction.CONFIRM: ConfirmForm,
+    TaskAction.RETURN: ReturnForm,
+}
+
+
 def _action_forms(task: Task, user: Official, bound: dict | None = None) -> dict:
-    """The forms the user may use on this task now, unbound unless one came back with errors."""
+    """The forms of the actions the user may take on this task now (``allowed_actions``),
+    unbound unless one came back with errors; keyed by action."""
     initial = {"version": task.version}
-    is_open = task.status in (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS)
     forms = {}
-    if user.has_perm("tasks.start_task", task) and task.status == TaskStatus.ASSIGNED:
-        forms["start"] = StartForm(initial=initial)
-    if user.has_perm("tasks.report_progress", task) and is_open:
-        forms["progress"] = ProgressForm(initial=initial, indicator=task.result_kind == ResultKind.INDICATOR)
-    if user.has_perm("tasks.submit_task", task) and is_open:
-        forms["submit"] = SubmitResultForm(initial=initial)
-    if user.has_perm("tasks.request_extension", task) and is_open and task.deadline:
-        forms["extension"] = ExtensionRequestForm(initial=initial)
-    if user.has_perm("tasks.confirm_task", task) and task.status == TaskStatus.SUBMITTED:
-        forms["confirm"] = ConfirmForm(initial=initial)
-    if user.has_perm("tasks.return_task", task) and task.status == TaskStatus.SUBMITTED:
-        forms["return"] = ReturnForm(initial=initial)
+    for action in allowed_actions(user, task):
+        form_class = ACTION_FORMS.get(action)
+        if form_class is ProgressForm:
+            forms[action] = form_class(initial=initial, indicator=task.result_kind == ResultKind.INDICATOR)
+        elif form_class is not None:
+            forms[action] = form_class(initial=initial)
     if bound:
         forms.update(bound)
     return forms
@@ -363,8 +433,6 @@ def _render_task(request: HttpRequest, task: Task, *, bound: dict | None = None,
         decide.update(bound.pop("decide"))
     clears = []
     missing = set(task.missing_clears)
-    from tasks.choices import Clear
-
     for clear in Clear:
         clears.append({"key": clear.value, "label": clear.label, "present": clear.value not in missing})
     context = {
@@ -377,21 +445,10 @@ def _render_task(request: HttpRequest, task: Task, *, bound: dict | None = None,
         "deadline_moved": task.deadline
         and task.original_deadline
         and task.deadline != task.original_deadline,
-        "reminders_available": _reminders_available(),
+        "panels": task_panels_render(task=task, request=request),
         **related,
     }
     return render(request, "web/task_detail.html", context, status=status)
-
-
-def _reminders_available() -> bool:
-    """The reminders section appears once the notifications app provides its template tag."""
-    from importlib import import_module
-
-    try:
-        import_module("notifications.templatetags.reminder_tags")
-    except ImportError:
-        return False
-    return True
 
 
 @login_required
@@ -436,7 +493,7 @@ def task_start(request: HttpRequest, pk: int) -> HttpResponse:
         services.task_start(actor=request.user, task=task, expected_version=data["version"])
         return _("Work on the task has started.")
 
-    return _run_task_action(request, pk, "start", StartForm, call)
+    return _run_task_action(request, pk, TaskAction.START, StartForm, call)
 
 
 @login_required
@@ -457,7 +514,12 @@ def task_progress(request: HttpRequest, pk: int) -> HttpResponse:
         return _("Your progress report was recorded.")
 
     return _run_task_action(
-        request, pk, "progress", ProgressForm, call, indicator=task.result_kind == ResultKind.INDICATOR
+        request,
+        pk,
+        TaskAction.REPORT_PROGRESS,
+        ProgressForm,
+        call,
+        indicator=task.result_kind == ResultKind.INDICATOR,
     )
 
 
@@ -473,7 +535,7 @@ def task_submit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _("The result was submitted to the Government Office for confirmation.")
 
-    return _run_task_action(request, pk, "submit", SubmitResultForm, call)
+    return _run_task_action(request, pk, TaskAction.SUBMIT, SubmitResultForm, call)
 
 
 @login_required
@@ -489,7 +551,7 @@ def task_extension(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _("Your extension request was sent to the Government Office.")
 
-    return _run_task_action(request, pk, "extension", ExtensionRequestForm, call)
+    return _run_task_action(request, pk, TaskAction.REQUEST_EXTENSION, ExtensionRequestForm, call)
 
 
 @login_required
@@ -499,7 +561,7 @@ def task_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         services.task_confirm(actor=request.user, task=task, expected_version=data["version"])
         return _("The result is confirmed; the task is completed.")
 
-    return _run_task_action(request, pk, "confirm", ConfirmForm, call)
+    return _run_task_action(request, pk, TaskAction.CONFIRM, ConfirmForm, call)
 
 
 @login_required
@@ -511,7 +573,7 @@ def task_return(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _("The result was returned to the agency.")
 
-    return _run_task_action(request, pk, "return", ReturnForm, call)
+    return _run_task_action(request, pk, TaskAction.RETURN, ReturnForm, call)
 
 
 @login_required
@@ -588,7 +650,6 @@ def agency_work(request: HttpRequest) -> HttpResponse:
             "chooser": chooser,
             "waiting": waiting,
             "as_of": as_of,
-            "open_statuses": OPEN_STATUSES,
         },
     )
 

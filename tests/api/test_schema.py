@@ -20,8 +20,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from agencies.choices import ReorganisationKind
+from agencies.models import ReorganisationEvent
 from tasks import services
 from tests.api.conftest import make_task
+from tests.factories import AgencyFactory
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
@@ -87,7 +90,17 @@ def _objects(api) -> dict[str, int]:
     extension = services.extension_request_create(
         actor=api.world.mps_focal, task=task, proposed_deadline=dt.date(2026, 6, 30), reason="More time."
     )
-    return {"tasks": task.pk, "extension-requests": extension.pk, "directives": api.world.directive.pk}
+    merge = ReorganisationEvent.objects.create(
+        kind=ReorganisationKind.MERGE, effective_on=dt.date(2025, 7, 1), document_number="202/2025/QH15"
+    )
+    merge.predecessors.set([AgencyFactory(code="THAIBINH")])
+    merge.successors.set([AgencyFactory(code="HUNGYEN")])
+    return {
+        "tasks": task.pk,
+        "extension-requests": extension.pk,
+        "directives": api.world.directive.pk,
+        "reorganisations": merge.pk,
+    }
 
 
 def test_api_as_a_monitor(api, wsgi_app):

@@ -14,9 +14,9 @@ from django.db.models import Count, F, Q
 
 from agencies.choices import AgencyKind, Role
 from agencies.models import Agency, Official
+from bench import floors, measure, report
+from bench.generator import Sizes, generate
 from notifications.services import reminders_sweep
-from tasks.bench import floors, measure, report
-from tasks.bench.generator import Sizes, generate
 from tasks.choices import OPEN_STATUSES, ExtensionStatus, TaskStatus
 from tasks.clears import all_clears_q
 from tasks.models import Directive, ExtensionRequest, ProgressReport, Task

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 
 import pytest
 
-from tasks.bench.load import hammer
+from bench.load import hammer
 
 
 def _server(server_class, delay: float):

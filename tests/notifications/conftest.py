@@ -22,12 +22,12 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings as django_settings
-from django.db import connection
 from django.utils import timezone
 
 from notifications.defaults import install_defaults
 from notifications.models import CalendarOverride, EscalationRule
 from tasks.services import task_assign, task_create
+from tests.conftest import database_url as test_database_url
 from tests.factories import DirectiveFactory, complete_task_fields
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -187,12 +187,7 @@ class Worker:
 
     def __init__(self, *, redis_url: str, smtp_port: int, log_dir: Path, **env_overrides: str):
         self.name = f"notif-{uuid.uuid4().hex[:8]}@%h"
-        db = connection.settings_dict
-        database_url = (
-            f"postgres://{db['USER'] or 'postgres'}"
-            + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-            + f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        )
+        database_url = test_database_url()
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.production",

@@ -6,12 +6,12 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
-from django.template import Context, Template
 
 from notifications.choices import ReminderStatus
 from notifications.models import NotificationPreference, Reminder
 from notifications.services import reminders_send_pending, reminders_sweep
 from tasks.services import extension_request_create, extension_request_decide, task_confirm, task_submit
+from tasks.web.panels import task_panels_render
 from tests.notifications.conftest import at, make_task, sweep_days
 
 D = dt.date
@@ -235,11 +235,14 @@ def test_email_in_english_counts_days_overdue(world):
     assert Reminder.objects.filter(task=task, status=ReminderStatus.SENT).count() == 3
 
 
-def test_template_tag_lists_a_tasks_reminders(world):
+def test_reminders_panel_lists_a_tasks_reminders_on_its_page(world):
     task = make_task(world, code="56/TB-VPCP/T", deadline=D(2025, 5, 30), title="Draft <b>law</b>")
     reminders_sweep(as_of=at("2025-06-02"))
     reminders_send_pending(now=at("2025-06-02"))
-    html = Template("{% load reminder_tags %}{% reminders_for_task task %}").render(Context({"task": task}))
+    panels = task_panels_render(task=task, request=None)
+    assert len(panels) == 1, "notifications registers its panel when the app is ready"
+    html = panels[0]
+    assert 'id="reminders"' in html
     assert html.count('<tr class="reminder-sent">') == 2
     assert "02/06/2025" in html and "t.mps.leader" in html and "&lt;b&gt;" not in html
     assert "Sent" in html or "Đã gửi" in html

@@ -1,7 +1,7 @@
 """Fixtures for the reliability suite: the real stack with components this suite may stop.
 
 Reused, not rewritten: the SMTP server, the Celery worker and the kill helpers come from
-``tests.notifications.conftest``; the gunicorn launcher from ``tasks.bench.load``. Added
+``tests.notifications.conftest``; the gunicorn launcher from ``bench.load``. Added
 here: a private ``redis-server`` (so that stopping it hurts no other test), gunicorn on the
 test database, a logged-in HTTP client without Django, and ``record`` which keeps every
 test's figures (attempted, lost, latencies) for ``docs/reliability.md``.
@@ -176,7 +176,7 @@ def server_env_static() -> dict[str, str]:
 @pytest.fixture
 def gunicorn(postgres_tx, collected_static):
     """``start(workers=2, **env)``: gunicorn (production settings) on a loopback port."""
-    from tasks.bench.load import Gunicorn
+    from bench.load import Gunicorn
 
     servers = []
 

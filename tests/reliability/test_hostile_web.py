@@ -89,7 +89,7 @@ def test_markup_in_every_text_field_is_escaped_on_every_page(hostile_task, clien
     world_pages = [
         f"/tasks/{hostile_task.pk}/",
         "/tasks/",
-        f"/tasks/?q={SCRIPT}",
+        f"/tasks/?search={SCRIPT}",
         "/dashboard/",
         "/clarity/",
         f"/agency/?agency={hostile_task.lead_agency_id}",
@@ -158,7 +158,7 @@ def test_sql_shaped_strings_are_data(backlog, client, record):
     client.force_login(world.moj_focal)
     tried = 0
     for value in SQL_STRINGS:
-        for param in ("q", "as_of", "lead_agency", "directive", "status", "timeliness", "sort", "page"):
+        for param in ("search", "as_of", "lead_agency", "directive", "status", "timeliness", "sort", "page"):
             response = client.get("/tasks/", {param: value})
             tried += 1
             assert response.status_code in (200, 400), (param, value, response.status_code)

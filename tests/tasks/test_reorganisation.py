@@ -13,7 +13,7 @@ from agencies.models import Agency, Official, ReorganisationEvent
 from agencies.selectors import official_for_calendar_token
 from agencies.services import official_calendar_token_reset
 from tasks import services
-from tasks.choices import TaskStatus, TransferRole
+from tasks.choices import AgencyAttribution, TaskStatus, TransferRole
 from tasks.errors import ActionNotAllowed
 from tasks.jobs import apply_due_reorganisations
 from tasks.models import Task, TaskEvent, TaskTransfer
@@ -24,7 +24,7 @@ from tasks.reorganisation import (
     reorganisation_preview,
     reorganisations_apply_due,
 )
-from tasks.selectors import task_list_for_user
+from tasks.selectors import backlog_by_lead_agency, clarity_by_agency, filter_lead_agency, task_list_for_user
 from tests.factories import AgencyFactory, OfficialFactory, complete_task_fields
 
 pytestmark = pytest.mark.django_db
@@ -323,3 +323,59 @@ def test_event_checks_its_shape(world, most):
     assert not reorganisation_preview(event=bad).ready
     circular = event(ReorganisationKind.RENAME, [world.mic], [world.mic])
     assert any("cannot both end and continue" in p for p in reorganisation_preview(event=circular).problems)
+
+
+# --- reports across the change ----------------------------------------------------------------
+
+
+@pytest.fixture
+def merged(world, most):
+    """MIC leads an open and a completed task; MIC merged into MOST on 1 March 2025."""
+    moved = mic_task(world, "56/TB-VPCP/1")
+    closed = complete(world, mic_task(world, "56/TB-VPCP/2"))
+    reorganisation_apply(actor=world.monitor, event=event(ReorganisationKind.MERGE, [world.mic], [most]))
+    return moved, closed
+
+
+def totals(rows) -> dict[str, int]:
+    return {row["lead_agency__code"]: row["total"] for row in rows}
+
+
+def test_backlog_as_of_a_date_shows_the_agencies_of_that_date(world, merged, django_assert_num_queries):
+    # as of 15 February 2025 both tasks were MIC's
+    with django_assert_num_queries(3):  # anything moved since? the grouped counts; the names
+        before = backlog_by_lead_agency(Task.objects.all(), dt.date(2025, 2, 15))
+    assert totals(before) == {"MIC": 2}
+    # as of 1 June 2025 the open one is MOST's; the closed one stays credited to MIC
+    assert totals(backlog_by_lead_agency(Task.objects.all(), dt.date(2025, 6, 1))) == {"MIC": 1, "MOST": 1}
+    # as the agencies are today, MIC rolls into MOST
+    today = backlog_by_lead_agency(Task.objects.all(), dt.date(2025, 6, 1), AgencyAttribution.TODAY)
+    assert totals(today) == {"MOST": 2}
+    # the day before the merge still counts under MIC
+    assert totals(backlog_by_lead_agency(Task.objects.all(), dt.date(2025, 2, 28))) == {"MIC": 2}
+
+
+def test_clarity_by_agency_follows_the_same_attribution(world, merged):
+    rows = {row["lead_agency__code"]: row["tasks"] for row in clarity_by_agency(Task.objects.all())}
+    assert rows == {"MIC": 1, "MOST": 1}
+    as_of = clarity_by_agency(Task.objects.all(), as_of=dt.date(2025, 2, 15))
+    assert {row["lead_agency__code"]: row["tasks"] for row in as_of} == {"MIC": 2}
+    today = clarity_by_agency(Task.objects.all(), attribution=AgencyAttribution.TODAY)
+    assert {row["lead_agency__code"]: row["tasks"] for row in today} == {"MOST": 2}
+
+
+@pytest.mark.usefixtures("merged")
+def test_lead_agency_filter_by_an_old_code_and_with_predecessors(world, most):
+    def codes(queryset):
+        return sorted(queryset.values_list("code", flat=True))
+
+    # the old code still finds MIC's tasks, the one it closed and the one it handed on
+    assert codes(filter_lead_agency(Task.objects.all(), [world.mic.pk])) == ["56/TB-VPCP/1", "56/TB-VPCP/2"]
+    # the successor alone has what it leads now; with its predecessors, MIC's too
+    assert codes(filter_lead_agency(Task.objects.all(), [most.pk])) == ["56/TB-VPCP/1"]
+    widened = filter_lead_agency(Task.objects.all(), [most.pk], include_predecessors=True)
+    assert codes(widened) == ["56/TB-VPCP/1", "56/TB-VPCP/2"]
+    # as of a date, the list behind a backlog number: MIC's as of February
+    as_of = filter_lead_agency(Task.objects.all(), [world.mic.pk], as_of=dt.date(2025, 2, 15))
+    assert codes(as_of) == ["56/TB-VPCP/1", "56/TB-VPCP/2"]
+    assert codes(filter_lead_agency(Task.objects.all(), [most.pk], as_of=dt.date(2025, 2, 15))) == []

@@ -194,6 +194,39 @@ ALLOWED = {
     "report": {"lead_focal", "coord_focal"},
     "extend": {"lead_focal"},
 }
+#: Where each action takes the task from its READY_STATUS, whether it moves the task's
+#: version on (an extension request does not; nor does a coordinating agency's report, which
+#: is a contribution), and the history event it writes.
+AFTER = {
+    "assign": TaskStatus.ASSIGNED,
+    "start": TaskStatus.IN_PROGRESS,
+    "submit": TaskStatus.SUBMITTED,
+    "confirm": TaskStatus.COMPLETED,
+    "return": TaskStatus.IN_PROGRESS,
+    "cancel": TaskStatus.CANCELLED,
+    "report": TaskStatus.IN_PROGRESS,
+    "extend": TaskStatus.IN_PROGRESS,
+}
+BUMPS = {
+    "assign": 1,
+    "start": 1,
+    "submit": 1,
+    "confirm": 1,
+    "return": 1,
+    "cancel": 1,
+    "report": 1,
+    "extend": 0,
+}
+EVENT = {
+    "assign": "assigned",
+    "start": "started",
+    "submit": "submitted",
+    "confirm": "confirmed",
+    "return": "returned",
+    "cancel": "cancelled",
+    "report": "progress_reported",
+    "extend": "extension_requested",
+}
 ACTORS = {
     "monitor": "monitor",
     "lead_focal": "mps_focal",
@@ -230,6 +263,16 @@ def test_transition_matrix(world, action, who):
     actor = getattr(world, ACTORS[who])
     if who in ALLOWED[action]:
         ACTIONS[action](actor, task)
+        # then the task is where the action takes it, and the history says who took it there
+        after = Task.objects.get(pk=task.pk)
+        event = TaskEvent.objects.filter(task=task).latest("id")
+        assert after.status == AFTER[action]
+        contribution = action == "report" and who == "coord_focal"
+        assert after.version == before.version + (0 if contribution else BUMPS[action])
+        assert (event.action, event.actor) == (
+            "contribution_reported" if contribution else EVENT[action],
+            actor,
+        )
     else:
         with pytest.raises(ActionNotAllowed):
             ACTIONS[action](actor, task)

@@ -121,7 +121,9 @@ def test_task_list_xlsx_marks_the_four_columns_and_keeps_formulas_as_text(backlo
         actor=world.monitor, task=backlog.overdue, title='=HYPERLINK("http://evil.example","Click")'
     )
     client.force_login(world.monitor)
-    sheet = open_xlsx(client.get("/tasks/export.xlsx?as_of=2025-06-01&lead_agency=MPS&timeliness=counted"))
+    sheet = open_xlsx(
+        client.get("/tasks/export.xlsx?as_of=2025-06-01&lead_agency=MPS&timeliness=counted", follow=True)
+    )
     headers = [c.value for c in sheet[HEADER_ROW]]
     first_col = headers.index(str(Timeliness(BACKLOG_COLUMNS[0]).label))
     marks = {}

@@ -165,8 +165,11 @@ def test_dashboard_filters_by_directive_field_and_agency_kind(backlog, logged_in
     assert 'data-agency="MPS"' not in html
     html = client.get(f"/dashboard/?as_of=2025-06-01&directive={backlog.world.directive.pk}").content.decode()
     assert cell(html, "__total__", "total") == "6"
-    html = client.get(f"/dashboard/?as_of=2025-06-01&agency_kind={AgencyKind.PROVINCE}").content.decode()
-    assert 'data-agency="MPS"' not in html
+    response = client.get(f"/dashboard/?as_of=2025-06-01&lead_agency_kind={AgencyKind.PROVINCE}")
+    assert response.status_code == 200
+    assert 'data-agency="MPS"' not in response.content.decode()
+    html = client.get(f"/dashboard/?as_of=2025-06-01&lead_agency_kind={AgencyKind.MINISTRY}").content.decode()
+    assert cell(html, "MPS", "total") == "3"
     html = client.get("/dashboard/?as_of=2025-06-01&field=legislation").content.decode()
     assert 'data-agency="MPS"' not in html
     html = client.get("/dashboard/?as_of=2025-06-01&field=other").content.decode()
@@ -180,7 +183,8 @@ def test_dashboard_as_of_changes_the_counts(backlog, logged_in):
     assert cell(early, "MPS", Timeliness.IN_PROGRESS_OVERDUE) == "0"
     assert 'value="01/05/2025"' in early  # the date shown as Vietnamese officials write it
     bad = client.get("/dashboard/?as_of=2025-13-45")
-    assert bad.status_code == 200
+    assert bad.status_code == 400  # the error shown, and no counts that ignore the filter
+    assert 'data-agency="MPS"' not in bad.content.decode()
     assert (
         "Enter a date as day/month/year" in bad.content.decode() or "ngày/tháng/năm" in bad.content.decode()
     )
@@ -251,8 +255,9 @@ def test_clarity_index_counts_missing_clears_by_kind(backlog, logged_in):
     assert 'data-column="complete">6<' in block
     assert 'id="id_as_of"' not in html  # clarity is about the writing, not a date
     assert html.count('<th scope="col" class="num">') == 2 * (3 + 5)  # both tables: counts + 5 clears
-    html = client.get("/clarity/?agency_kind=province").content.decode()
-    assert 'data-directive="56/TB-VPCP"' not in html
+    response = client.get("/clarity/?lead_agency_kind=province")
+    assert response.status_code == 200
+    assert 'data-directive="56/TB-VPCP"' not in response.content.decode()
 
 
 # --- task page, permissions -------------------------------------------------------------------
@@ -267,6 +272,8 @@ def test_task_page_shows_five_clears_badges_history_and_reports(backlog, logged_
     assert "31/05/2025" in html
     assert 'data-action="created"' in html and 'data-action="progress_reported"' in html
     assert "Draft ready" in html
+    # notifications contributes its reminders panel (tasks.web.panels), between reports and history
+    assert html.index('id="reports') < html.index('id="reminders"') < html.index('id="history"')
     draft = client.get(f"/tasks/{backlog.draft.pk}/").content.decode()
     assert re.search(r'class="clear missing" data-clear="person"', draft)
     assert draft.count('class="clear present"') == 4
@@ -507,3 +514,35 @@ def test_a_busy_task_page_shows_the_latest_reports_and_history_with_a_way_to_all
     everything = client.get(f"/tasks/{task.pk}/?all=1", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert everything.count('class="report"') == TASK_PAGE_RECENT + 5
     assert "The latest" not in everything
+
+
+# --- the task page's buttons come from the lifecycle ---------------------------------------------
+
+#: The form the task page shows for each action it offers (assign, edit and cancel are the
+#: admin's and the API's).
+ACTION_FORM_IDS = {
+    "start": "start-form",
+    "report_progress": "progress-form",
+    "submit": "submit-form",
+    "request_extension": "extension-form",
+    "confirm": "confirm-form",
+    "return": "return-form",
+}
+
+
+@pytest.mark.parametrize("case", ["draft", "assigned", "extension_pending", "submitted", "completed"])
+def test_task_page_offers_a_form_exactly_for_each_action_the_services_accept(world, client, case):
+    from tests.lifecycle_cases import ACTORS, accepted_actions, task_in_case
+
+    task = task_in_case(world, case)
+    for who, attr in ACTORS.items():
+        actor = getattr(world, attr)
+        client.force_login(actor)
+        response = client.get(f"/tasks/{task.pk}/")
+        if response.status_code == 404:  # a task the person may not see offers nothing
+            assert accepted_actions(actor, task) == [], (case, who)
+            continue
+        html = response.content.decode()
+        shown = {action for action, form_id in ACTION_FORM_IDS.items() if f'id="{form_id}"' in html}
+        expected = set(accepted_actions(actor, task)) & set(ACTION_FORM_IDS)
+        assert shown == expected, (case, who)

@@ -1,0 +1,1 @@
+"""What every API view shares, whichever app it belongs to."""

@@ -1,0 +1,36 @@
+"""What every list's FilterSet is built from."""
+
+from __future__ import annotations
+
+import django_filters as filters
+from django.db.models import Q, QuerySet
+
+
+class ListFilterSet(filters.FilterSet):
+    """Base of every list's filters: ``ordering`` is read by the keyset paginator (and ``as_of``
+    by the view), so their filter methods leave the queryset alone; ``search`` looks for the
+    words in any of ``search_fields``."""
+
+    search_fields: tuple[str, ...] = ()
+
+    def filter_nothing(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(condition)
+
+
+class ChosenByKeyFilter(filters.ModelMultipleChoiceFilter):
+    """Related objects chosen by a natural key (an agency's code, an official's username) and
+    compared as objects. django-filter's own filter compares ``field_name`` with the chosen
+    object's ``to_field_name`` value, so a foreign key named by code compared a code with an
+    id: every valid value was a 500 (``/officials/?agency=MPS``)."""
+
+    def get_filter_predicate(self, v) -> dict:
+        return {self.field_name: v}

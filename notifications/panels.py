@@ -1,0 +1,21 @@
+"""The reminders panel of the task page: ``notifications`` contributes it to ``tasks`` (see
+``tasks.web.panels``), so that tasks never needs to know the reminders exist."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from notifications.selectors import reminders_for_task
+from tasks.models import Task
+from tasks.web.panels import TaskPanel
+
+
+def reminders_panel_context(*, task: Task, request: HttpRequest | None) -> dict:
+    return {"task": task, "reminders": list(reminders_for_task(task.pk))}
+
+
+REMINDERS_PANEL = TaskPanel(
+    name="reminders",
+    template="notifications/includes/task_reminders_panel.html",
+    context=reminders_panel_context,
+)

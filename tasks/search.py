@@ -1,0 +1,141 @@
+"""Search that forgives missing accents: "bao ve du lieu ca nhan" finds "Bảo vệ dữ liệu cá nhân".
+
+Text is compared *folded*: lower case, without diacritics, đ/Đ as d. The database folds with
+one function, ``fc_fold(text)``: on PostgreSQL an immutable SQL wrapper of ``unaccent`` (with
+đ translated first: unaccent's rules leave it alone in some versions) created by migration
+0008, with a GIN trigram index (pg_trgm) on the folded code and title of every task; on SQLite
+(``make run``) the Python ``fold`` below, registered on each connection. The query is folded in
+Python by that same ``fold``, so both sides agree on both backends.
+
+A task matches when the folded query appears in its code or title, in its directive's number,
+or in its lead agency's code or names (Vietnamese and English). The directive and agency
+matches are looked up first in their small tables, so that the task table is read through its
+indexes only (a bitmap OR of the trigram index and the foreign-key indexes). ``search_rank`` orders the
+matches, best first; see docs/decisions.md ("Search without accents").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from django.db import connection as default_connection
+from django.db.models import BooleanField, IntegerField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from agencies.models import Agency
+from tasks.models import Directive
+
+#: The annotation that ranks search results (bigger is better), and the keyset ordering on it.
+RANK = "search_rank"
+
+_SPACES = re.compile(r"\s+")
+_D = str.maketrans({"đ": "d", "Đ": "d"})
+
+
+def fold(text: str | None) -> str | None:
+    """Lower case, no diacritics, đ as d: what ``fc_fold`` does in the database."""
+    if text is None:
+        return None
+    decomposed = unicodedata.normalize("NFD", text.translate(_D))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def fold_query(text: str) -> str:
+    """The words searched for, folded, with runs of spaces as one."""
+    return _SPACES.sub(" ", fold(text) or "").strip()
+
+
+def task_text(code: str | None, title: str | None) -> str | None:
+    """What a task's own text is searched in: its code and its title, folded (``fc_task_text``)."""
+    if code is None or title is None:
+        return None
+    return fold(f"{code} {title}")
+
+
+def sqlite_functions(sender, connection, **kwargs) -> None:
+    """On each new SQLite connection (``connection_created``), the folding functions that
+    PostgreSQL gets from migration 0008; SQLite has no unaccent."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("fc_fold", 1, fold, deterministic=True)
+        connection.connection.create_function("fc_task_text", 2, task_text, deterministic=True)
+
+
+def _like_pattern(words: str, *, start: bool = False) -> str:
+    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%" if start else f"%{escaped}%"
+
+
+def _column(table: str, name: str) -> str:
+    quote = default_connection.ops.quote_name
+    return f"{quote(table)}.{quote(name)}"
+
+
+def _matching_ids(queryset: QuerySet, columns: tuple[str, ...], words: str) -> list[int]:
+    """Ids of the rows of a small table (agencies, directives) whose folded columns hold the words."""
+    table = queryset.model._meta.db_table
+    condition = " OR ".join(f"fc_fold({_column(table, c)}) LIKE %s ESCAPE '\\'" for c in columns)
+    pattern = _like_pattern(words)
+    # Only quoted model column names are interpolated; the words are parameters.
+    where = RawSQL(f"({condition})", [pattern] * len(columns), output_field=BooleanField())  # noqa: S611
+    return list(queryset.filter(where).values_list("pk", flat=True))
+
+
+def task_search(queryset: QuerySet, text: str) -> QuerySet:
+    """The tasks of ``queryset`` that ``text`` finds, each annotated with its ``search_rank``.
+
+    The rank, bigger first: the code itself (3000) or a code starting with the words (2500); then
+    the title starting with them (1500), holding them from a word's start (1200) or inside one
+    (1000); the directive's number (800); the lead agency (500); plus up to 999 for how much of
+    the title the words make (a short title that is mostly the query before a long one).
+    """
+    words = fold_query(text)
+    if not words:
+        return queryset
+    directives = _matching_ids(Directive.objects.all(), ("number",), words)
+    agencies = _matching_ids(Agency.objects.all(), ("code", "name_vi", "name_en"), words)
+    table = queryset.model._meta.db_table
+    code, title = _column(table, "code"), _column(table, "title")
+    like = "LIKE %s ESCAPE '\\'"
+    # Only quoted model column names are interpolated; the words are parameters.
+    own = RawSQL(f"fc_task_text({code}, {title}) {like}", [_like_pattern(words)], output_field=BooleanField())  # noqa: S611
+    condition = Q(own)
+    if directives:
+        condition |= Q(directive_id__in=directives)
+    if agencies:
+        condition |= Q(lead_agency_id__in=agencies)
+    directive_rank = "800" if directives else "0"
+    agency_rank = "500" if agencies else "0"
+    rank_sql = (
+        "(CASE WHEN fc_fold({code}) = %s THEN 3000 WHEN fc_fold({code}) {like} THEN 2500 ELSE 0 END"
+        " + CASE WHEN fc_fold({title}) {like} THEN 1500"
+        " WHEN fc_fold({title}) {like} THEN 1200"
+        " WHEN fc_fold({title}) {like} THEN 1000 ELSE 0 END"
+        " + CASE WHEN {directive} IN ({directive_ids}) THEN {directive_rank} ELSE 0 END"
+        " + CASE WHEN {agency} IN ({agency_ids}) THEN {agency_rank} ELSE 0 END"
+        " + CASE WHEN LENGTH({title}) > 0 THEN (999 * %s) / (CASE WHEN LENGTH({title}) > %s"
+        " THEN LENGTH({title}) ELSE %s END) ELSE 0 END)"
+    ).format(
+        code=code,
+        title=title,
+        like=like,
+        directive=_column(table, "directive_id"),
+        agency=_column(table, "lead_agency_id"),
+        directive_ids=", ".join(str(int(i)) for i in directives) or "NULL",
+        agency_ids=", ".join(str(int(i)) for i in agencies) or "NULL",
+        directive_rank=directive_rank,
+        agency_rank=agency_rank,
+    )
+    length = len(words)
+    params = [
+        words,
+        _like_pattern(words, start=True),
+        _like_pattern(words, start=True),
+        _like_pattern(" " + words),
+        _like_pattern(words),
+        length,
+        length,
+        length,
+    ]
+    rank = RawSQL(rank_sql, params, output_field=IntegerField())  # noqa: S611 (ids are ints we formatted)
+    return queryset.filter(condition).annotate(**{RANK: rank})

@@ -1,0 +1,192 @@
+"""One FilterSet, two doors: for every filter, the dashboard and ``/api/v1/reports/backlog/``
+give the same counts per agency and timeliness, and the task list page and ``/api/v1/tasks/``
+the same tasks in the same order. A filter added to the FilterSet fails here until it is given
+values to test with."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.test import Client
+
+from tasks import services
+from tasks.filtersets import BacklogFilterSet, TaskFilterSet
+from tasks.selectors import BACKLOG_COLUMNS
+from tests.api.conftest import client_for
+from tests.factories import DirectiveFactory, complete_task_fields
+from tests.web.conftest import at
+
+pytestmark = pytest.mark.django_db
+
+#: Values for every filter, each narrowing the answer; ``{directive}`` is filled in by the test.
+FILTER_VALUES = {
+    "search": ["personal+data", "BAO+VE+DU+LIEU", "56/tb-vpcp-t0", "73/TB", "bo+cong+an"],
+    "directive": ["{directive}"],
+    "lead_agency": ["MPS", "MIC&lead_agency=MOJ", "MIC,MOJ"],
+    "agency": ["MIC"],
+    "lead_agency_kind": ["ministerial_agency", "ministry&lead_agency_kind=province"],
+    "responsible": ["t.mic.focal"],
+    "field": ["data", "legislation&field=data"],
+    "status": ["in_progress", "completed&status=assigned"],
+    "timeliness": ["in_progress_overdue", "completed_late&timeliness=in_progress_within_deadline"],
+    "as_of": ["2025-05-01", "01/05/2025"],
+    "deadline_after": ["2025-05-15"],
+    "deadline_before": ["2025-05-31"],
+}
+#: Formats only people type, in the web's boxes: the API takes ISO dates and repeated codes.
+WEB_ONLY = {"01/05/2025", "MIC,MOJ"}
+ORDERINGS = ["deadline", "-deadline", "code", "-code", "id", "-id", "updated_at", "-updated_at"]
+
+
+def _cases(filterset_class) -> list[tuple[str, str]]:
+    return [
+        (name, value) for name in filterset_class.base_filters for value in FILTER_VALUES.get(name, [None])
+    ]
+
+
+@pytest.fixture
+def doors(backlog):
+    """The web backlog plus a task of another directive, led by a ministerial-level agency with a
+    Vietnamese name and title; a monitor at both doors."""
+    world = backlog.world
+    world.mps.name_vi = "Bộ Công an"
+    world.mps.save()
+    other = DirectiveFactory(number="73/TB-VPCP", issued_on=dt.date(2025, 3, 1), issuing_agency=world.go)
+    world.moj.kind = "ministerial_agency"
+    world.moj.save()
+    with at(dt.date(2025, 3, 2)):
+        task = services.task_create(
+            actor=world.monitor,
+            directive=other,
+            **complete_task_fields(
+                world,
+                title="Hướng dẫn bảo vệ dữ liệu cá nhân trong cơ quan nhà nước",
+                lead_agency=world.moj,
+                responsible_official=world.moj_focal,
+                accountable_leader=world.moj_leader,
+                deadline=dt.date(2025, 5, 20),
+                field="data",
+            ),
+        )
+        services.task_assign(actor=world.monitor, task=task)
+    web = Client()
+    web.force_login(world.monitor)
+    return {"web": web, "api": client_for(world.monitor), "directive": other.pk}
+
+
+def _query(name: str, value: str, doors) -> str:
+    value = value.format(directive=doors["directive"])
+    query = f"{name}={value}"
+    return query if name == "as_of" else f"as_of=2025-06-01&{query}"
+
+
+def _dashboard_counts(html: str) -> dict:
+    counts = {}
+    for agency, row in re.findall(r'<tr data-agency="([^"]+)">(.*?)</tr>', html, re.S):
+        cells = dict(re.findall(r'data-column="([a-z_]+)"><a [^>]*>(\d+)</a>', row))
+        counts[agency] = {column: int(cells[column]) for column in BACKLOG_COLUMNS}
+    return counts
+
+
+def _api_counts(body: dict) -> dict:
+    counts = {row["lead_agency"]: {c: row[c] for c in BACKLOG_COLUMNS} for row in body["rows"]}
+    if body["rows"]:
+        counts["__total__"] = {c: body["totals"][c] for c in BACKLOG_COLUMNS}
+    return counts
+
+
+def test_every_filter_of_the_filtersets_has_values_to_test():
+    assert set(BacklogFilterSet.base_filters) <= set(FILTER_VALUES)
+    assert set(TaskFilterSet.base_filters) == {*FILTER_VALUES, "ordering"}
+
+
+@pytest.mark.parametrize(("name", "value"), _cases(BacklogFilterSet))
+def test_dashboard_and_backlog_api_agree(doors, name, value):
+    query = _query(name, value, doors)
+    response = doors["web"].get(f"/dashboard/?{query}")
+    assert response.status_code == 200, response.content.decode()[:2000]
+    shown = _dashboard_counts(response.content.decode())
+    unfiltered = _dashboard_counts(doors["web"].get("/dashboard/?as_of=2025-06-01").content.decode())
+    assert shown != unfiltered, "each value must narrow the answer, or it tests nothing"
+    if value in WEB_ONLY:
+        query = _query(name, "2025-05-01" if name == "as_of" else "MIC&lead_agency=MOJ", doors)
+    answer = doors["api"].get(f"/api/v1/reports/backlog/?{query}")
+    assert answer.status_code == 200, answer.content
+    assert shown == _api_counts(answer.json())
+
+
+def _web_codes(html: str) -> list[str]:
+    return re.findall(r'<tr data-task="([^"]+)"', html)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        *[case for case in _cases(TaskFilterSet) if case[0] != "ordering"],
+        *[("ordering", o) for o in ORDERINGS],
+        ("ordering", "relevance&search=bao+ve"),
+    ],
+)
+def test_task_list_page_and_api_list_the_same_tasks(doors, name, value):
+    query = _query(name, value, doors)
+    response = doors["web"].get(f"/tasks/?{query}")
+    assert response.status_code == 200, response.content.decode()[:2000]
+    shown = _web_codes(response.content.decode())
+    if value in WEB_ONLY:
+        query = _query(name, "2025-05-01" if name == "as_of" else "MIC&lead_agency=MOJ", doors)
+    answer = doors["api"].get(f"/api/v1/tasks/?{query}&page_size=200")
+    assert answer.status_code == 200, answer.content
+    assert shown == [row["code"] for row in answer.json()["results"]]
+    everything = _web_codes(doors["web"].get("/tasks/?as_of=2025-06-01").content.decode())
+    if name == "ordering":
+        assert sorted(shown) == sorted(everything) or "search" in value
+    elif name != "as_of":  # as of another day, the same tasks (their timeliness differs)
+        assert set(shown) < set(everything), "each value must narrow the answer, or it tests nothing"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("colour=red", None),
+        ("lead_agency=NOPE", "lead_agency"),
+        ("as_of=2025-13-45", "as_of"),
+        ("ordering=relevance", "ordering"),
+    ],
+)
+def test_a_filter_that_does_not_hold_is_an_error_at_both_doors(doors, query, field):
+    response = doors["web"].get(f"/tasks/?{query}")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'class="form-errors"' in html
+    assert _web_codes(html) == []  # never the unfiltered list
+    if field:
+        assert f'id="id_{field}_error"' in html
+    else:
+        assert "colour" in html
+    answer = doors["api"].get(f"/api/v1/tasks/?{query}")
+    assert answer.status_code == 400
+    assert (field or "colour") in answer.json()
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/tasks/?q=Personal", "/tasks/?search=Personal"),
+        (
+            "/dashboard/?agency_kind=ministry&as_of=2025-06-01",
+            "/dashboard/?lead_agency_kind=ministry&as_of=2025-06-01",
+        ),
+        (
+            "/tasks/?timeliness=counted&lead_agency=MPS",
+            "/tasks/?timeliness=completed_on_time&timeliness=completed_late"
+            "&timeliness=in_progress_within_deadline&timeliness=in_progress_overdue&lead_agency=MPS",
+        ),
+    ],
+)
+def test_bookmarks_with_the_old_names_are_sent_to_the_new_ones(doors, old, new):
+    response = doors["web"].get(old)
+    assert response.status_code == 301
+    assert response["Location"] == new
+    assert doors["web"].get(new).status_code == 200
