@@ -443,7 +443,7 @@ def claim_figure(ctx: Context, rows: int = 20_000) -> Figure:
 
     from notifications.services import reminders_claim
 
-    batch = int(getattr(settings, "NOTIFICATIONS_BATCH_SIZE", 200))
+    batch = settings.NOTIFICATIONS_BATCH_SIZE
     now = timezone.now()
     empty_outbox()
     written = fill_outbox(rows, now=now)

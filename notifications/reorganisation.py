@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from notifications.choices import ReminderStatus
 from notifications.models import Reminder
-from notifications.services import _load_people, recipients_for_level
+from notifications.services.recipients import load_people, recipients_for_level
 from tasks.models import Task
 
 
@@ -65,7 +65,7 @@ def reminders_readdress(*, task_ids: list[int], event=None) -> int:
             "responsible_official__supervisor_id",
         )
     )
-    people = _load_people(rows)
+    people = load_people(rows)
     tasks = {row[0]: row for row in rows}
     rungs: dict[tuple, dict] = {}
     for pk, task_id, rule_id, deadline, period, level, due_on, recipient_id, next_at in pending:

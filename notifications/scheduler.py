@@ -21,7 +21,7 @@ _started = threading.Event()
 
 
 def should_start(argv: list[str], environ: dict) -> bool:
-    if not getattr(settings, "NOTIFICATIONS_EMBEDDED_SCHEDULER", False):
+    if not settings.NOTIFICATIONS_EMBEDDED_SCHEDULER:
         return False
     if len(argv) < 2 or argv[1] != "runserver":
         return False
@@ -60,7 +60,7 @@ def start(stop: threading.Event | None = None) -> threading.Thread | None:
     if _started.is_set():
         return None
     _started.set()
-    interval = float(getattr(settings, "NOTIFICATIONS_EMBEDDED_INTERVAL_SECONDS", 300))
+    interval = float(settings.NOTIFICATIONS_EMBEDDED_INTERVAL_SECONDS)
     thread = threading.Thread(
         target=_loop, args=(interval, stop or threading.Event()), name="reminder-scheduler", daemon=True
     )

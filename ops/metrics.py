@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily
 
 from notifications.selectors import outbox_health
+from webhooks.selectors import deliveries_failed, deliveries_pending
 
 #: name -> (key in outbox_health, help)
 OUTBOX_GAUGES = {
@@ -34,6 +35,11 @@ OUTBOX_GAUGES = {
     "fiveclear_sweep_last_duration_seconds": ("last_sweep_duration_seconds", "How long the last sweep took."),
     "fiveclear_sweep_last_rows": ("last_sweep_rows", "Reminders the last sweep wrote."),
     "fiveclear_sweep_last_run_timestamp_seconds": ("last_sweep_at", "When the last sweep ran (Unix time)."),
+    "fiveclear_webhook_deliveries_pending": (
+        "webhooks_pending",
+        "Webhook deliveries waiting to be sent or retried.",
+    ),
+    "fiveclear_webhook_deliveries_failed": ("webhooks_failed", "Webhook deliveries given up."),
 }
 
 
@@ -47,6 +53,8 @@ class FiveClearCollector:
 
     def collect(self):
         health = outbox_health(timezone.now())
+        health["webhooks_pending"] = deliveries_pending()
+        health["webhooks_failed"] = deliveries_failed()
         for name, (key, help_text) in OUTBOX_GAUGES.items():
             yield GaugeMetricFamily(name, help_text, value=float(health[key]))
 

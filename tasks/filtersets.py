@@ -35,7 +35,7 @@ from common.api.filtersets import ChosenByKeyFilter, ListFilterSet
 from tasks.choices import DirectiveKind, TaskField, TaskStatus, Timeliness
 from tasks.models import Directive, Task
 from tasks.search import RANK, fold_query, task_search
-from tasks.selectors import timeliness_q
+from tasks.selectors import officials_nameable_by, timeliness_q
 
 #: ``ordering`` values of the task lists, each ending in a unique field (keyset pagination).
 TASK_ORDERINGS = {
@@ -68,6 +68,10 @@ def _none_chosen(value) -> bool:
     if isinstance(value, QuerySet):
         return value.query.is_empty()
     return not value
+
+
+def _nameable_officials(request) -> QuerySet[Official]:
+    return officials_nameable_by(getattr(request, "user", None))
 
 
 def _codes(name: str, label, help_text) -> filters.ModelMultipleChoiceFilter:
@@ -123,7 +127,7 @@ class TaskFilterSet(ListFilterSet):
         help_text=_("Kind of the lead agency (ministry, province ...); repeat for several."),
     )
     responsible = filters.ModelMultipleChoiceFilter(
-        queryset=Official.objects.all(),
+        queryset=_nameable_officials,
         to_field_name="username",
         method="filter_responsible",
         label=_("Responsible official"),

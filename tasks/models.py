@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -99,6 +99,15 @@ class Task(models.Model):
     # English translations of the texts above, for readers who prefer English (EnglishText)
     title_en = models.CharField(_("title (English)"), max_length=500, blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
+    # What search reads: the code and title folded (no accents, đ as d, lower case) by the
+    # database's own fc_task_text (migration 0010; a Python function on SQLite), kept by the
+    # database on every write; a trigram index on PostgreSQL (tasks.search).
+    search_text = models.GeneratedField(
+        expression=Func(F("code"), F("title"), function="fc_task_text", output_field=models.TextField()),
+        output_field=models.TextField(),
+        db_persist=True,
+        verbose_name=_("search text"),
+    )
     field = models.CharField(_("field"), max_length=32, choices=TaskField.choices, default=TaskField.OTHER)
     # clear responsibility
     lead_agency = models.ForeignKey(

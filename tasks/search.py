@@ -3,15 +3,19 @@
 Text is compared *folded*: lower case, without diacritics, đ/Đ as d. The database folds with
 one function, ``fc_fold(text)``: on PostgreSQL an immutable SQL wrapper of ``unaccent`` (with
 đ translated first: unaccent's rules leave it alone in some versions) created by migration
-0008, with a GIN trigram index (pg_trgm) on the folded code and title of every task; on SQLite
-(``make run``) the Python ``fold`` below, registered on each connection. The query is folded in
+0010, with GIN trigram indexes (pg_trgm); on SQLite (``make run``) the Python ``fold`` below,
+registered on each connection. The query is folded in
 Python by that same ``fold``, so both sides agree on both backends.
 
-A task matches when the folded query appears in its code or title, in its directive's number,
-or in its lead agency's code or names (Vietnamese and English). The directive and agency
-matches are looked up first in their small tables, so that the task table is read through its
-indexes only (a bitmap OR of the trigram index and the foreign-key indexes). ``search_rank`` orders the
-matches, best first; see docs/decisions.md ("Search without accents").
+Each task keeps its folded code and title in a stored column the database computes
+(``Task.search_text``, migration 0012), with the trigram index on it: measured, reading it
+beats an index on the expression, which must unaccent every candidate row again to recheck
+and rank it. A task matches when the folded query appears in its code or title, in its
+directive's number, or in its lead agency's code or names (Vietnamese and English). The
+directive and agency matches are looked up first in their small tables, so that the task
+table is read through its indexes only (a bitmap OR of the trigram index and the foreign-key
+indexes). ``search_rank`` orders the matches, best first; see docs/decisions.md ("Search
+without accents").
 """
 
 from __future__ import annotations
@@ -20,8 +24,20 @@ import re
 import unicodedata
 
 from django.db import connection as default_connection
-from django.db.models import BooleanField, IntegerField, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Greatest, Length, StrIndex
+from django.db.models.lookups import Exact
 
 from agencies.models import Agency
 from tasks.models import Directive
@@ -55,7 +71,7 @@ def task_text(code: str | None, title: str | None) -> str | None:
 
 def sqlite_functions(sender, connection, **kwargs) -> None:
     """On each new SQLite connection (``connection_created``), the folding functions that
-    PostgreSQL gets from migration 0008; SQLite has no unaccent."""
+    PostgreSQL gets from migration 0010; SQLite has no unaccent."""
     if connection.vendor == "sqlite":
         connection.connection.create_function("fc_fold", 1, fold, deterministic=True)
         connection.connection.create_function("fc_task_text", 2, task_text, deterministic=True)
@@ -85,57 +101,41 @@ def task_search(queryset: QuerySet, text: str) -> QuerySet:
     """The tasks of ``queryset`` that ``text`` finds, each annotated with its ``search_rank``.
 
     The rank, bigger first: the code itself (3000) or a code starting with the words (2500); then
-    the title starting with them (1500), holding them from a word's start (1200) or inside one
-    (1000); the directive's number (800); the lead agency (500); plus up to 999 for how much of
-    the title the words make (a short title that is mostly the query before a long one).
+    the title starting with them (1500), holding them from a word's start (1200) or inside a
+    word (1000); the directive's number (800); the lead agency (500); plus up to 999 for how
+    much of the title the words make (a short title that is mostly the query before a long
+    one). Every term reads the stored ``search_text`` (the folded code, a space, the folded
+    title: codes hold no spaces) or plain columns, so ranking calls no unaccent per row.
     """
     words = fold_query(text)
     if not words:
         return queryset
     directives = _matching_ids(Directive.objects.all(), ("number",), words)
     agencies = _matching_ids(Agency.objects.all(), ("code", "name_vi", "name_en"), words)
-    table = queryset.model._meta.db_table
-    code, title = _column(table, "code"), _column(table, "title")
-    like = "LIKE %s ESCAPE '\\'"
-    # Only quoted model column names are interpolated; the words are parameters.
-    own = RawSQL(f"fc_task_text({code}, {title}) {like}", [_like_pattern(words)], output_field=BooleanField())  # noqa: S611
-    condition = Q(own)
+    condition = Q(search_text__contains=words)
     if directives:
         condition |= Q(directive_id__in=directives)
     if agencies:
         condition |= Q(lead_agency_id__in=agencies)
-    directive_rank = "800" if directives else "0"
-    agency_rank = "500" if agencies else "0"
-    rank_sql = (
-        "(CASE WHEN fc_fold({code}) = %s THEN 3000 WHEN fc_fold({code}) {like} THEN 2500 ELSE 0 END"
-        " + CASE WHEN fc_fold({title}) {like} THEN 1500"
-        " WHEN fc_fold({title}) {like} THEN 1200"
-        " WHEN fc_fold({title}) {like} THEN 1000 ELSE 0 END"
-        " + CASE WHEN {directive} IN ({directive_ids}) THEN {directive_rank} ELSE 0 END"
-        " + CASE WHEN {agency} IN ({agency_ids}) THEN {agency_rank} ELSE 0 END"
-        " + CASE WHEN LENGTH({title}) > 0 THEN (999 * %s) / (CASE WHEN LENGTH({title}) > %s"
-        " THEN LENGTH({title}) ELSE %s END) ELSE 0 END)"
-    ).format(
-        code=code,
-        title=title,
-        like=like,
-        directive=_column(table, "directive_id"),
-        agency=_column(table, "lead_agency_id"),
-        directive_ids=", ".join(str(int(i)) for i in directives) or "NULL",
-        agency_ids=", ".join(str(int(i)) for i in agencies) or "NULL",
-        directive_rank=directive_rank,
-        agency_rank=agency_rank,
+    first_space = StrIndex(F("search_text"), Value(" "))
+    title_start = Exact(StrIndex(F("search_text"), Value(f" {words}")), first_space)
+    rank = (
+        Case(
+            When(search_text__startswith=f"{words} ", then=3000),
+            When(search_text__startswith=words, then=2500),
+            default=0,
+        )
+        + Case(
+            When(title_start, then=1500),
+            When(search_text__contains=f" {words}", then=1200),
+            When(search_text__contains=words, then=1000),
+            default=0,
+        )
+        + Case(When(directive_id__in=directives or [0], then=800), default=0)
+        + Case(When(lead_agency_id__in=agencies or [0], then=500), default=0)
+        + Case(
+            When(title="", then=0),
+            default=Value(999 * len(words)) / Greatest(Length("title"), Value(len(words))),
+        )
     )
-    length = len(words)
-    params = [
-        words,
-        _like_pattern(words, start=True),
-        _like_pattern(words, start=True),
-        _like_pattern(" " + words),
-        _like_pattern(words),
-        length,
-        length,
-        length,
-    ]
-    rank = RawSQL(rank_sql, params, output_field=IntegerField())  # noqa: S611 (ids are ints we formatted)
-    return queryset.filter(condition).annotate(**{RANK: rank})
+    return queryset.filter(condition).annotate(**{RANK: ExpressionWrapper(rank, output_field=IntegerField())})

@@ -99,6 +99,20 @@ def task_list_for_user(user: Official) -> QuerySet[Task]:
     return queryset
 
 
+def officials_nameable_by(user: Official | None) -> QuerySet[Official]:
+    """The officials a caller may name in a filter: everyone for a monitor; otherwise their own
+    agency's and those responsible for a task they see. Any other login is refused exactly as
+    an unknown one, so a filter cannot confirm that an account exists in another agency."""
+    if user is None or not user.is_authenticated:
+        return Official.objects.none()
+    if visible_tasks_q(user) is None:
+        return Official.objects.all()
+    responsible = task_list_for_user(user).filter(responsible_official_id=OuterRef("pk"))
+    return Official.objects.filter(
+        Q(agency_id=user.agency_id, agency_id__isnull=False) | Q(Exists(responsible))
+    )
+
+
 def task_get_for_user(*, user: Official, task_id: int) -> Task:
     """Fetch one task the user may read; Task.DoesNotExist when they may not (a 404, so that
     another agency's task numbers reveal nothing)."""

@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -472,7 +475,6 @@ def _required_reason(reason: str) -> str:
 # --- progress ------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def progress_report_submit(
     *,
     actor: Official,
@@ -484,7 +486,41 @@ def progress_report_submit(
     expected_version: int | None = None,
 ) -> ProgressReport:
     """Record a progress report. The lead agency's report moves the task's progress (and
-    starts an assigned task); a coordinating agency's is its contribution and moves nothing."""
+    starts an assigned task); a coordinating agency's is its contribution and moves nothing.
+
+    Evidence files are all checked before anything is written, and written last; if the
+    transaction does not commit (an error, or the database refusing the COMMIT) the files
+    written are deleted again. A crash between the write and the commit leaves files no row
+    points to: ``manage.py evidence_orphans`` finds them."""
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            return _progress_report_write(
+                actor=actor,
+                task=task,
+                note=note,
+                percent=percent,
+                indicator_value=indicator_value,
+                evidence=list(evidence),
+                expected_version=expected_version,
+                stored=stored,
+            )
+    except BaseException:
+        evidence_discard(names=stored)
+        raise
+
+
+def _progress_report_write(
+    *,
+    actor: Official,
+    task: Task | int,
+    note: str,
+    percent: int | None,
+    indicator_value: Decimal | None,
+    evidence: list[Any],
+    expected_version: int | None,
+    stored: list[str],
+) -> ProgressReport:
     task = _lock(task, expected_version)
     lifecycle.check(actor, task, TaskAction.REPORT_PROGRESS)
     note = (note or "").strip()
@@ -496,6 +532,9 @@ def progress_report_submit(
         errors["indicator_value"] = [_("This task's result is a deliverable, not an indicator.")]
     if not note and percent is None and indicator_value is None:
         errors["note"] = [_("Say what was done: a note, a percentage or the indicator's value.")]
+    checked = evidence_check(evidence)
+    if checked.errors:
+        errors["evidence"] = checked.errors
     if errors:
         raise ValidationError(errors)
     is_lead = actor.agency_id == task.lead_agency_id
@@ -511,8 +550,6 @@ def progress_report_submit(
     )
     report.full_clean()
     report.save()
-    for item in evidence:
-        evidence_attach(report=report, upload=item)
     if is_lead:
         before = _snapshot(task)
         if task.status == TaskStatus.ASSIGNED:
@@ -532,6 +569,8 @@ def progress_report_submit(
             changes={"agency": {"old": None, "new": actor.agency.code}},
             note=note,
         )
+    for upload, content_type in checked.files:
+        _evidence_store(report=report, upload=upload, content_type=content_type, stored=stored)
     return report
 
 
@@ -554,42 +593,84 @@ EVIDENCE_EXTENSIONS = {
 }
 
 
-def evidence_attach(*, report: ProgressReport, upload: Any) -> EvidenceFile:
-    """Store an evidence file after checking its size and that its content matches its type."""
-    from django.conf import settings
+@dataclass
+class CheckedEvidence:
+    files: list[tuple[Any, str]]  # (upload, content type)
+    errors: list[str]
 
+
+def evidence_check(uploads: list[Any]) -> CheckedEvidence:
+    """The one rule for evidence files, whichever door they come through: at most
+    EVIDENCE_MAX_FILES per report, each of an accepted type whose content matches its name,
+    each at most EVIDENCE_MAX_BYTES. Every file is checked before any is written, and every
+    refusal is reported at once."""
+    errors: list[str] = []
+    if len(uploads) > settings.EVIDENCE_MAX_FILES:
+        errors.append(
+            _("At most %(limit)s files per report; %(count)s were sent.")
+            % {"limit": settings.EVIDENCE_MAX_FILES, "count": len(uploads)}
+        )
+    files = []
+    for upload in uploads:
+        name = getattr(upload, "name", "") or "evidence"
+        suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+        content_type = EVIDENCE_EXTENSIONS.get(suffix)
+        if content_type is None:
+            errors.append(
+                _("%(name)s: only PDF, PNG, JPEG, DOCX and XLSX files are accepted.") % {"name": name}
+            )
+            continue
+        if upload.size > settings.EVIDENCE_MAX_BYTES:
+            errors.append(
+                _("%(name)s is larger than %(limit)s MB.")
+                % {"name": name, "limit": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)}
+            )
+            continue
+        upload.seek(0)
+        head = upload.read(16)
+        upload.seek(0)
+        if not any(head.startswith(sig) for sig in EVIDENCE_SIGNATURES[content_type]):
+            errors.append(_("%(name)s is not really a %(suffix)s file.") % {"name": name, "suffix": suffix})
+            continue
+        files.append((upload, content_type))
+    return CheckedEvidence(files=files, errors=errors)
+
+
+def _evidence_store(*, report: ProgressReport, upload: Any, content_type: str, stored: list[str]) -> None:
     name = getattr(upload, "name", "") or "evidence"
-    suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-    content_type = EVIDENCE_EXTENSIONS.get(suffix)
-    if content_type is None:
-        raise ValidationError(
-            {
-                "evidence": [
-                    _("%(name)s: only PDF, PNG, JPEG, DOCX and XLSX files are accepted.") % {"name": name}
-                ]
-            }
-        )
-    size = upload.size
-    if size > settings.EVIDENCE_MAX_BYTES:
-        raise ValidationError(
-            {
-                "evidence": [
-                    _("%(name)s is larger than %(limit)s MB.")
-                    % {"name": name, "limit": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)}
-                ]
-            }
-        )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not any(head.startswith(sig) for sig in EVIDENCE_SIGNATURES[content_type]):
-        raise ValidationError(
-            {"evidence": [_("%(name)s is not really a %(suffix)s file.") % {"name": name, "suffix": suffix}]}
-        )
-    item = EvidenceFile(report=report, original_name=name[:255], content_type=content_type, size=size)
+    item = EvidenceFile(report=report, original_name=name[:255], content_type=content_type, size=upload.size)
     item.file.save(name, upload, save=False)
+    stored.append(item.file.name)
     item.save()
-    return item
+
+
+def evidence_discard(*, names: Iterable[str]) -> None:
+    """Delete stored evidence files that no committed row points to."""
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.warning("Could not delete the orphan evidence file %s", name, exc_info=True)
+
+
+def evidence_orphans(*, older_than: dt.timedelta) -> list[str]:
+    """Files under ``evidence/`` that no EvidenceFile row points to and that were last written
+    more than ``older_than`` ago (a younger one may belong to a transaction still running)."""
+    known = set(EvidenceFile.objects.values_list("file", flat=True).iterator())
+    cutoff = timezone.now() - older_than
+    found = []
+    folders = ["evidence"]
+    while folders:
+        folder = folders.pop()
+        if not default_storage.exists(folder):
+            continue
+        subfolders, files = default_storage.listdir(folder)
+        folders += [f"{folder}/{name}" for name in subfolders]
+        for name in files:
+            path = f"{folder}/{name}"
+            if path not in known and default_storage.get_modified_time(path) < cutoff:
+                found.append(path)
+    return sorted(found)
 
 
 # --- extensions ------------------------------------------------------------------------------

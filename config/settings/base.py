@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "tasks",
     "tasks.intake",
     "notifications",
+    "webhooks",
     "ops",
 ]
 
@@ -138,6 +139,8 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+# Files per progress report, for the web form and the API alike (tasks.services.evidence_check).
+EVIDENCE_MAX_FILES = int(os.environ.get("EVIDENCE_MAX_FILES", "10"))
 
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
@@ -198,6 +201,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notifications.send_pending",
         "schedule": float(os.environ.get("NOTIFICATIONS_SEND_EVERY_SECONDS", "60")),
     },
+    # New history entries become webhook deliveries within seconds; the sender is enqueued on
+    # commit, and the periodic send picks up retries whose backoff has run out.
+    "webhooks-dispatch": {
+        "task": "webhooks.dispatch",
+        "schedule": float(os.environ.get("WEBHOOKS_DISPATCH_EVERY_SECONDS", "5")),
+    },
+    "webhooks-send": {"task": "webhooks.send", "schedule": 30.0},
     # A reorganisation scheduled for a date applies itself that day (hourly: a missed run is
     # caught up by the next; an applied event is left alone).
     "tasks-reorganisations": {"task": "tasks.apply_due_reorganisations", "schedule": 3600.0},
@@ -225,6 +235,19 @@ NOTIFICATIONS_EMBEDDED_SCHEDULER = False
 NOTIFICATIONS_EMBEDDED_INTERVAL_SECONDS = int(
     os.environ.get("NOTIFICATIONS_EMBEDDED_INTERVAL_SECONDS", "300")
 )
+
+# --- webhooks (docs/webhooks.md) -----------------------------------------------------------
+WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "10"))
+WEBHOOKS_PARALLEL = int(os.environ.get("WEBHOOKS_PARALLEL", "8"))
+WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "40"))
+# Retry after base * 2^(n-1) seconds, at most the cap: a receiver down for a day is tried hourly.
+WEBHOOKS_RETRY_BASE_SECONDS = int(os.environ.get("WEBHOOKS_RETRY_BASE_SECONDS", "10"))
+WEBHOOKS_RETRY_MAX_SECONDS = int(os.environ.get("WEBHOOKS_RETRY_MAX_SECONDS", "3600"))
+WEBHOOKS_GIVE_UP_AFTER_HOURS = int(os.environ.get("WEBHOOKS_GIVE_UP_AFTER_HOURS", "72"))
+WEBHOOKS_CLAIM_LEASE_SECONDS = int(os.environ.get("WEBHOOKS_CLAIM_LEASE_SECONDS", "120"))
+WEBHOOKS_SEND_TIME_BUDGET = float(os.environ.get("WEBHOOKS_SEND_TIME_BUDGET", "50"))
+WEBHOOKS_COMMIT_LAG_SECONDS = int(os.environ.get("WEBHOOKS_COMMIT_LAG_SECONDS", "600"))
+WEBHOOKS_SECRET_OVERLAP_HOURS = int(os.environ.get("WEBHOOKS_SECRET_OVERLAP_HOURS", "24"))
 
 # --- REST API ----------------------------------------------------------------
 REST_FRAMEWORK = {

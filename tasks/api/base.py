@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
+
+from common.api.exceptions import PreconditionFailed
 
 
 def etag(version: int) -> str:
@@ -14,19 +14,14 @@ def etag(version: int) -> str:
 def expected_version(request: Request, body_version: int | None, current: int | None = None) -> int | None:
     """The version the caller says it edited: ``If-Match`` if sent, else ``version`` in the body.
 
-    ``If-Match: *`` (or neither) means "whatever is stored". Among several tags the current
-    one wins if present, else the first (which the service then refuses as stale).
+    ``If-Match: *`` (or neither) means "whatever is stored". Otherwise the header must hold the
+    current ETag, compared strongly (RFC 9110, 13.1.1): any other list of tags, a weak one, or
+    one that is not an entity tag at all fails the precondition (412), never a 400. The
+    service compares the version again under its row lock.
     """
     header = request.headers.get("If-Match")
     if header is None or header.strip() == "*":
         return body_version
-    versions = []
-    for tag in header.split(","):
-        tag = tag.strip()
-        if tag.startswith("W/"):
-            tag = tag[2:]
-        tag = tag.strip('"')
-        if not tag.isdigit() or len(tag) > 10:
-            raise ValidationError({"If-Match": [_('Send the ETag of the task, e.g. "3".')]})
-        versions.append(int(tag))
-    return current if current in versions else versions[0]
+    if current is not None and etag(current) in (tag.strip() for tag in header.split(",")):
+        return current
+    raise PreconditionFailed()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +35,6 @@ from tasks.models import TEXT_LIMIT, Directive
 
 MAX_INT = 2_147_483_647
 DIRECTIVE_TEXT_LIMIT = 500_000
-MAX_EVIDENCE_FILES = 10
 
 
 def _decimal(value: Decimal | None) -> str | None:
@@ -166,7 +166,8 @@ class ProgressReportInputSerializer(InputSerializer):
     evidence = serializers.ListField(
         child=serializers.FileField(max_length=255, allow_empty_file=False),
         required=False,
-        max_length=MAX_EVIDENCE_FILES,
+        # the service checks the number too (tasks.services.evidence_check): this documents it
+        max_length=settings.EVIDENCE_MAX_FILES,
         help_text=_("Evidence files (multipart): PDF, PNG, JPEG, DOCX or XLSX."),
     )
     version = version_field()

@@ -526,7 +526,9 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
         counts underneath are cached too (``backlog_report``), for the web dashboard."""
 
         def report() -> dict:
-            filterset = BacklogFilterSet(data=request.query_params, queryset=task_list_for_user(request.user))
+            filterset = BacklogFilterSet(
+                data=request.query_params, queryset=task_list_for_user(request.user), request=request
+            )
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
             as_of = filterset.as_of_date

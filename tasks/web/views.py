@@ -105,7 +105,7 @@ class LoginView(auth_views.LoginView):
 
 
 def _cooloff_minutes() -> int:
-    cooloff = getattr(settings, "AXES_COOLOFF_TIME", None)
+    cooloff = settings.AXES_COOLOFF_TIME
     if isinstance(cooloff, int | float):
         return round(cooloff * 60)
     if isinstance(cooloff, dt.timedelta):

@@ -416,3 +416,20 @@ def test_code_filters_of_the_other_lists_answer_their_rows(api, path, key, expec
     response = api.clients["monitor"].get(path)
     assert response.status_code == 200, response.content
     assert {row[key] for row in response.json()["results"]} == expected
+
+
+@pytest.mark.parametrize("path", ["/api/v1/tasks/", "/api/v1/me/tasks/", "/api/v1/reports/backlog/"])
+def test_another_agencys_login_is_answered_like_an_unknown_one(api, tasks, path):
+    """A focal point cannot learn that a login exists in an agency whose tasks it does not see."""
+    client = api.clients["lead_focal"]  # MPS: sees the law, draft and submitted tasks (MPS leads)
+    unknown = client.get(f"{path}?responsible=nobody.anywhere")
+    elsewhere = client.get(f"{path}?responsible=t.moj.focal")
+    assert unknown.status_code == elsewhere.status_code == 400
+    assert [
+        message.replace("nobody.anywhere", "t.moj.focal") for message in unknown.json()["responsible"]
+    ] == elsewhere.json()["responsible"]
+    # people it works with are still names it may filter by: its own agency's, and those
+    # responsible for a task it sees (MIC's focal point leads the portal task MOJ coordinates)
+    assert client.get(f"{path}?responsible=t.mps.leader").status_code == 200
+    moj = api.clients["other_focal"]
+    assert _ids(moj.get("/api/v1/tasks/?responsible=t.mic.focal")) == [tasks["portal"]]

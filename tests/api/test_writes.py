@@ -83,18 +83,37 @@ def test_stale_progress_report_is_412_and_saves_no_report(api):
     assert not ProgressReport.objects.filter(task=task).exists()
 
 
-def test_current_if_match_succeeds_and_garbage_is_400(api):
+@pytest.mark.parametrize(
+    "header",
+    ["yesterday", '"abc"', '""', ",", '"99999999999"', "W/{current}", '"1", "0"', "{current}x", "\u0111"],
+)
+def test_an_if_match_that_is_not_the_current_etag_is_412_whatever_its_form(api, header):
+    """RFC 9110 13.1.1: If-Match compares entity tags strongly; any list without the current
+    one fails the precondition (412), malformed or weak tags included, and nothing changes."""
     task = make_task(api.world)
-    url = f"/api/v1/tasks/{task.pk}/"
-    ok = api.clients["monitor"].patch(
-        url, {"description": "New."}, format="json", HTTP_IF_MATCH=f'"{task.version}"'
+    current = f'"{task.version}"'
+    response = api.clients["monitor"].patch(
+        f"/api/v1/tasks/{task.pk}/",
+        {"description": "Newer."},
+        format="json",
+        HTTP_IF_MATCH=header.replace("{current}", current),
     )
-    assert ok.status_code == 200
-    bad = api.clients["monitor"].patch(
-        url, {"description": "Newer."}, format="json", HTTP_IF_MATCH="yesterday"
+    assert response.status_code == 412, response.content
+    assert response.json()["code"] == "stale_version"
+    assert Task.objects.get(pk=task.pk).version == task.version
+
+
+@pytest.mark.parametrize("header", ["{current}", '"0", {current}', "*", " {current} "])
+def test_an_if_match_holding_the_current_etag_succeeds(api, header):
+    task = make_task(api.world)
+    response = api.clients["monitor"].patch(
+        f"/api/v1/tasks/{task.pk}/",
+        {"description": "New."},
+        format="json",
+        HTTP_IF_MATCH=header.replace("{current}", f'"{task.version}"'),
     )
-    assert bad.status_code == 400
-    assert "If-Match" in bad.json()
+    assert response.status_code == 200, response.content
+    assert response["ETag"] == f'"{task.version + 1}"'
 
 
 # --- validation --------------------------------------------------------------------------------

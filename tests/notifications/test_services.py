@@ -2,6 +2,8 @@
 missing addresses, and what the emails say."""
 
 import datetime as dt
+import email
+import email.policy
 
 import pytest
 import time_machine
@@ -302,3 +304,22 @@ def test_sweep_reads_only_the_due_tasks_through_the_open_deadline_index(world):
         result = reminders_sweep(as_of=at("2025-05-23"))
     assert result.tasks == 10 and result.pending == 7
     assert len(few) == len(more) <= 16
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_subject_is_plain_text_on_the_subject_line(world, language):
+    """The subject is text, not HTML ("R&D", not "R&amp;D"), and a long Vietnamese one starts
+    on the Subject line itself rather than folding onto a blank first line."""
+    world.mps_focal.language = language
+    world.mps_focal.save()
+    code = "56/TB-VPCP/R&D-" + "ĐẮK-LẮK-" * 5 + '"<b>'
+    make_task(world, code=code, deadline=D(2025, 5, 30))
+    reminders_sweep(as_of=at("2025-05-23"))
+    reminders_send_pending(now=at("2025-05-23"))
+    message = next(m for m in mail.outbox if m.to == [world.mps_focal.email])
+    assert code in message.subject and "&amp;" not in message.subject
+    raw = message.message().as_bytes()
+    line = raw[raw.index(b"\nSubject:") + 1 :].split(b"\n", 1)[0]
+    assert line.startswith(b"Subject: =?utf-8?") and len(line) <= 78, line
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["Subject"] == message.subject

@@ -17,7 +17,8 @@ from django.utils import timezone
 from notifications.choices import ReminderStatus
 from notifications.jobs import send_reminders
 from notifications.models import EscalationRule, Reminder
-from notifications.services import _claim, senders_needed
+from notifications.services import senders_needed
+from notifications.services.delivery import _claim
 from tests.factories import build_world
 from tests.notifications.conftest import free_port, make_task, wait_for
 

@@ -114,6 +114,7 @@ def test_metrics_report_the_outbox_and_the_last_sweep(world, ladder, client):
     assert _gauge(text, "fiveclear_sweep_last_rows") == 2
     assert _gauge(text, "fiveclear_sweep_last_run_timestamp_seconds") > 0
     assert _gauge(text, "fiveclear_reminders_failed") == 0
+    assert _gauge(text, "fiveclear_webhook_deliveries_pending") == 0
     # and the library's request and query counters are there
     assert "django_http_requests_total_by_method_total" in text
     assert "django_db_execute_total" in text

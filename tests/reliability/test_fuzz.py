@@ -16,6 +16,7 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -26,8 +27,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tasks import services
+from tests.api.conftest import client_for
 from tests.factories import build_world
 from tests.notifications.conftest import make_task
+from tests.reliability.valid_values import all_rows, list_endpoints, values_by_path
 
 #: Refused by gunicorn before the request reaches Django (a request line over 4,094 bytes,
 #: a header over 8,190): a property of the server in front, not of the API's contract.
@@ -50,27 +53,47 @@ CHECKS = [
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))
 
 
-def fuzz(base_url: str, headers: dict, ids: dict[str, int]) -> tuple[int, list[str]]:
+def valid_query_values(user) -> dict[str, dict[str, list[str]]]:
+    """Per list path, valid values of its filters as ``user`` sees the data (the sweep's
+    ``valid_values``): random values are refused before any query runs, so the fuzzer also
+    sends combinations of values that reach the filters' SQL."""
+    client = client_for(user)
+    endpoints = list_endpoints()
+    for endpoint in endpoints:
+        endpoint.rows = all_rows(lambda path: client.get(path).json(), endpoint)
+    return values_by_path(endpoints, user)
+
+
+def fuzz(
+    base_url: str, headers: dict, ids: dict[str, int], valid: dict[str, dict[str, list[str]]]
+) -> tuple[int, list[str]]:
     schema = schemathesis.openapi.from_url(f"{base_url}/api/schema/", headers=headers)
     sent = 0
     failures = []
     for result in schema.get_all_operations():
         operation = result.ok()
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        known = valid.get(operation.path, {}) if operation.method.upper() == "GET" else {}
+        modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE] + (["valid values"] if known else [])
+        for mode in modes:
+            generated = GenerationMode.POSITIVE if mode == "valid values" else mode
 
-            @given(case=operation.as_strategy(generation_mode=mode))
+            @given(case=operation.as_strategy(generation_mode=generated), data=st.data())
             @settings(
                 max_examples=EXAMPLES,
                 deadline=None,
                 database=None,
                 suppress_health_check=list(HealthCheck),
             )
-            def run(case):
+            def run(case, data):
                 nonlocal sent
                 positive = case.meta is None or case.meta.generation.mode == GenerationMode.POSITIVE
                 if positive and case.path_parameters and "id" in case.path_parameters:
                     collection = case.operation.path.split("/")[3]
                     case.path_parameters["id"] = ids.get(collection, case.path_parameters["id"])
+                # run() is called at once, inside this iteration: the loop's values are the ones meant
+                if mode == "valid values":  # noqa: B023
+                    names = data.draw(st.sets(st.sampled_from(sorted(known)), min_size=1, max_size=4))  # noqa: B023
+                    case.query = {name: data.draw(st.sampled_from(known[name])) for name in sorted(names)}  # noqa: B023
                 sent += 1
                 case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS, timeout=30)
 
@@ -79,7 +102,8 @@ def fuzz(base_url: str, headers: dict, ids: dict[str, int]) -> tuple[int, list[s
             except (KeyboardInterrupt, SystemExit):
                 raise
             except BaseException as exc:  # every operation's failures are gathered, then reported
-                failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): {exc}"[:3000])
+                label = getattr(mode, "value", mode)
+                failures.append(f"{operation.method.upper()} {operation.path} ({label}): {exc}"[:3000])
     return sent, failures
 
 
@@ -103,7 +127,7 @@ def test_schemathesis_against_gunicorn_for_every_role(gunicorn, record):
     ):
         token = Token.objects.get_or_create(user=user)[0].key
         headers = {"Authorization": f"Token {token}", "Accept-Language": language}
-        sent, found = fuzz(base_url, headers, ids)
+        sent, found = fuzz(base_url, headers, ids, valid_query_values(user))
         totals[role] = sent
         failures += [f"[{role}] {f}" for f in found]
     record(

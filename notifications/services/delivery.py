@@ -1,0 +1,365 @@
+"""The sender: claims due outbox rows with row locks that skip locked rows, sends each over one
+reused SMTP connection per batch, and records the outcome row by row (a commit per message)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import smtplib
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from notifications.choices import ReminderStatus
+from notifications.models import Reminder
+from notifications.selectors import transfer_notices
+from notifications.services.ladder import REMINDED_STATUSES
+from notifications.services.messages import build_message
+from tasks.models import Task
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SendResult:
+    """What one run of the sender did, by reminder id."""
+
+    now: dt.datetime
+    messages: int = 0
+    outcomes: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    smtp_unreachable: str = ""
+
+    def count(self, status: str) -> int:
+        return len(self.outcomes.get(status, ()))
+
+    @property
+    def sent(self) -> int:
+        return self.count(ReminderStatus.SENT)
+
+
+def senders_needed(pending: int) -> int:
+    """How many send jobs to start for ``pending`` new reminders: one per batch, at most
+    NOTIFICATIONS_PARALLEL_SENDERS (about the worker's concurrency)."""
+    if pending <= 0:
+        return 0
+    batch = settings.NOTIFICATIONS_BATCH_SIZE
+    return max(1, min(settings.NOTIFICATIONS_PARALLEL_SENDERS, math.ceil(pending / batch)))
+
+
+class _Outcome:
+    OK = "ok"
+    BROKEN = "broken"  # the SMTP connection is gone: stop this batch
+
+
+def reminders_send_pending(
+    *,
+    now: dt.datetime | None = None,
+    batch_size: int | None = None,
+    time_budget: float | None = None,
+    max_batches: int | None = None,
+) -> SendResult:
+    """Claim due reminders in batches and send them, one SMTP connection per batch.
+
+    Safe to run in several processes at once: a claim takes rows with
+    ``SELECT ... FOR UPDATE SKIP LOCKED`` and leases them to this run; each message is then
+    sent and marked in its own short transaction, so a sender killed mid-batch leaves the
+    messages it sent marked sent, and the rest of its claim returns to the pool when the
+    lease runs out. Stops when nothing is due, when the SMTP server cannot be reached, or
+    when the time budget (kept below the Celery time limit) is spent.
+    """
+    now = now or timezone.now()
+    batch_size = batch_size or settings.NOTIFICATIONS_BATCH_SIZE
+    budget = time_budget if time_budget is not None else settings.NOTIFICATIONS_SEND_TIME_BUDGET
+    budget_end = time.monotonic() + budget
+    result = SendResult(now=now)
+    batches = 0
+    while time.monotonic() < budget_end and (max_batches is None or batches < max_batches):
+        token = uuid.uuid4()
+        ids = _claim(now=now, limit=batch_size, token=token)
+        if not ids:
+            break
+        batches += 1
+        if not _send_claimed(ids, token=token, now=now, budget_end=budget_end, result=result):
+            break
+    return result
+
+
+def _claim(*, now: dt.datetime, limit: int, token: uuid.UUID) -> list[int]:
+    """Lease up to ``limit`` due rows to this sender. Rows another sender holds are skipped,
+    not waited for; rows whose lease ran out (their sender died) are taken back first."""
+    real_now = timezone.now()
+    lease = dt.timedelta(seconds=settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS)
+    with transaction.atomic():
+        ids = list(
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(status=ReminderStatus.SENDING, claimed_until__lt=real_now)
+            .order_by("claimed_until", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        if ids:
+            logger.warning("Reclaiming %d reminders whose sender stopped mid-batch", len(ids))
+        if len(ids) < limit:
+            ids += list(
+                Reminder.objects.select_for_update(skip_locked=True)
+                .filter(status=ReminderStatus.PENDING, next_attempt_at__lte=now)
+                .order_by("next_attempt_at", "id")
+                .values_list("id", flat=True)[: limit - len(ids)]
+            )
+        if not ids:
+            return []
+        digest_people = set(
+            Reminder.objects.filter(id__in=ids, digest=True).values_list("recipient_id", flat=True)
+        )
+        if digest_people:
+            # A digest holds all of the official's due reminders, not just those in this batch.
+            ids += list(
+                Reminder.objects.select_for_update(skip_locked=True)
+                .filter(
+                    status=ReminderStatus.PENDING,
+                    digest=True,
+                    recipient_id__in=digest_people,
+                    next_attempt_at__lte=now,
+                )
+                .exclude(id__in=ids)
+                .values_list("id", flat=True)
+            )
+        Reminder.objects.filter(id__in=ids).update(
+            status=ReminderStatus.SENDING,
+            claim_token=token,
+            claimed_until=real_now + lease,
+            updated_at=real_now,
+        )
+    return ids
+
+
+def _send_claimed(
+    ids: list[int], *, token: uuid.UUID, now: dt.datetime, budget_end: float, result: SendResult
+) -> bool:
+    """Send one claimed batch over one connection. False when SMTP could not be used."""
+    reminders = list(
+        Reminder.objects.filter(id__in=ids, claim_token=token)
+        .select_related("recipient", "rule")
+        .order_by("id")
+    )
+    tasks = {
+        task.pk: task
+        for task in Task.objects.filter(pk__in={r.task_id for r in reminders})
+        .select_related("directive", "lead_agency", "responsible_official", "accountable_leader")
+        .prefetch_related("coordinating_agencies")
+    }
+    notices = transfer_notices(reminders)
+    units: list[list[Reminder]] = []
+    digests: dict[int, list[Reminder]] = {}
+    for reminder in reminders:
+        if reminder.digest:
+            if reminder.recipient_id not in digests:
+                digests[reminder.recipient_id] = []
+                units.append(digests[reminder.recipient_id])
+            digests[reminder.recipient_id].append(reminder)
+        else:
+            units.append([reminder])
+
+    smtp = get_connection(fail_silently=False)
+    try:
+        smtp.open()
+    except (OSError, smtplib.SMTPException) as exc:
+        result.smtp_unreachable = repr(exc)
+        logger.warning("SMTP server unreachable, %d reminders wait: %r", len(reminders), exc)
+        for reminder_list in units:
+            _retry_later(reminder_list, token=token, now=now, error=repr(exc), result=result)
+        return False
+    try:
+        for index, unit in enumerate(units):
+            if time.monotonic() >= budget_end:
+                _release([r for rest in units[index:] for r in rest], token=token, when=None)
+                return False
+            outcome = _deliver(smtp, unit, token=token, now=now, tasks=tasks, result=result, notices=notices)
+            if outcome == _Outcome.BROKEN:
+                later = now + dt.timedelta(seconds=settings.NOTIFICATIONS_RETRY_BASE_SECONDS)
+                _release([r for rest in units[index + 1 :] for r in rest], token=token, when=later)
+                return False
+    finally:
+        try:
+            smtp.close()
+        except (OSError, smtplib.SMTPException):
+            logger.info("SMTP connection closed uncleanly", exc_info=True)
+    return True
+
+
+def _lock_tasks_for_share(task_ids: set[int]) -> dict[int, tuple[str, dt.date | None]]:
+    """Each task's status and deadline, share-locked until the message is marked: a monitor
+    approving an extension waits for the email in flight, and the next one sees the new
+    deadline."""
+    if db_connection.vendor == "postgresql":
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, status, deadline FROM {Task._meta.db_table} WHERE id = ANY(%s) FOR SHARE",  # noqa: S608
+                [list(task_ids)],
+            )
+            return {pk: (status, deadline) for pk, status, deadline in cursor.fetchall()}
+    return {
+        pk: (status, deadline)
+        for pk, status, deadline in Task.objects.filter(pk__in=task_ids).values_list(
+            "id", "status", "deadline"
+        )
+    }
+
+
+def _deliver(
+    smtp,
+    unit: list[Reminder],
+    *,
+    token: uuid.UUID,
+    now: dt.datetime,
+    tasks,
+    result: SendResult,
+    notices: dict | None = None,
+) -> str:
+    with transaction.atomic():
+        live = _lock_tasks_for_share({r.task_id for r in unit})
+        valid = []
+        for reminder in unit:
+            status, deadline = live.get(reminder.task_id, (None, None))
+            if status not in REMINDED_STATUSES:
+                _finish(
+                    [reminder], token, ReminderStatus.CANCELLED, result, error="The task is no longer open."
+                )
+            elif deadline != reminder.deadline:
+                _finish([reminder], token, ReminderStatus.SUPERSEDED, result, error="The deadline has moved.")
+            else:
+                valid.append(reminder)
+        if not valid:
+            return _Outcome.OK
+        recipient = valid[0].recipient
+        if not recipient.email:
+            _finish(
+                valid, token, ReminderStatus.NO_ADDRESS, result, error="The official has no email address."
+            )
+            return _Outcome.OK
+        message = build_message(valid, tasks=tasks, now=now, notices=notices)
+        try:
+            smtp.send_messages([message])
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()))
+            return _refused(valid, token, now, code, text, result)
+        except smtplib.SMTPResponseException as exc:
+            return _refused(valid, token, now, exc.smtp_code, exc.smtp_error, result)
+        except (smtplib.SMTPException, OSError) as exc:
+            _retry_later(valid, token=token, now=now, error=repr(exc), result=result)
+            return _Outcome.BROKEN
+        sent = Reminder.objects.filter(id__in=[r.id for r in valid], claim_token=token).update(
+            status=ReminderStatus.SENT,
+            sent_at=timezone.now(),
+            message_id=message.extra_headers["Message-ID"],
+            email=recipient.email,
+            attempts=F("attempts") + 1,
+            error="",
+            claim_token=None,
+            claimed_until=None,
+            updated_at=timezone.now(),
+        )
+        if sent != len(valid):
+            logger.error("Reminders %s were sent after their lease ran out", [r.id for r in valid])
+        result.messages += 1
+        result.outcomes[ReminderStatus.SENT].extend(r.id for r in valid)
+    return _Outcome.OK
+
+
+def _refused(valid, token, now, code: int, text, result: SendResult) -> str:
+    detail = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    error = f"{code} {detail}"
+    if 500 <= code < 600:
+        _finish(valid, token, ReminderStatus.FAILED, result, error=error, attempted=True)
+        return _Outcome.OK
+    _retry_later(valid, token=token, now=now, error=error, result=result)
+    # 421: the server is closing the connection.
+    return _Outcome.BROKEN if code == 421 else _Outcome.OK
+
+
+def _finish(
+    reminders: list[Reminder], token, status: str, result: SendResult, *, error: str = "", attempted=False
+) -> None:
+    Reminder.objects.filter(id__in=[r.id for r in reminders], claim_token=token).update(
+        status=status,
+        error=error,
+        attempts=F("attempts") + (1 if attempted else 0),
+        claim_token=None,
+        claimed_until=None,
+        updated_at=timezone.now(),
+    )
+    result.outcomes[status].extend(r.id for r in reminders)
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Exponential backoff from the base delay, capped."""
+    base = settings.NOTIFICATIONS_RETRY_BASE_SECONDS
+    cap = settings.NOTIFICATIONS_RETRY_MAX_SECONDS
+    return dt.timedelta(seconds=min(cap, base * 2 ** max(attempts - 1, 0)))
+
+
+def _retry_later(
+    reminders: list[Reminder], *, token, now: dt.datetime, error: str, result: SendResult
+) -> None:
+    """A transient failure: try again after a growing delay, or give up after the cap."""
+    max_attempts = settings.NOTIFICATIONS_MAX_ATTEMPTS
+    with transaction.atomic():
+        for reminder in reminders:
+            attempts = reminder.attempts + 1
+            if attempts >= max_attempts:
+                status, update = ReminderStatus.FAILED, {}
+                error_text = f"Gave up after {attempts} attempts: {error}"
+            else:
+                status = ReminderStatus.PENDING
+                update = {"next_attempt_at": now + retry_delay(attempts)}
+                error_text = error
+            Reminder.objects.filter(id=reminder.id, claim_token=token).update(
+                status=status,
+                attempts=attempts,
+                error=error_text[:2000],
+                claim_token=None,
+                claimed_until=None,
+                updated_at=timezone.now(),
+                **update,
+            )
+            result.outcomes["retry" if status == ReminderStatus.PENDING else status].append(reminder.id)
+
+
+def _release(reminders: list[Reminder], *, token, when: dt.datetime | None) -> None:
+    """Give back claimed rows that were not tried (no attempt is counted)."""
+    if not reminders:
+        return
+    update = {"next_attempt_at": when} if when else {}
+    Reminder.objects.filter(id__in=[r.id for r in reminders], claim_token=token).update(
+        status=ReminderStatus.PENDING,
+        claim_token=None,
+        claimed_until=None,
+        updated_at=timezone.now(),
+        **update,
+    )
+
+
+def reminders_requeue_failed(*, ids: list[int]) -> int:
+    """Put failed reminders back in the queue (after the address was fixed, say), from zero
+    attempts. Only failed rows move: a sent reminder is never sent again."""
+    return Reminder.objects.filter(id__in=ids, status=ReminderStatus.FAILED).update(
+        status=ReminderStatus.PENDING,
+        next_attempt_at=timezone.now(),
+        attempts=0,
+        updated_at=timezone.now(),
+    )
+
+
+def reminders_claim(
+    *, limit: int, now: dt.datetime | None = None, token: uuid.UUID | None = None
+) -> list[int]:
+    """Lease up to ``limit`` due reminders to a sender (see ``reminders_send_pending``)."""
+    return _claim(now=now or timezone.now(), limit=limit, token=token or uuid.uuid4())
