@@ -69,6 +69,17 @@ class Command(BaseCommand):
         "56/TB-VPCP and its tasks). Idempotent: running it again changes nothing."
     )
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--until",
+            type=dt.date.fromisoformat,
+            default=None,
+            help=(
+                "Replay 2025 only up to this date (YYYY-MM-DD), e.g. 2025-02-23 for the notice as "
+                "issued; a later run without it carries on. Default: everything the sources tell."
+            ),
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             agencies_new, agencies = self._agencies(_read(AGENCIES_FILE)["agencies"])
@@ -82,7 +93,7 @@ class Command(BaseCommand):
             directive, directive_new = self._directive(notice["directive"], agencies, monitor)
             created, present = self._tasks(expand_tasks(notice), directive, agencies, officials, monitor)
         # Each step of 2025 commits on its own (an interrupted replay resumes where it stopped).
-        replay = demo_2025_replay(monitor=monitor)
+        replay = demo_2025_replay(monitor=monitor, today=options.get("until"))
         self._summary(
             agencies, agencies_new, officials, officials_new, directive, directive_new, created, present
         )
