@@ -28,8 +28,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from agencies.choices import AgencyKind, Role
+from notifications.calendar import load_calendar
+from notifications.defaults import install_defaults
+from notifications.models import CalendarOverride, EscalationRule
+from notifications.services import rungs_in_window
 from tasks.choices import DirectiveKind, ExtensionStatus, Recurrence, ResultKind, TaskField, TaskStatus
 
 DAY = dt.timedelta(days=1)
@@ -327,9 +332,6 @@ class Summary:
 def reference_day(today: dt.date | None = None) -> dt.date:
     """The dataset's 'today': the latest working day on or before today in Hanoi, so that
     the ladder's working-day rungs fall on it."""
-    from django.utils import timezone
-
-    from notifications.calendar import load_calendar
 
     today = today or timezone.localdate()
     return load_calendar(today.year - 1, today.year + 1).on_or_before(today)
@@ -338,10 +340,6 @@ def reference_day(today: dt.date | None = None) -> dt.date:
 def due_deadlines(as_of: dt.date, years: int) -> dict[dt.date, int]:
     """Deadlines that have a rung of the active ladder due on ``as_of``, asked of the real
     sweep code; the value is 1 for rungs of the first pass and 0 for weekly repetitions."""
-    from notifications.calendar import load_calendar
-    from notifications.models import EscalationRule
-    from notifications.services import rungs_in_window
-
     rules = list(EscalationRule.objects.filter(is_active=True))
     oldest = as_of - dt.timedelta(days=366 * (years + 1))
     calendar = load_calendar(oldest.year - 1, as_of.year + 2)
@@ -460,9 +458,6 @@ class Generator:
         return self.summary
 
     def _reset(self) -> None:
-        from notifications.defaults import install_defaults
-        from notifications.models import CalendarOverride, EscalationRule
-
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
         install_defaults(EscalationRule, CalendarOverride)

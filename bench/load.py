@@ -4,7 +4,8 @@ The server is gunicorn with production settings (``config.settings.bench``) on 1
 client is this module run as ``python -m bench.load client ...``: N threads, each with
 one keep-alive connection, asking the same URL until a time limit or a request budget runs
 out, and printing throughput and latency percentiles as JSON. The client imports no Django,
-so it stays small beside the server on the same cores.
+so it stays small beside the server on the same cores: that is why the server side's functions
+below import Django and the apps inside themselves, not at the top.
 """
 
 from __future__ import annotations

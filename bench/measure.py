@@ -23,11 +23,22 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from agencies.choices import Role
+from agencies.models import Official
 from bench import floors
+from bench.generator import due_deadlines
+from notifications.models import EscalationRule
+from notifications.services import reminders_claim, reminders_send_pending, reminders_sweep, senders_needed
+from tasks.choices import Timeliness as T
+from tasks.filtersets import BacklogFilterSet
+from tasks.models import Task
+from tasks.selectors import backlog_by_lead_agency, task_list_for_user
 
 #: No endpoint may hold more than this (issue 8).
 MEMORY_LIMIT_MB = 200.0
@@ -173,10 +184,6 @@ class Context:
 
     @classmethod
     def load(cls, as_of: dt.date, runs: int) -> Context:
-        from agencies.choices import Role
-        from agencies.models import Official
-        from tasks.models import Task
-
         with connection.cursor() as cursor:
             # The lead agency with the most open overdue tasks: the heaviest agency page.
             cursor.execute(
@@ -208,8 +215,6 @@ class Context:
         )
 
     def user(self, pk: int):
-        from agencies.models import Official
-
         return Official.objects.select_related("agency").get(pk=pk)
 
 
@@ -217,8 +222,6 @@ class Context:
 
 
 def _selector_rows(rows: list[dict]) -> list[tuple]:
-    from tasks.choices import Timeliness as T
-
     return [
         (
             r["lead_agency_id"],
@@ -233,9 +236,6 @@ def _selector_rows(rows: list[dict]) -> list[tuple]:
 
 
 def backlog_figures(ctx: Context) -> list[Figure]:
-    from tasks.filtersets import BacklogFilterSet
-    from tasks.selectors import backlog_by_lead_agency, task_list_for_user
-
     monitor = ctx.user(ctx.monitor_id)
     cases = [
         ("backlog: all agencies, as of the day", ctx.as_of, None),
@@ -286,10 +286,6 @@ def sweep_instant(as_of: dt.date) -> dt.datetime:
 
 
 def sweep_figure(ctx: Context, expected_due: int | None) -> Figure:
-    from bench.generator import due_deadlines
-    from notifications.models import EscalationRule
-    from notifications.services import reminders_sweep
-
     now = sweep_instant(ctx.as_of)
     deadlines = sorted(due_deadlines(ctx.as_of, 6))
     rule = EscalationRule.objects.filter(is_active=True).order_by("offset").first()
@@ -360,8 +356,6 @@ def fill_outbox(count: int, *, now: dt.datetime) -> int:
     """``count`` pending reminders of open tasks to their responsible officials (with an
     address), one per task while there are tasks enough, committed so that other connections
     see them. Returns how many were written."""
-    from notifications.models import EscalationRule
-
     rule = EscalationRule.objects.filter(is_active=True).order_by("offset").first()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -439,10 +433,6 @@ def _two_senders(claim: Callable[[], list[int]]) -> tuple[float, list[list[int]]
 
 
 def claim_figure(ctx: Context, rows: int = 20_000) -> Figure:
-    from django.conf import settings
-
-    from notifications.services import reminders_claim
-
     batch = settings.NOTIFICATIONS_BATCH_SIZE
     now = timezone.now()
     empty_outbox()
@@ -524,13 +514,7 @@ def _send_in_children(senders: int, now: dt.datetime, port: int) -> tuple[float,
     the reminders sent and the messages."""
     import multiprocessing
 
-    from django.db import connections
-
     def child(queue) -> None:
-        from django.test import override_settings
-
-        from notifications.services import reminders_send_pending
-
         with override_settings(
             EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
             EMAIL_HOST="127.0.0.1",
@@ -566,10 +550,6 @@ def _send_in_children(senders: int, now: dt.datetime, port: int) -> tuple[float,
 
 
 def send_figure(ctx: Context, count: int = 10_000, runs: int = 1) -> Figure:
-    from django.test import override_settings
-
-    from notifications.services import reminders_send_pending, senders_needed
-
     now = timezone.now()
     empty_outbox()
     written = fill_outbox(count, now=now)

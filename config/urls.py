@@ -15,8 +15,10 @@ urlpatterns = [
     # The intake (an app that uses tasks) adds its route to /api/v1/ itself: tasks does not know it.
     path("api/v1/", include("tasks.intake.api_urls")),
     path("api/v1/", include("webhooks.urls")),
+    path("api/v1/", include("imports.api_urls")),
     path("api/", include("tasks.api.urls")),
     path("intake/", include("tasks.intake.urls")),
+    path("imports/", include("imports.urls")),
     path("", include("tasks.web.urls")),
 ]
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 import holidays
 
 from notifications.choices import OffsetUnit
+from notifications.models import CalendarOverride
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -52,9 +53,6 @@ class WorkingCalendar:
     def is_working_day(self, day: dt.date) -> bool:
         self._check(day)
         return day in self._set
-
-    def holiday_name(self, day: dt.date) -> str | None:
-        return self.holidays.get(day)
 
     def add_working_days(self, day: dt.date, count: int) -> dt.date:
         """The ``count``-th working day after ``day`` (before it when negative).
@@ -107,8 +105,6 @@ class WorkingCalendar:
 
 def load_calendar(first_year: int, last_year: int) -> WorkingCalendar:
     """A calendar with the admin's overrides for those years (one query)."""
-    from notifications.models import CalendarOverride
-
     overrides = dict(
         CalendarOverride.objects.filter(date__year__gte=first_year, date__year__lte=last_year).values_list(
             "date", "is_working_day"

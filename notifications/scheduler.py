@@ -15,6 +15,8 @@ import threading
 from django.conf import settings
 from django.db import close_old_connections
 
+from notifications import services
+
 logger = logging.getLogger(__name__)
 
 _started = threading.Event()
@@ -31,8 +33,6 @@ def should_start(argv: list[str], environ: dict) -> bool:
 
 def run_once() -> None:
     """One tick: the same service calls as the Celery jobs."""
-    from notifications import services
-
     close_old_connections()
     try:
         swept = services.reminders_sweep()

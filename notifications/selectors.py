@@ -39,12 +39,6 @@ def reminders_created_since(at: dt.datetime) -> QuerySet[Reminder]:
     )
 
 
-def outbox_counts() -> dict[str, int]:
-    return dict(
-        Reminder.objects.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
-    )
-
-
 def outbox_health(now: dt.datetime) -> dict[str, float]:
     """What an operator watches of the outbox: how much waits, for how long, what failed,
     and what the last sweep did. Two queries on the partial index of open rows and one row."""

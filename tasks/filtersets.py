@@ -32,10 +32,10 @@ from drf_spectacular.utils import extend_schema_field
 from agencies.choices import AgencyKind
 from agencies.models import Agency, Official
 from common.api.filtersets import ChosenByKeyFilter, ListFilterSet
-from tasks.choices import DirectiveKind, TaskField, TaskStatus, Timeliness
+from tasks.choices import AgencyAttribution, DirectiveKind, TaskField, TaskStatus, Timeliness
 from tasks.models import Directive, Task
 from tasks.search import RANK, fold_query, task_search
-from tasks.selectors import officials_nameable_by, timeliness_q
+from tasks.selectors import filter_lead_agency, officials_nameable_by, timeliness_q
 
 #: ``ordering`` values of the task lists, each ending in a unique field (keyset pagination).
 TASK_ORDERINGS = {
@@ -107,13 +107,38 @@ class TaskFilterSet(ListFilterSet):
         ),
     )
     directive = filters.ModelMultipleChoiceFilter(
-        queryset=Directive.objects.order_by("-issued_on", "number"),
+        queryset=Directive.objects.all(),
         method="filter_directive",
         label=_("Directive"),
         help_text=_("Directive id; repeat for several."),
     )
+    directive_number = filters.ModelMultipleChoiceFilter(
+        queryset=Directive.objects.all(),
+        to_field_name="number",
+        method="filter_directive",
+        label=_("Directive number"),
+        help_text=_("Directive number, e.g. 56/TB-VPCP; repeat for several."),
+    )
     lead_agency = _codes(
         "filter_lead_agency", _("Lead agency"), _("Lead agency code; repeat for several (MPS, HANOI).")
+    )
+    include_predecessors = filters.BooleanFilter(
+        method="filter_nothing",
+        label=_("With predecessors"),
+        help_text=_(
+            "With `lead_agency`: also the tasks of the agencies that ended into it in a "
+            "reorganisation (MOST with MIC's)."
+        ),
+    )
+    agencies = filters.ChoiceFilter(
+        choices=AgencyAttribution.choices,
+        method="filter_nothing",
+        empty_label=None,
+        label=_("Agencies"),
+        help_text=_(
+            "Which agencies the tasks are credited to: `as_of`, those of the date (default), or "
+            "`today`, with agencies that ended rolled into their successors."
+        ),
     )
     agency = _codes(
         "filter_agency",
@@ -185,6 +210,11 @@ class TaskFilterSet(ListFilterSet):
         return cleaned.get("as_of") or timezone.localdate()
 
     @property
+    def attribution(self) -> str:
+        cleaned = getattr(self.form, "cleaned_data", None) or {}
+        return cleaned.get("agencies") or AgencyAttribution.AS_OF
+
+    @property
     def searching(self) -> bool:
         cleaned = getattr(self.form, "cleaned_data", None) or {}
         return bool(fold_query(cleaned.get("search") or ""))
@@ -220,9 +250,20 @@ class TaskFilterSet(ListFilterSet):
         return task_search(queryset, value)
 
     def filter_lead_agency(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        """Credited as the backlog credits them, so a number and its list agree across a
+        reorganisation: as of a date (or rolled into today's agencies) when one is asked for;
+        otherwise led by the agency now or handed on by it (an old code still finds them)."""
         if _none_chosen(value):
             return queryset
-        return queryset.filter(lead_agency_id__in=[a.pk for a in value])
+        cleaned = getattr(self.form, "cleaned_data", None) or {}
+        dated = bool(cleaned.get("as_of")) or cleaned.get("agencies") == AgencyAttribution.TODAY
+        return filter_lead_agency(
+            queryset,
+            [a.pk for a in value],
+            as_of=self.as_of_date if dated else None,
+            attribution=self.attribution,
+            include_predecessors=bool(cleaned.get("include_predecessors")),
+        )
 
     @extend_schema_field(OpenApiTypes.STR)
     def filter_agency(self, queryset: QuerySet, name: str, value) -> QuerySet:

@@ -264,10 +264,6 @@ class Task(models.Model):
     def missing_clears(self) -> list[str]:
         return missing_clears(self)
 
-    @property
-    def is_standing(self) -> bool:
-        return self.recurrence != Recurrence.NONE
-
 
 class ProgressReport(models.Model):
     """A dated report from the lead agency, or a coordinating agency's contribution."""

@@ -11,6 +11,8 @@ import rules
 from django.db.models import Exists, OuterRef, Q
 
 from agencies.choices import Role
+from agencies.models import Agency
+from tasks.models import Task
 
 
 @rules.predicate
@@ -84,9 +86,6 @@ def visible_tasks_q(user) -> Q | None:
         return None
     if user.agency_id is None:
         return Q(pk__in=[])
-    from agencies.models import Agency
-    from tasks.models import Task
-
     coordinating = Task.coordinating_agencies.through.objects.filter(
         task_id=OuterRef("pk"), agency_id=user.agency_id
     )

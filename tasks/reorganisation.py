@@ -3,7 +3,8 @@
 A ``ReorganisationEvent`` (agencies app) says what changed in the register: MIC merged into
 MOST on 1 March 2025 under Resolution 176/2025/QH15. This module carries the work over:
 
-- ``reorganisation_preview(event=...)`` lists what would move: open tasks as lead and as
+- ``reorganisation_preview(event=...)`` lists what would move: unclosed tasks (drafts and open
+  ones) as lead and as
   coordinator, officials (with their logins, tokens and calendar feeds), and what the
   registered hooks report (pending reminders), plus the problems that stop the apply (a task
   of a split with no successor chosen, a responsible official who would end up elsewhere).
@@ -41,7 +42,7 @@ from django.utils.translation import gettext as _
 
 from agencies.choices import ReorganisationKind, ReorganisationStatus
 from agencies.models import Agency, Official, ReorganisationEvent
-from tasks.choices import OPEN_STATUSES, TaskEventAction, TransferRole
+from tasks.choices import UNCLOSED_STATUSES, TaskEventAction, TransferRole
 from tasks.errors import ActionNotAllowed
 from tasks.models import ReorganisationChoice, Task, TaskTransfer
 from tasks.services import _save_with_history, _snapshot, tasks_changed
@@ -221,7 +222,7 @@ def _plan(
             )
         return agency
 
-    open_tasks = Task.objects.filter(status__in=OPEN_STATUSES)
+    open_tasks = Task.objects.filter(status__in=UNCLOSED_STATUSES)
     lead_qs = open_tasks.filter(lead_agency_id__in=pred_ids)
     coord_qs = open_tasks.filter(coordinating_agencies__in=pred_ids).distinct()
     if lock:
@@ -303,7 +304,7 @@ def _plan(
                     }
                 )
     plan.closed_tasks = (
-        Task.objects.filter(lead_agency_id__in=pred_ids).exclude(status__in=OPEN_STATUSES).count()
+        Task.objects.filter(lead_agency_id__in=pred_ids).exclude(status__in=UNCLOSED_STATUSES).count()
     )
     task_ids = plan.task_ids
     for hook in transfer_hooks():

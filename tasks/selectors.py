@@ -31,12 +31,14 @@ from tasks.choices import (
     COUNTED_STATUSES,
     OPEN_STATUSES,
     AgencyAttribution,
+    ExtensionStatus,
     TaskAction,
     TaskStatus,
     Timeliness,
     TransferRole,
 )
-from tasks.models import Task, TaskTransfer
+from tasks.clears import CLEAR_CONDITIONS, all_clears_q
+from tasks.models import EvidenceFile, ExtensionRequest, Task, TaskTransfer
 from tasks.permissions import visible_tasks_q
 
 
@@ -330,8 +332,6 @@ def overdue_trend(queryset: QuerySet[Task], dates: list[dt.date]) -> list[tuple[
 
 
 def _clarity_counts() -> dict:
-    from tasks.clears import CLEAR_CONDITIONS, all_clears_q
-
     counts = {"tasks": Count("id"), "complete": Count("id", filter=all_clears_q())}
     for clear, condition in CLEAR_CONDITIONS.items():
         counts[f"missing_{clear}"] = Count("id", filter=~condition)
@@ -398,8 +398,6 @@ def clarity_by_agency(
 def evidence_get_for_user(*, user: Official, evidence_id: int):
     """Fetch an evidence file for download, authorized through its task with
     ``task_get_for_user``: EvidenceFile.DoesNotExist or Task.DoesNotExist (both a 404)."""
-    from tasks.models import EvidenceFile
-
     evidence = EvidenceFile.objects.select_related("report").get(pk=evidence_id)
     task_get_for_user(user=user, task_id=evidence.report.task_id)
     return evidence
@@ -447,9 +445,6 @@ def agency_work_list(user: Official, agency_id: int | None, as_of: dt.date) -> Q
 
 def awaiting_decision(user: Official):
     """For a monitor: pending extension requests and submitted results, oldest first."""
-    from tasks.choices import ExtensionStatus
-    from tasks.models import ExtensionRequest
-
     visible = task_list_for_user(user)
     return {
         "extensions": list(
@@ -483,8 +478,6 @@ def timeliness_of(task: Task, as_of: dt.date) -> str | None:
 
 def extension_get_for_user(*, user: Official, extension_id: int):
     """Fetch an extension request through its task's visibility (a 404 otherwise)."""
-    from tasks.models import ExtensionRequest
-
     extension = ExtensionRequest.objects.only("pk", "task_id", "status").get(pk=extension_id)
     task_get_for_user(user=user, task_id=extension.task_id)
     return extension

@@ -218,6 +218,15 @@ def _validate_task_fields(task: Task, coordinating: list[Agency] | None) -> None
         errors.setdefault("coordinating_agencies", []).append(
             _("The lead agency cannot also coordinate its own task.")
         )
+    # An agency that ended in a reorganisation keeps its closed tasks but takes no new work.
+    ended = [("lead_agency", task.lead_agency)] if task.lead_agency_id else []
+    ended += [("coordinating_agencies", agency) for agency in coordinating or []]
+    for name, agency in ended:
+        if agency.ended_on is not None:
+            errors.setdefault(name, []).append(
+                _("%(code)s ended on %(date)s; choose the agency that took over its work.")
+                % {"code": agency.code, "date": agency.ended_on.strftime("%d/%m/%Y")}
+            )
     if task.target_value is not None and task.target_value < 0:
         errors.setdefault("target_value", []).append(_("The target cannot be negative."))
     if task.result_kind == ResultKind.DELIVERABLE and (task.target_value or task.target_unit):

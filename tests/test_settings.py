@@ -70,3 +70,49 @@ def test_ci_runs_on_postgresql():
         assert connection.vendor == "postgresql"
     else:
         assert connection.vendor in {"postgresql", "sqlite"}
+
+
+def _dev_send(tmp_path, **env: str) -> subprocess.CompletedProcess:
+    """Send one email from a fresh process under the development settings."""
+    code = (
+        "import django; django.setup()\n"
+        "from django.core.mail import send_mail\n"
+        "send_mail('Thử', 'body', 'a@fiveclear.gov.vn', ['b@fiveclear.gov.vn'])\n"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith("EMAIL_")}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **base,
+            "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+            "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_dev_settings_send_over_smtp_when_email_host_is_set(tmp_path):
+    """Setting EMAIL_HOST means "send to that server": the development settings did not, and
+    wrote the message to a file without a word."""
+    from tests.notifications.conftest import SmtpServer, wait_for
+
+    server = SmtpServer()
+    server.start()
+    try:
+        result = _dev_send(tmp_path, EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(server.port))
+        assert result.returncode == 0, result.stderr[-2000:]
+        wait_for(lambda: server.handler.messages, timeout=10, what="the message at the SMTP server")
+    finally:
+        server.stop()
+    assert server.handler.messages[0]["Subject"] == "Thử"
+    assert not (tmp_path / "mail").exists()
+
+
+def test_dev_settings_without_email_host_write_files(tmp_path):
+    result = _dev_send(tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(list((tmp_path / "mail").iterdir())) == 1

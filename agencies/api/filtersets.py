@@ -6,7 +6,7 @@ import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import AgencyKind, Role
-from agencies.models import Agency
+from agencies.models import Agency, Official
 from common.api.filtersets import ChosenByKeyFilter, ListFilterSet
 
 AGENCY_ORDERINGS = {"code": ("code",), "-code": ("-code",)}
@@ -64,7 +64,5 @@ class OfficialFilterSet(ListFilterSet):
     )
 
     class Meta:
-        from agencies.models import Official
-
         model = Official
         fields: list[str] = []

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "tasks.intake",
     "notifications",
     "webhooks",
+    "imports",
     "ops",
 ]
 
@@ -250,6 +251,10 @@ WEBHOOKS_COMMIT_LAG_SECONDS = int(os.environ.get("WEBHOOKS_COMMIT_LAG_SECONDS", 
 WEBHOOKS_SECRET_OVERLAP_HOURS = int(os.environ.get("WEBHOOKS_SECRET_OVERLAP_HOURS", "24"))
 
 # --- REST API ----------------------------------------------------------------
+# Proxies in front of the app that append the address they saw to X-Forwarded-For. None by
+# default: the connection's address counts, and a client-written X-Forwarded-For is ignored
+# (common.client.client_address, used by the rate limits and the login lockout).
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -259,12 +264,14 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "common.api.pagination.KeysetPagination",
     "DEFAULT_RENDERER_CLASSES": ["common.api.renderers.ORJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["common.api.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "common.api.schema.FiveClearAutoSchema",
     "EXCEPTION_HANDLER": "common.api.exceptions.api_exception_handler",
     # No ?format=: JSON is the only representation, and the parameter would be one more
     # query parameter that the strict lists must refuse.
     "URL_FORMAT_OVERRIDE": None,
+    # Our throttles read common.client.client_address; DRF's own rule is kept in step.
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "DEFAULT_THROTTLE_CLASSES": [
         "common.api.throttles.FailOpenAnonRateThrottle",
         "common.api.throttles.FailOpenUserRateThrottle",
@@ -298,6 +305,9 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours: a quarter of an hour locked out after repeated failures
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The same address as the rate limits (TRUSTED_PROXIES); without this, axes would use
+# django-ipware if it were ever installed, which trusts X-Forwarded-For as the client sends it.
+AXES_CLIENT_IP_CALLABLE = "common.client.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -9,7 +9,14 @@ DEBUG = True
 # `make bench` runs `manage.py bench` here; production does not install the benchmark.
 INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-insecure-key-never-in-production"
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+# Email is written to files (EMAIL_FILE_PATH) unless a server is named: setting EMAIL_HOST
+# means "send it there", so it does (EMAIL_BACKEND still wins when set).
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 # Serve static files straight from the app folders while developing.
 WHITENOISE_USE_FINDERS = True

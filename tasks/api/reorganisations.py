@@ -11,12 +11,12 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agencies.choices import ReorganisationKind, ReorganisationStatus
 from agencies.models import Agency, Official, ReorganisationEvent
+from common.api.parsers import BoundedJSONParser
 from common.api.query import StrictQueryMixin
 from tasks.api.views import object_id
 from tasks.models import Task
@@ -179,7 +179,7 @@ class ListQuerySerializer(serializers.Serializer):
 class ReorganisationViewSet(StrictQueryMixin, viewsets.GenericViewSet):
     queryset = ReorganisationEvent.objects.none()
     serializer_class = ReorganisationSerializer
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     pagination_class = None
     extra_query_params = {"list": ("status", "agency")}
 

@@ -72,7 +72,12 @@ class _SlugField(serializers.SlugRelatedField):
 
 
 def agency_code_field(**kwargs) -> _SlugField:
-    return _SlugField(slug_field="code", queryset=Agency.objects.all(), **kwargs)
+    """An agency that exists now: one that ended in a reorganisation takes no new work (it
+    stays readable, and filters still accept its code)."""
+    kwargs.setdefault(
+        "error_messages", {"does_not_exist": _("No current agency has the code {value}; it may have ended.")}
+    )
+    return _SlugField(slug_field="code", queryset=Agency.objects.filter(is_active=True), **kwargs)
 
 
 def username_field(**kwargs) -> _SlugField:

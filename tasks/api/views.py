@@ -26,13 +26,14 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api.pagination import KeysetPagination
+from common.api.parsers import BoundedJSONParser
 from common.api.query import StrictQueryMixin
 from common.api.responses import cached_json
 from common.api.schema import CONFLICT, STALE
@@ -72,7 +73,6 @@ IF_MATCH = OpenApiParameter(
     location=OpenApiParameter.HEADER,
     description='The ETag of the task you edited, e.g. "3"; a stale one gets 412 and nothing changes.',
 )
-ETAG = {"ETag": {"schema": {"type": "string"}, "description": "The task's version, quoted."}}
 
 
 def task_rows(queryset: QuerySet[Task], as_of: dt.date) -> QuerySet[dict]:
@@ -217,7 +217,7 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
 
     queryset = Task.objects.none()
     serializer_class = s.TaskSerializer
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
     extra_query_params = {"retrieve": ("as_of",)}
 
@@ -336,7 +336,7 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
         detail=True,
         methods=["get", "post"],
         url_path="progress-reports",
-        parser_classes=[JSONParser, MultiPartParser],
+        parser_classes=[BoundedJSONParser, MultiPartParser],
     )
     def progress_reports(self, request: Request, pk=None) -> Response:
         """Progress reports of a task; a new one moves the task's progress when the lead agency
@@ -408,7 +408,7 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
 class ExtensionRequestViewSet(StrictQueryMixin, viewsets.GenericViewSet):
     queryset = ExtensionRequest.objects.none()
     serializer_class = s.ExtensionRequestSerializer
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     def _decide(self, request: Request, pk, approve: bool) -> Response:
         extension = extension_get_for_user(user=request.user, extension_id=object_id(pk))
@@ -460,7 +460,7 @@ class DirectiveViewSet(StrictQueryMixin, viewsets.GenericViewSet):
     pagination_class = KeysetPagination
     filterset_class = DirectiveFilterSet
     filter_backends = [DjangoFilterBackend]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     def get_keyset_orderings(self):
         return DIRECTIVE_ORDERINGS, "-issued_on"
@@ -532,7 +532,7 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
             as_of = filterset.as_of_date
-            rows = backlog_report(filterset.qs, as_of)
+            rows = backlog_report(filterset.qs, as_of, filterset.attribution)
             return {
                 "as_of": as_of,
                 "rows": [
@@ -575,7 +575,7 @@ class ObtainTokenView(StrictQueryMixin, APIView):
     permission_classes = [AllowAny]
     throttle_classes = [TokenThrottle, FailOpenUserRateThrottle]
     # JSON, or an HTML-form body as curl -d and most HTTP clients send it by default.
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [BoundedJSONParser, FormParser]
 
     def allowed_query_params(self) -> set[str]:
         return set()

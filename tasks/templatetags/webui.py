@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import get_language
 
-from tasks.choices import Clear, TaskEventAction, TaskStatus, Timeliness
+from tasks.choices import TaskEventAction, Timeliness
+from tasks.models import ExtensionRequest, Task
 
 register = template.Library()
 
@@ -31,22 +33,6 @@ def timeliness_label(value) -> str:
         return str(Timeliness(value).label)
     except ValueError:
         return ""
-
-
-@register.filter
-def status_label(value) -> str:
-    try:
-        return str(TaskStatus(value).label)
-    except ValueError:
-        return str(value)
-
-
-@register.filter
-def clear_label(value) -> str:
-    try:
-        return str(Clear(value).label)
-    except ValueError:
-        return str(value)
 
 
 @register.filter
@@ -86,9 +72,6 @@ def event_label(action: str) -> str:
 @register.filter
 def task_field_label(name: str) -> str:
     """A Task field's own verbose name, for the changes listed in the history."""
-    from django.core.exceptions import FieldDoesNotExist
-
-    from tasks.models import ExtensionRequest, Task
 
     for model in (Task, ExtensionRequest):
         try:

@@ -61,7 +61,7 @@ def apply_service_error(form: forms.Form, exc: Exception) -> None:
 # --- filters ---------------------------------------------------------------------------------
 
 #: Filters that hold codes (agencies) or usernames: typed, not picked from thousands of options.
-CODE_FILTERS = ("lead_agency", "agency", "responsible")
+CODE_FILTERS = ("directive_number", "lead_agency", "agency", "responsible")
 
 #: What the web form says under a filter (the API's help texts speak of repeating parameters).
 WEB_HELP = {
@@ -69,6 +69,7 @@ WEB_HELP = {
     "lead_agency": _("Agency codes, separated by commas, e.g. MPS, HANOI."),
     "agency": _("Agency codes, separated by commas; leading or coordinating."),
     "responsible": _("Usernames, separated by commas."),
+    "directive_number": _("Numbers, separated by commas, e.g. 56/TB-VPCP."),
 }
 
 
@@ -96,14 +97,18 @@ def web_filter_form(filterset) -> forms.Form:
     form = filterset.form
     for name, field in form.fields.items():
         field.help_text = WEB_HELP.get(name, "")
-        if name in CODE_FILTERS:
+        if name == "directive":
+            # by id, from the links of other pages: carried, not typed (a national list of
+            # directives is tens of thousands of options)
+            field.widget = forms.MultipleHiddenInput()
+        elif name in CODE_FILTERS:
             field.widget = CodesInput(attrs={"autocomplete": "off", "spellcheck": "false"})
         elif isinstance(field, forms.DateField):
             field.input_formats = DATE_INPUT_FORMATS
             field.widget = VNDateField().widget
             field.error_messages["invalid"] = VNDateField().error_messages["invalid"]
         elif isinstance(field.widget, forms.SelectMultiple):
-            field.widget.attrs["size"] = min(len(field.choices), 4) if name != "directive" else 4
+            field.widget.attrs["size"] = min(len(field.choices), 4)
     return form
 
 

@@ -225,7 +225,7 @@ def _backlog_for_request(request: HttpRequest):
     filterset, form, valid = _filtered(request, BacklogFilterSet, page_params=("sort",))
     as_of = filterset.as_of_date
     queryset = filterset.qs if valid else Task.objects.none()
-    rows = backlog_report(queryset, as_of) if valid else []
+    rows = backlog_report(queryset, as_of, filterset.attribution) if valid else []
     totals = backlog_totals(rows)
     return form, valid, queryset, rows, totals, as_of, _link_params(request), _one_directive(filterset)
 
@@ -326,7 +326,7 @@ def clarity(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "by_directive": clarity_by_directive(queryset),
-        "by_agency": clarity_by_agency(queryset),
+        "by_agency": clarity_by_agency(queryset, attribution=filterset.attribution),
         "clears": [(c.value, c.label) for c in Clear],
     }
     return render(request, "web/clarity.html", context, status=200 if valid else 400)

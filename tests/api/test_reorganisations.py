@@ -9,6 +9,7 @@ import pytest
 
 from agencies.choices import ReorganisationKind, ReorganisationStatus
 from agencies.models import ReorganisationEvent
+from tasks import services
 from tasks.models import Task
 from tests.api.conftest import make_task
 from tests.factories import AgencyFactory
@@ -108,3 +109,53 @@ def test_a_moved_officials_token_keeps_working_and_old_codes_stay_findable(api, 
     assert [(a["code"], a["is_active"], a["ended_on"]) for a in mic] == [("MIC", False, "2025-03-01")]
     active = api.clients["monitor"].get("/api/v1/agencies/?is_active=true").json()["results"]
     assert "MIC" not in {a["code"] for a in active}
+    # and a new task cannot name it
+    refused = api.clients["monitor"].post(
+        "/api/v1/tasks/",
+        {"directive": api.world.directive.pk, "title": "Study a digital law", "lead_agency": "MIC"},
+        format="json",
+    )
+    assert refused.status_code == 400 and "lead_agency" in refused.json()
+
+
+def test_reports_and_filters_across_a_merge(api):
+    # given MIC leads an open task and a completed one, and merges into MOST on 1 March 2025
+    world = api.world
+    people = {
+        "lead_agency": world.mic,
+        "responsible_official": world.mic_focal,
+        "accountable_leader": world.mic_leader,
+    }
+    make_task(world, code="56/TB-VPCP/1", coordinating=[], **people)
+    done = make_task(world, code="56/TB-VPCP/2", coordinating=[], **people)
+    services.task_confirm(
+        actor=world.monitor,
+        task=services.task_submit(actor=world.mic_focal, task=done, result_summary="Done"),
+    )
+    most = AgencyFactory(code="MOST", name_en="Ministry of Science and Technology")
+    merge = ReorganisationEvent.objects.create(
+        kind=ReorganisationKind.MERGE, effective_on=dt.date(2025, 3, 1), document_number="176/2025/QH15"
+    )
+    merge.predecessors.set([world.mic])
+    merge.successors.set([most])
+    monitor = api.clients["monitor"]
+    assert monitor.post(f"/api/v1/reorganisations/{merge.pk}/apply/", {}, format="json").status_code == 200
+
+    def backlog(query: str) -> dict[str, int]:
+        body = monitor.get(f"/api/v1/reports/backlog/?{query}").json()
+        return {row["lead_agency"]: row["total"] for row in body["rows"]}
+
+    def codes(query: str) -> list[str]:
+        return sorted(row["code"] for row in monitor.get(f"/api/v1/tasks/?{query}").json()["results"])
+
+    # the backlog shows the agencies of each date, or today's on request
+    assert backlog("as_of=2025-02-15") == {"MIC": 2}
+    assert backlog("as_of=2025-06-01") == {"MIC": 1, "MOST": 1}
+    assert backlog("as_of=2025-06-01&agencies=today") == {"MOST": 2}
+    # an old code still filters (historic); a successor widens to its predecessors on request
+    assert codes("lead_agency=MIC") == ["56/TB-VPCP/1", "56/TB-VPCP/2"]
+    assert codes("lead_agency=MOST") == ["56/TB-VPCP/1"]
+    assert codes("lead_agency=MOST&include_predecessors=true") == ["56/TB-VPCP/1", "56/TB-VPCP/2"]
+    # the list behind a backlog number as of a date holds the same tasks
+    assert codes("lead_agency=MIC&as_of=2025-02-15") == ["56/TB-VPCP/1", "56/TB-VPCP/2"]
+    assert codes("lead_agency=MOST&as_of=2025-02-15") == []

@@ -434,3 +434,52 @@ def test_secrets_come_only_from_the_environment():
     assert found == [], found
     # the check itself finds what it looks for: the dev and test settings do hold literals
     assert literal_secrets(settings_dir / "test.py") and literal_secrets(settings_dir / "dev.py")
+
+
+def _spray(client: Client, forwarded_for: list[str]) -> list[int]:
+    """One wrong password per username (spraying), each request claiming another address."""
+    return [
+        client.post(
+            "/api/v1/auth/token/",
+            {"username": f"someone{n}", "password": "Summer2025!"},
+            content_type="application/json",
+            HTTP_X_FORWARDED_FOR=claimed,
+        ).status_code
+        for n, claimed in enumerate(forwarded_for)
+    ]
+
+
+@pytest.fixture
+def anon_limit_of_3(monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "1000/minute"})
+
+
+def test_a_forged_x_forwarded_for_does_not_escape_the_anonymous_rate_limit(world, settings, anon_limit_of_3):
+    # Given no trusted proxy (the default): the address is the connection's
+    assert settings.TRUSTED_PROXIES == 0
+    sprayer = Client(REMOTE_ADDR="198.51.100.7")
+    # When each request claims another address
+    answers = _spray(sprayer, [f"203.0.113.{n}" for n in range(6)])
+    # Then the claims are ignored: three tries, then 429
+    assert answers == [400, 400, 400, 429, 429, 429]
+    # and the lockout counts failures against the connection's address too
+    from axes.models import AccessAttempt
+
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7"}
+
+
+def test_behind_one_trusted_proxy_the_right_most_address_counts(world, settings, anon_limit_of_3):
+    # Given one trusted proxy in front, which appends the address it saw
+    settings.TRUSTED_PROXIES = 1
+    proxy = Client(REMOTE_ADDR="10.0.0.2")
+    # When a client varies what it puts before the proxy's entry
+    answers = _spray(proxy, [f"203.0.113.{n}, 198.51.100.7" for n in range(5)])
+    # Then the proxy's entry (right-most) is the address: three tries, then 429
+    assert answers == [400, 400, 400, 429, 429]
+    # while another client behind the same proxy has its own allowance
+    assert _spray(proxy, ["198.51.100.8"]) == [400]
+    from axes.models import AccessAttempt
+
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7", "198.51.100.8"}

@@ -5,6 +5,7 @@ are refused with nothing half-saved, and extreme dates get an answer, not a cras
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import unicodedata
 
 import pytest
@@ -168,3 +169,27 @@ def test_extreme_dates_through_the_api_get_an_answer(world, value):
     for path in ("/api/v1/reports/backlog/", "/api/v1/tasks/", f"/api/v1/tasks/{task.pk}/"):
         response = monitor.get(path, {"as_of": value})
         assert response.status_code in (200, 400), (path, response.status_code)
+
+
+@pytest.mark.parametrize("depth", [100_000, 5_000, 200])
+@pytest.mark.parametrize("who", ["anonymous", "focal point"])
+def test_deeply_nested_json_is_a_json_400_without_a_traceback(world, caplog, depth, who):
+    """Nesting past the interpreter's recursion limit raised RecursionError: an HTML 500 and a
+    traceback in the log, even before any login. Any depth the API has no use for is refused."""
+    from tests.notifications.conftest import make_task
+
+    task = make_task(world, code=f"NEST-{depth}-{who[:4]}", deadline=dt.date(2031, 5, 31))
+    client = Client(HTTP_ACCEPT_LANGUAGE="en") if who == "anonymous" else api_client(world.mps_focal)
+    client.raise_request_exception = False
+    body = '{"username": ' + "[" * depth + "]" * depth + ', "password": "x"}'
+    paths = ["/api/v1/auth/token/", f"/api/v1/tasks/{task.pk}/progress-reports/", "/api/v1/directives/"]
+    with caplog.at_level("INFO"):
+        answers = [client.post(path, body, "application/json") for path in paths]
+    for path, response in zip(paths, answers, strict=True):
+        # an anonymous caller's body is read only by the token endpoint; the rest is a 401
+        expected = 400 if who != "anonymous" or "auth" in path else 401
+        assert response.status_code == expected, response.content[:300]
+        assert response["Content-Type"].startswith("application/json")
+        assert "detail" in response.json()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert "Traceback" not in caplog.text and "RecursionError" not in caplog.text

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from agencies.choices import AgencyKind, ReorganisationKind, ReorganisationStatus, Role
 from agencies.models import Agency, Official, ReorganisationEvent
@@ -28,6 +29,14 @@ from tasks.selectors import backlog_by_lead_agency, clarity_by_agency, filter_le
 from tests.factories import AgencyFactory, OfficialFactory, complete_task_fields
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals are read in English here (the default language is Vietnamese)."""
+    with translation.override("en"):
+        yield
+
 
 MARCH_1 = dt.date(2025, 3, 1)
 
@@ -379,3 +388,29 @@ def test_lead_agency_filter_by_an_old_code_and_with_predecessors(world, most):
     as_of = filter_lead_agency(Task.objects.all(), [world.mic.pk], as_of=dt.date(2025, 2, 15))
     assert codes(as_of) == ["56/TB-VPCP/1", "56/TB-VPCP/2"]
     assert codes(filter_lead_agency(Task.objects.all(), [most.pk], as_of=dt.date(2025, 2, 15))) == []
+
+
+def test_a_draft_moves_too_and_an_ended_agency_takes_no_new_work(world, most):
+    draft = services.task_create(
+        actor=world.monitor,
+        directive=world.directive,
+        code="56/TB-VPCP/D",
+        **complete_task_fields(
+            world, lead_agency=world.mic, responsible_official=None, accountable_leader=None
+        ),
+    )
+    reorganisation_apply(actor=world.monitor, event=event(ReorganisationKind.MERGE, [world.mic], [most]))
+    draft.refresh_from_db()
+    assert draft.lead_agency == most and draft.status == TaskStatus.DRAFT
+    mic = Agency.objects.get(code="MIC")
+    with pytest.raises(ValidationError) as refused:
+        services.task_create(
+            actor=world.monitor,
+            directive=world.directive,
+            coordinating_agencies=[mic],
+            **complete_task_fields(
+                world, lead_agency=mic, responsible_official=None, accountable_leader=None
+            ),
+        )
+    assert "MIC ended on 01/03/2025" in str(refused.value.message_dict["lead_agency"])
+    assert "coordinating_agencies" in refused.value.message_dict

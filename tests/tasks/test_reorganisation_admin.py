@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from agencies.choices import ReorganisationKind, ReorganisationStatus
 from agencies.models import ReorganisationEvent
@@ -15,6 +16,13 @@ from tasks.models import Task
 from tests.factories import AgencyFactory, complete_task_fields
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals are read in English here (the default language is Vietnamese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -54,6 +62,7 @@ def monitor(world):
 def test_a_monitor_previews_chooses_and_applies(client, world, monitor, split):
     event, task, most = split
     client.force_login(monitor)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     url = reverse("admin:agencies_reorganisationevent_apply", args=[event.pk])
     # the action on the list leads to the preview
     listing = reverse("admin:agencies_reorganisationevent_changelist")

@@ -11,11 +11,14 @@ import re
 import pytest
 from django.test import Client
 
+from agencies.choices import ReorganisationKind
+from agencies.models import ReorganisationEvent
 from tasks import services
 from tasks.filtersets import BacklogFilterSet, TaskFilterSet
+from tasks.reorganisation import reorganisation_apply
 from tasks.selectors import BACKLOG_COLUMNS
 from tests.api.conftest import client_for
-from tests.factories import DirectiveFactory, complete_task_fields
+from tests.factories import AgencyFactory, DirectiveFactory, complete_task_fields
 from tests.web.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +27,11 @@ pytestmark = pytest.mark.django_db
 FILTER_VALUES = {
     "search": ["personal+data", "BAO+VE+DU+LIEU", "56/tb-vpcp-t0", "73/TB", "bo+cong+an"],
     "directive": ["{directive}"],
+    "directive_number": ["73/TB-VPCP"],
     "lead_agency": ["MPS", "MIC&lead_agency=MOJ", "MIC,MOJ"],
+    # MIC merged into MOST on 02/05/2025 (the fixture): MOST's with what MIC closed
+    "include_predecessors": ["true&lead_agency=MOST"],
+    "agencies": ["today&lead_agency=MOST", "as_of&lead_agency=MIC"],
     "agency": ["MIC"],
     "lead_agency_kind": ["ministerial_agency", "ministry&lead_agency_kind=province"],
     "responsible": ["t.mic.focal"],
@@ -36,7 +43,7 @@ FILTER_VALUES = {
     "deadline_before": ["2025-05-31"],
 }
 #: Formats only people type, in the web's boxes: the API takes ISO dates and repeated codes.
-WEB_ONLY = {"01/05/2025", "MIC,MOJ"}
+WEB_ONLY = {"01/05/2025": "2025-05-01", "MIC,MOJ": "MIC&lead_agency=MOJ"}
 ORDERINGS = ["deadline", "-deadline", "code", "-code", "id", "-id", "updated_at", "-updated_at"]
 
 
@@ -49,7 +56,8 @@ def _cases(filterset_class) -> list[tuple[str, str]]:
 @pytest.fixture
 def doors(backlog):
     """The web backlog plus a task of another directive, led by a ministerial-level agency with a
-    Vietnamese name and title; a monitor at both doors."""
+    Vietnamese name and title, and MIC merged into MOST on 02/05/2025 (its open task moves, the
+    one it completed stays); a monitor at both doors."""
     world = backlog.world
     world.mps.name_vi = "Bộ Công an"
     world.mps.save()
@@ -71,6 +79,13 @@ def doors(backlog):
             ),
         )
         services.task_assign(actor=world.monitor, task=task)
+    merge = ReorganisationEvent.objects.create(
+        kind=ReorganisationKind.MERGE, effective_on=dt.date(2025, 5, 2), document_number="176/2025/QH15"
+    )
+    merge.predecessors.set([world.mic])
+    merge.successors.set([AgencyFactory(code="MOST", name_en="Ministry of Science and Technology")])
+    with at(dt.date(2025, 5, 2)):
+        reorganisation_apply(actor=world.monitor, event=merge)
     web = Client()
     web.force_login(world.monitor)
     return {"web": web, "api": client_for(world.monitor), "directive": other.pk}
@@ -111,7 +126,7 @@ def test_dashboard_and_backlog_api_agree(doors, name, value):
     unfiltered = _dashboard_counts(doors["web"].get("/dashboard/?as_of=2025-06-01").content.decode())
     assert shown != unfiltered, "each value must narrow the answer, or it tests nothing"
     if value in WEB_ONLY:
-        query = _query(name, "2025-05-01" if name == "as_of" else "MIC&lead_agency=MOJ", doors)
+        query = _query(name, WEB_ONLY[value], doors)
     answer = doors["api"].get(f"/api/v1/reports/backlog/?{query}")
     assert answer.status_code == 200, answer.content
     assert shown == _api_counts(answer.json())
@@ -135,7 +150,7 @@ def test_task_list_page_and_api_list_the_same_tasks(doors, name, value):
     assert response.status_code == 200, response.content.decode()[:2000]
     shown = _web_codes(response.content.decode())
     if value in WEB_ONLY:
-        query = _query(name, "2025-05-01" if name == "as_of" else "MIC&lead_agency=MOJ", doors)
+        query = _query(name, WEB_ONLY[value], doors)
     answer = doors["api"].get(f"/api/v1/tasks/?{query}&page_size=200")
     assert answer.status_code == 200, answer.content
     assert shown == [row["code"] for row in answer.json()["results"]]

@@ -17,12 +17,20 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import OperationalError, connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import override_settings
 from django.utils import timezone
 
-STEPS = ("backlog", "api", "sweep", "scaling", "claim", "send", "load")
+from bench import api, load, measure, report, search
+from bench.generator import Sizes, generate
+from bench.imports import import_figure
+from bench.measure import Figure, sweep_figure
+from bench.report import cpu_snapshot
+
+STEPS = ("backlog", "api", "search", "sweep", "scaling", "claim", "send", "import", "load")
 
 
 class Command(BaseCommand):
@@ -76,8 +84,6 @@ class Command(BaseCommand):
         steps = self._steps(options)
         started_at = timezone.now()
         self.load_at_start = [round(x, 2) for x in os.getloadavg()]
-        from bench.report import cpu_snapshot
-
         self.cpu_at_start = cpu_snapshot()
         # The query log of DEBUG would be timed too: off for the whole run.
         with override_settings(DEBUG=False):
@@ -98,6 +104,21 @@ class Command(BaseCommand):
                 f"Refusing to wipe database {name!r}: the benchmark needs a database of its own whose name "
                 "contains 'bench' (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/fiveclear_bench)."
             )
+        try:
+            connection.ensure_connection()
+        except OperationalError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CommandError(
+                f"Cannot open the benchmark database {name!r} ({first}); create it with `createdb {name}` "
+                "(or point DATABASE_URL at one), then run the benchmark again."
+            ) from None
+        # The database is the benchmark's own, to be filled anyway: bring its tables up to date
+        # rather than fail on the first missing one.
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if pending:
+            self.stderr.write(f"Migrating the benchmark database {name!r} first ({len(pending)} migrations).")
+            call_command("migrate", interactive=False, verbosity=0)
 
     def _steps(self, options) -> list[str]:
         only = [s for s in options["only"].split(",") if s]
@@ -110,8 +131,6 @@ class Command(BaseCommand):
         return [s for s in (only or STEPS) if s not in skip]
 
     def _dataset(self, options) -> dict:
-        from bench.generator import Sizes, generate
-
         if options["reuse"]:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT obj_description('tasks_task'::regclass, 'pg_class')")
@@ -155,8 +174,6 @@ class Command(BaseCommand):
     # --- the figures ------------------------------------------------------------------------
 
     def _measure(self, options, steps: list[str], dataset: dict) -> list:
-        from bench import measure
-
         ctx = measure.Context.load(dataset["as_of"], options["runs"])
         figures = []
 
@@ -177,24 +194,30 @@ class Command(BaseCommand):
 
         run("backlog", lambda: measure.backlog_figures(ctx))
         run("api", lambda: self._api(ctx))
+        run("search", lambda: self._search(ctx))
         sweep = []
         run("sweep", lambda: sweep.append(measure.sweep_figure(ctx, dataset.get("due"))) or sweep[-1])
         run("scaling", lambda: self._scaling(options, ctx, dataset, sweep[0] if sweep else None))
         run("claim", lambda: measure.claim_figure(ctx))
         run("send", lambda: measure.send_figure(ctx, count=options["send_count"]))
+        run("import", lambda: self._import(ctx))
         run("load", lambda: self._load(options, ctx))
         return figures
 
-    def _api(self, ctx):
-        from bench import api
+    def _import(self, ctx):
+        return import_figure(ctx)
 
+    def _api(self, ctx):
         if not self._routed(api.API_TASKS):
             return []
         return api.api_figures(ctx)
 
-    def _load(self, options, ctx):
-        from bench import api, load
+    def _search(self, ctx):
+        if not self._routed(api.API_TASKS):
+            return []
+        return search.search_figures(ctx)
 
+    def _load(self, options, ctx):
         if not self._routed(api.API_TASKS):
             return []
         return load.load_figures(
@@ -218,8 +241,6 @@ class Command(BaseCommand):
     def _scaling(self, options, ctx, dataset: dict, sweep):
         """The same sweep on a dataset a tenth the size with the same number due, generated in
         a second database by a child run of this command."""
-        from bench.measure import Figure
-
         if sweep is None:
             raise CommandError("The scaling step needs the sweep step.")
         small_tasks = max(dataset["tasks"] // 10, dataset["due"] + 1)
@@ -259,8 +280,6 @@ class Command(BaseCommand):
             small = json.loads(Path(out.name).read_text())["figures"][0]
         # The machine's load drifts (its cores are shared): time the big sweep again right
         # after the small one, so that the two medians come from the same minutes.
-        from bench.measure import sweep_figure
-
         again = sweep_figure(ctx, dataset.get("due"))
         return Figure(
             name=f"sweep scaling: {dataset['tasks']:,} vs {small_tasks:,} tasks, {dataset['due']:,} due",
@@ -286,8 +305,6 @@ class Command(BaseCommand):
     # --- output -----------------------------------------------------------------------------
 
     def _render(self, options) -> None:
-        from bench import report
-
         data = json.loads(Path(options["render"]).read_text())
         figures = report.figures_from(data)
         self.stdout.write(report.table(figures))
@@ -299,8 +316,6 @@ class Command(BaseCommand):
         """Put the figures just measured into the committed run's JSON in place of those of the
         same name (new names are added at the end), keep every other figure and the run's
         machine and dataset, and record which figures were re-measured, when, and at what load."""
-        from bench import report
-
         path = out / "benchmarks.json"
         if not path.exists():
             raise CommandError(f"Nothing to merge into: {path} does not exist (run without --merge).")
@@ -328,8 +343,6 @@ class Command(BaseCommand):
         self.stderr.write(f"Merged {len(fresh)} figures into {path}; wrote {out / 'benchmarks.md'}")
 
     def _report(self, options, figures, dataset: dict, started_at) -> None:
-        from bench import report
-
         self.stdout.write(report.table(figures))
         data = report.payload(figures, tasks=dataset["tasks"], dataset=dataset, started=started_at)
         data["machine"]["load_average_at_start"] = self.load_at_start
