@@ -136,7 +136,7 @@ def test_moved_tasks_say_where_from_and_under_which_document(seeded):
 def test_transfers_record_who_held_each_task_on_each_date(seeded):
     """The data the reports as of a date read: MIC held its tasks until 28 February 2025, MOST
     from 1 March; Thai Binh until 30 June, Hung Yen from 1 July."""
-    # the tasks assigned to MIC (drafts are not open work: tasks.choices.OPEN_STATUSES)
+    # the tasks assigned to MIC (its drafts move too; they were never assigned)
     entries = expand_tasks(fixture("notice_56_tb_vpcp.json"))
     assigned_to_mic = [e["code"] for e in entries if e["lead"] == "MIC" and e["deadline"]]
     mic_tasks = Task.objects.filter(code__in=assigned_to_mic)
