@@ -35,7 +35,16 @@ from notifications.calendar import load_calendar
 from notifications.defaults import install_defaults
 from notifications.models import CalendarOverride, EscalationRule
 from notifications.services import rungs_in_window
-from tasks.choices import DirectiveKind, ExtensionStatus, Recurrence, ResultKind, TaskField, TaskStatus
+from tasks.choices import (
+    ACTIVE_STATUSES,
+    OPEN_STATUSES,
+    DirectiveKind,
+    ExtensionStatus,
+    Recurrence,
+    ResultKind,
+    TaskField,
+    TaskStatus,
+)
 
 DAY = dt.timedelta(days=1)
 
@@ -894,8 +903,8 @@ class Generator:
         else:
             status = self._status_for(deadline)
         extensions: list[tuple] = []
-        open_ = status in (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.SUBMITTED)
-        reminded = deadline is not None and status in (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS)
+        open_ = status in OPEN_STATUSES
+        reminded = deadline is not None and status in ACTIVE_STATUSES
         if reminded and not designated:
             # Only the designated tasks may sit on a deadline that has a rung due today.
             while deadline in self._due:

@@ -460,7 +460,8 @@ NOTES = """
   agencies, by id, code and both names, so PostgreSQL sorted every counted task with the names
   attached and spilled to disk (EXPLAIN ANALYZE at 100,000 tasks: `Sort Method: external merge
   Disk: 4600kB`, 151 ms, against 60 ms for a `HashAggregate` on `lead_agency_id`). It now counts on
-  the task table alone grouped by `lead_agency_id` and reads the names by key (two queries), from
+  the task table alone grouped by `lead_agency_id` and reads the names by key (two queries, after
+  a check that no task moved agency since the date), from
   the covering partial index `task_backlog_cover` (`lead_agency` INCLUDE the dated columns, WHERE
   counted): a `Parallel Index Only Scan` with `Heap Fetches: 0`. The in-process figure measures
   this uncached selector against the hand-written SQL, which is the honest ratio.

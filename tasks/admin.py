@@ -7,6 +7,7 @@ shown inline, read-only: they are made by the agencies through the web app and t
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,17 +16,29 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.errors import ServiceError, refusal_for
 from tasks import services
 from tasks.choices import Timeliness
-from tasks.errors import ServiceError
-from tasks.models import Directive, EvidenceFile, ExtensionRequest, ProgressReport, Task, TaskEvent
+from tasks.models import (
+    Directive,
+    DirectiveEvent,
+    EvidenceFile,
+    EvidenceSignature,
+    ExtensionRequest,
+    ProgressReport,
+    Task,
+    TaskEvent,
+    TrustedRoot,
+)
 from tasks.selectors import timeliness_q, with_timeliness
 
 
 def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(getattr(exc, "message", exc))
+    """A refusal as the one line the admin shows (``common.errors.refusal_for``)."""
+    refusal = refusal_for(exc)
+    if refusal is None:
+        raise exc
+    return refusal.message
 
 
 class TimelinessFilter(admin.SimpleListFilter):
@@ -82,13 +95,57 @@ class TaskEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class ServiceFormAdmin(admin.ModelAdmin):
+    """An admin whose saves are service calls: a refusal comes back as a message on the page
+    and nothing is saved (the service's transaction and the admin's roll back together)."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, ServiceError) as exc:
+            self.message_user(request, _error_text(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class DirectiveEventInline(ReadOnlyInline):
+    model = DirectiveEvent
+    verbose_name_plural = _("history")
+    fields = ("at", "actor", "action", "changes")
+    readonly_fields = fields
+
+
 @admin.register(Directive)
-class DirectiveAdmin(admin.ModelAdmin):
+class DirectiveAdmin(ServiceFormAdmin):
     list_display = ("number", "kind", "title", "issued_on", "issuing_agency", "task_count")
     list_filter = ("kind", "issuing_agency")
     search_fields = ("number", "title", "title_en", "signer")
     date_hierarchy = "issued_on"
     autocomplete_fields = ("issuing_agency",)
+    inlines = (DirectiveEventInline,)
+
+    # Every save goes through the services: the same checks, history and cache refresh as the API.
+    def save_model(self, request, obj, form, change):
+        if change:
+            data = {
+                name: form.cleaned_data[name]
+                for name in form.changed_data
+                if name in services.DIRECTIVE_FIELDS
+            }
+            saved = services.directive_update(actor=request.user, directive=obj.pk, **data)
+        else:
+            data = {
+                name: form.cleaned_data[name]
+                for name in services.DIRECTIVE_FIELDS
+                if name in form.cleaned_data
+            }
+            saved = services.directive_create(actor=request.user, **data)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        # the history inline is read-only; nothing else is related
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def get_queryset(self, request):
         from django.db.models import Count
@@ -101,7 +158,7 @@ class DirectiveAdmin(admin.ModelAdmin):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(ServiceFormAdmin):
     list_display = (
         "code",
         "title",
@@ -165,7 +222,16 @@ class TaskAdmin(admin.ModelAdmin):
         ),
         (
             _("clear result"),
-            {"fields": ("result_kind", "expected_result", "target_value", "target_unit", "current_value")},
+            {
+                "fields": (
+                    "result_kind",
+                    "expected_result",
+                    "target_value",
+                    "target_unit",
+                    "current_value",
+                    "requires_signed_result",
+                )
+            },
         ),
         (
             _("progress"),
@@ -230,13 +296,6 @@ class TaskAdmin(admin.ModelAdmin):
         # coordinating agencies were set by the service; inlines are read-only
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (ValidationError, ServiceError) as exc:
-            self.message_user(request, _error_text(exc), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def _each(self, request, queryset, action, done_message):
         done = 0
@@ -311,13 +370,122 @@ class ProgressReportAdmin(admin.ModelAdmin):
         return False
 
 
+class EvidenceSignatureInline(ReadOnlyInline):
+    model = EvidenceSignature
+    fields = (
+        "position",
+        "verdict",
+        "signer_name",
+        "organisation",
+        "issuer",
+        "signing_time",
+        "timestamp_time",
+        "timestamp_trusted",
+        "coverage",
+        "modification",
+        "problem",
+        "certificate_sha256",
+    )
+    readonly_fields = fields
+
+
 @admin.register(EvidenceFile)
 class EvidenceFileAdmin(admin.ModelAdmin):
-    list_display = ("original_name", "report", "content_type", "size", "uploaded_at")
+    list_display = ("original_name", "report", "content_type", "size", "uploaded_at", "signature_verdict")
+    list_filter = ("signature_verdict", "content_type")
     readonly_fields = [f.name for f in EvidenceFile._meta.fields]
+    inlines = (EvidenceSignatureInline,)
+    actions = ("recheck_selected",)
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description=_("Check the signatures of the selected files again"))
+    def recheck_selected(self, request, queryset):
+        for item in queryset.filter(content_type="application/pdf"):
+            services.evidence_signatures_recheck(evidence=item.pk)
+        self.message_user(request, _("Signatures checked again."), messages.SUCCESS)
+
+
+class TrustedRootForm(forms.ModelForm):
+    """Adding a root: a name and the certificate file (PEM or DER); the service reads the rest."""
+
+    certificate_file = forms.FileField(
+        label=_("certificate file"),
+        help_text=_("The CA's certificate, PEM (.pem, .crt) or DER (.cer, .der)."),
+    )
+
+    class Meta:
+        model = TrustedRoot
+        fields = ("name",)
+
+
+@admin.register(TrustedRoot)
+class TrustedRootAdmin(admin.ModelAdmin):
+    """The certificate authorities whose signatures count as trusted. Adding one, or stopping
+    or resuming trust in one, re-checks every evidence PDF in the background."""
+
+    list_display = ("name", "subject", "valid_from", "valid_until", "is_active", "added_by", "added_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "subject", "fingerprint_sha256")
+    actions = ("stop_trusting", "resume_trusting", "recheck_all")
+    readonly_fields = (
+        "name",
+        "subject",
+        "fingerprint_sha256",
+        "valid_from",
+        "valid_until",
+        "is_active",
+        "added_by",
+        "added_at",
+    )
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = TrustedRootForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ()
+
+    def get_fields(self, request, obj=None):
+        return ("name", "certificate_file") if obj is None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # stop trusting instead: the roots a verdict was judged by stay on record
+
+    def save_model(self, request, obj, form, change):
+        upload = form.cleaned_data["certificate_file"]
+        saved = services.trusted_root_add(
+            actor=request.user, name=form.cleaned_data["name"], certificate=upload.read()
+        )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, ServiceError) as exc:
+            self.message_user(request, _error_text(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def _set_active(self, request, queryset, active: bool):
+        for root in queryset:
+            services.trusted_root_set_active(actor=request.user, root=root, active=active)
+        self.message_user(request, _("The evidence is being checked again against the roots now trusted."))
+
+    @admin.action(description=_("Stop trusting the selected roots"))
+    def stop_trusting(self, request, queryset):
+        self._set_active(request, queryset, False)
+
+    @admin.action(description=_("Trust the selected roots again"))
+    def resume_trusting(self, request, queryset):
+        self._set_active(request, queryset, True)
+
+    @admin.action(description=_("Check every evidence PDF's signatures again now"))
+    def recheck_all(self, request, queryset):
+        services.evidence_signatures_recheck_all_later()
+        self.message_user(request, _("The evidence is being checked again against the roots now trusted."))
 
 
 # The reorganisation admin registers itself on import (it applies events, so it lives here).

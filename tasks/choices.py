@@ -54,6 +54,13 @@ class TaskAction(models.TextChoices):
     CANCEL = "cancel", _("Cancel the task")
 
 
+class DirectiveEventAction(models.TextChoices):
+    """What a directive's history entry records."""
+
+    CREATED = "created", _("entered")
+    UPDATED = "updated", _("edited")
+
+
 class TaskEventAction(models.TextChoices):
     """What a history entry records."""
 
@@ -72,6 +79,8 @@ class TaskEventAction(models.TextChoices):
     EXTENSION_REJECTED = "extension_rejected", _("extension rejected")
     EXTENSION_CLOSED = "extension_closed", _("extension request closed with the task")
     TRANSFERRED = "transferred", _("moved to a successor agency")
+    SIGNED_RESULT_ATTACHED = "signed_result_attached", _("signed document attached")
+    SIGNATURE_RECHECKED = "signature_rechecked", _("signature checked again")
 
 
 class Timeliness(models.TextChoices):

@@ -1,23 +1,26 @@
-"""Why a service refused: each kind maps to one HTTP status and one form error."""
+"""Why a task service refused: the tasks app's names for the refusals of ``common.errors``,
+each with its HTTP meaning there (``common.errors.refusal_for``)."""
 
-from django.core.exceptions import ValidationError  # noqa: F401  (re-exported for callers)
+from django.core.exceptions import ValidationError
 
+from common.errors import Conflict, Forbidden, PreconditionFailed, ServiceError
 
-class ServiceError(Exception):
-    """A refusal with a reason the user can read (already translated)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+__all__ = ["ActionNotAllowed", "InvalidTransition", "ServiceError", "StaleVersion", "ValidationError"]
 
 
-class ActionNotAllowed(ServiceError):
+class ActionNotAllowed(Forbidden):
     """The actor's role or agency does not allow this action on this task (HTTP 403)."""
 
+    code = "action_not_allowed"
 
-class InvalidTransition(ServiceError):
+
+class InvalidTransition(Conflict):
     """The task's status does not allow this action now (HTTP 409)."""
 
+    code = "invalid_transition"
 
-class StaleVersion(ServiceError):
+
+class StaleVersion(PreconditionFailed):
     """The caller edited an older version of the task than the one stored (HTTP 412)."""
+
+    code = "stale_version"

@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from signatures.choices import Verdict
 from tasks.choices import Timeliness
 from tasks.models import Task
 from tasks.selectors import BACKLOG_COLUMNS, on_time_rate
@@ -108,15 +109,28 @@ def task_headers() -> list[str]:
         _("Status"),
         _("Progress (%)"),
         *[str(Timeliness(c).label) for c in BACKLOG_COLUMNS],
+        _("Signed result"),
     ]
 
 
-def task_table(tasks: Iterable[Task]) -> list[list]:
+def _signed_result(task: Task) -> str:
+    verdict = getattr(task, "signed_result", None)
+    text = str(Verdict(verdict).label) if verdict else ""
+    if task.requires_signed_result and verdict != Verdict.VALID:
+        return _("%(verdict)s (a valid signature is required)") % {"verdict": text or _("none")}
+    return text
+
+
+def task_table(tasks: Iterable[Task], credited: dict | None = None) -> list[list]:
     """One row per task; the four timeliness columns carry an 'x' in the task's own, as the
-    Government Office's reports mark them. ``tasks`` must be annotated with_timeliness."""
+    Government Office's reports mark them; the last column is the best signature verdict of
+    the lead agency's evidence. ``tasks`` must be annotated with_timeliness and
+    with_signed_result. ``credited`` (``selectors.credited_agencies``) names the agency of the
+    report's date for tasks a reorganisation moved since: as of 15/02/2025 MIC's task shows MIC."""
+    credited = credited or {}
     table = []
     for index, task in enumerate(tasks, start=1):
-        agency = task.lead_agency
+        agency = credited.get(task.pk, task.lead_agency)
         table.append(
             [
                 index,
@@ -131,6 +145,7 @@ def task_table(tasks: Iterable[Task]) -> list[list]:
                 task.get_status_display(),
                 task.progress,
                 *["x" if task.timeliness == c else "" for c in BACKLOG_COLUMNS],
+                _signed_result(task),
             ]
         )
     return table

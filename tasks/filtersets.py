@@ -31,7 +31,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from agencies.choices import AgencyKind
 from agencies.models import Agency, Official
-from common.api.filtersets import ChosenByKeyFilter, ListFilterSet
+from common.api.filtersets import ChosenByKeyFilter, ListFilterSet, ordering_filter
 from tasks.choices import AgencyAttribution, DirectiveKind, TaskField, TaskStatus, Timeliness
 from tasks.models import Directive, Task
 from tasks.search import RANK, fold_query, task_search
@@ -190,14 +190,13 @@ class TaskFilterSet(ListFilterSet):
         field_name="deadline",
         lookup_expr="lte",
     )
-    ordering = filters.ChoiceFilter(
-        choices=[(name, name) for name in TASK_ORDERINGS],
-        method="filter_nothing",
-        label=_("Order"),
-        help_text=_(
+    ordering = ordering_filter(
+        TASK_ORDERINGS,
+        _(
             "Sort order (the list is paged by it); default `deadline`, undated tasks last, or "
             "`relevance` (best match first) when searching."
         ),
+        label=_("Order"),
     )
 
     class Meta:
@@ -341,11 +340,7 @@ class DirectiveFilterSet(ListFilterSet):
     search = filters.CharFilter(
         method="filter_search", max_length=SEARCH_MAX, help_text=_("Words in the number or title.")
     )
-    ordering = filters.ChoiceFilter(
-        choices=[(name, name) for name in DIRECTIVE_ORDERINGS],
-        method="filter_nothing",
-        help_text=_("Sort order; default `-issued_on` (newest first)."),
-    )
+    ordering = ordering_filter(DIRECTIVE_ORDERINGS, _("Sort order; default `-issued_on` (newest first)."))
 
     class Meta:
         model = Directive

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rules.permissions import permissions
 
+from signatures.choices import Verdict
 from tasks.choices import (
     ACTIVE_STATUSES,
     UNCLOSED_STATUSES,
@@ -30,7 +31,7 @@ from tasks.choices import (
     TaskStatus,
 )
 from tasks.errors import ActionNotAllowed, InvalidTransition
-from tasks.models import ExtensionRequest, Task
+from tasks.models import EvidenceFile, ExtensionRequest, Task
 
 #: Why an action cannot be taken now although the role and status allow it; None when it can.
 Blocker = Callable[[Task], Exception | None]
@@ -125,6 +126,27 @@ def _extensible(task: Task) -> Exception | None:
     return None
 
 
+def _signed_result_if_required(task: Task) -> Exception | None:
+    """a validly signed PDF among the lead agency's evidence, when the task requires a signed result"""
+    if not task.requires_signed_result:
+        return None
+    signed = EvidenceFile.objects.filter(
+        report__task_id=task.pk,
+        report__agency_id=task.lead_agency_id,
+        report__is_contribution=False,
+        signature_verdict=Verdict.VALID,
+    )
+    if signed.exists():
+        return None
+    return InvalidTransition(
+        _(
+            "This task requires a signed result: the lead agency's evidence must include at least "
+            "one PDF whose digital signature is valid and trusted. None does yet; ask the agency to "
+            "attach the signed document in a progress report."
+        )
+    )
+
+
 REASON = ("reason", gettext_lazy("Give a reason."))
 RESULT = ("result_summary", gettext_lazy("Describe the result you are submitting."))
 
@@ -191,6 +213,7 @@ RULES: tuple[Rule, ...] = (
         event=TaskEventAction.CONFIRMED,
         verb=gettext_lazy("confirm"),
         refusal=gettext_lazy("Only a Government Office monitor can confirm a result."),
+        blocker=_signed_result_if_required,
         apply=_confirm,
         closes_extensions=True,
     ),
@@ -247,6 +270,15 @@ def refusal(actor, task: Task, action: str) -> Exception | None:
     if rule.blocker is not None:
         return rule.blocker(task)
     return None
+
+
+def blocked(actor, task: Task, action: str) -> Exception | None:
+    """The rule's own condition refusing an action the actor's role and the task's status
+    allow (the page shows such an action held back, with the reason), or None."""
+    rule = rule_for(action)
+    if rule.blocker is None or not actor.has_perm(rule.perm, task) or task.status not in rule.sources:
+        return None
+    return rule.blocker(task)
 
 
 def check(actor, task: Task, action: str) -> Rule:

@@ -9,9 +9,11 @@ from django.db.models import F, Func, Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from signatures.choices import Verdict
 from tasks.choices import (
     COUNTED_STATUSES,
     OPEN_STATUSES,
+    DirectiveEventAction,
     DirectiveKind,
     ExtensionStatus,
     Recurrence,
@@ -79,6 +81,36 @@ class Directive(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.issued_on:%d/%m/%Y})"
+
+
+class DirectiveEvent(models.Model):
+    """History of a directive: who entered it and who changed which particulars, written by
+    the service that makes the change (``directive_create``, ``directive_update``) in its
+    transaction, as ``TaskEvent`` is for tasks. The admin edits through that service too."""
+
+    directive = models.ForeignKey(
+        Directive, verbose_name=_("directive"), on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=32, choices=DirectiveEventAction.choices)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("directive history entry")
+        verbose_name_plural = _("directive history")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["directive", "at"], name="directive_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.directive_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Task(models.Model):
@@ -164,6 +196,14 @@ class Task(models.Model):
     target_unit_en = models.CharField(_("unit (English)"), max_length=64, blank=True)
     current_value = models.DecimalField(
         _("current value"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    requires_signed_result = models.BooleanField(
+        _("requires a signed result"),
+        default=False,
+        help_text=_(
+            "Confirming needs at least one PDF with a valid digital signature among the lead "
+            "agency's evidence. On by default for a deliverable."
+        ),
     )
     # state
     status = models.CharField(
@@ -331,6 +371,13 @@ class EvidenceFile(models.Model):
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size (bytes)"))
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # The file's signature verdict (docs/signatures.md): the worst of its signatures'; blank
+    # for a file that is not a PDF, whose signatures are not checked.
+    signature_verdict = models.CharField(
+        _("signature verdict"), max_length=16, choices=Verdict.choices, blank=True, db_index=True
+    )
+    signature_problem = models.CharField(_("why it could not be checked"), max_length=32, blank=True)
+    signatures_checked_at = models.DateTimeField(_("signatures checked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("evidence file")
@@ -338,6 +385,70 @@ class EvidenceFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class EvidenceSignature(models.Model):
+    """One digital signature found in an evidence PDF, as checked on upload (or re-checked when
+    the trusted roots changed): who signed, when, and its verdict."""
+
+    evidence = models.ForeignKey(
+        EvidenceFile, verbose_name=_("evidence file"), on_delete=models.CASCADE, related_name="signatures"
+    )
+    position = models.PositiveSmallIntegerField(_("order in the file"))
+    field_name = models.CharField(_("signature field"), max_length=255, blank=True)
+    verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict.choices)
+    signer_name = models.CharField(_("signer"), max_length=255, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=255, blank=True)
+    issuer = models.CharField(_("issued by"), max_length=255, blank=True)
+    serial_number = models.CharField(_("certificate serial number"), max_length=80, blank=True)
+    certificate_sha256 = models.CharField(_("certificate fingerprint (SHA-256)"), max_length=64, blank=True)
+    signing_time = models.DateTimeField(_("signing time (as the signer states it)"), null=True, blank=True)
+    timestamp_time = models.DateTimeField(_("timestamp (RFC 3161)"), null=True, blank=True)
+    timestamp_trusted = models.BooleanField(_("timestamp trusted"), default=False)
+    coverage = models.CharField(_("coverage"), max_length=32, blank=True)
+    modification = models.CharField(_("changes after signing"), max_length=32, blank=True)
+    problem = models.CharField(_("problem"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("evidence signature")
+        verbose_name_plural = _("evidence signatures")
+        ordering = ["evidence", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["evidence", "position"], name="evidence_signature_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signer_name or '?'}: {self.get_verdict_display()}"
+
+
+class TrustedRoot(models.Model):
+    """A certificate authority whose signatures the Government Office accepts (for instance the
+    Government's specialised CA). Data the administrator maintains: nothing is fetched."""
+
+    name = models.CharField(_("name"), max_length=255)
+    certificate = models.BinaryField(_("certificate (DER)"))
+    subject = models.CharField(_("subject"), max_length=1000)
+    fingerprint_sha256 = models.CharField(_("fingerprint (SHA-256)"), max_length=64, unique=True)
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_until = models.DateTimeField(_("valid until"))
+    is_active = models.BooleanField(_("trusted"), default=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("trusted root certificate")
+        verbose_name_plural = _("trusted root certificates")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ExtensionRequest(models.Model):

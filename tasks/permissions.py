@@ -75,6 +75,7 @@ rules.add_perm("tasks.request_extension", lead_worker)
 # Nobody decides their own request, whatever their role.
 rules.add_perm("tasks.decide_extension", is_monitor & ~requested_it)
 rules.add_perm("tasks.add_directive", is_monitor)
+rules.add_perm("tasks.change_directive", is_monitor)
 
 #: Task fields a lead focal point may change; the rest are the Government Office's.
 FOCAL_POINT_EDITABLE = frozenset({"description", "responsible_official", "accountable_leader"})
@@ -120,6 +121,7 @@ BACK_OFFICE = {
         "evidencefile": ("view",),
         "extensionrequest": ("view", "change"),
         "taskevent": ("view",),
+        "directiveevent": ("view",),
     },
 }
 

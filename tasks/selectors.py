@@ -26,6 +26,7 @@ from django.utils import timezone
 from agencies.choices import ReorganisationKind, ReorganisationStatus
 from agencies.models import Agency, Official, ReorganisationEvent
 from common.cache import generation_cached
+from signatures.choices import Verdict
 from tasks import lifecycle
 from tasks.choices import (
     COUNTED_STATUSES,
@@ -136,6 +137,18 @@ def allowed_actions(user: Official, task: Task) -> list[TaskAction]:
     return [rule.action for rule in lifecycle.RULES if lifecycle.refusal(user, task, rule.action) is None]
 
 
+def held_actions(user: Official, task: Task) -> dict[str, str]:
+    """Actions the user's role and the task's status allow but a condition of the lifecycle
+    holds back (a confirmation waiting for a signed result), each with why: the task page shows
+    them disabled, with the reason, instead of hiding them."""
+    held = {}
+    for rule in lifecycle.RULES:
+        reason = lifecycle.blocked(user, task, rule.action)
+        if reason is not None:
+            held[rule.action] = " ".join(getattr(reason, "messages", None) or [str(reason)])
+    return held
+
+
 # --- agencies across a reorganisation ---------------------------------------------------------
 
 
@@ -226,6 +239,25 @@ def filter_lead_agency(
     if key is None:
         return queryset.filter(lead_agency_id__in=ids)
     return queryset.alias(credited_agency=key).filter(credited_agency__in=ids)
+
+
+def credited_agencies(
+    queryset: QuerySet[Task], as_of: dt.date, attribution: str = AgencyAttribution.AS_OF
+) -> dict[int, Agency]:
+    """For the tasks of ``queryset`` credited as of ``as_of`` to another agency than the one
+    leading them now (they moved later, or it ended and ``today`` rolls it up): task id ->
+    that agency. Empty, after one small query, when nothing moved after the date."""
+    key = lead_agency_key(as_of, attribution)
+    if key is None:
+        return {}
+    pairs = list(
+        queryset.order_by()
+        .annotate(credited_agency=key)
+        .exclude(credited_agency=F("lead_agency_id"))
+        .values_list("pk", "credited_agency")
+    )
+    agencies = Agency.objects.in_bulk({agency for _pk, agency in pairs})
+    return {pk: agencies[agency] for pk, agency in pairs}
 
 
 #: The cache key of the tasks generation (``common.cache``): every committed change of a task,
@@ -413,7 +445,9 @@ def task_page_related(task: Task, *, everything: bool = False) -> dict:
     and history entries: the page shows the latest ``TASK_PAGE_RECENT`` of each unless asked
     for everything, and says how many there are."""
     limit = None if everything else TASK_PAGE_RECENT
-    reports = task.progress_reports.select_related("agency", "author").prefetch_related("evidence")
+    reports = task.progress_reports.select_related("agency", "author").prefetch_related(
+        "evidence__signatures"
+    )
     events = task.events.select_related("actor").order_by("-at", "-id")
     related = {
         "reports": list(reports[:limit] if limit else reports),
@@ -425,22 +459,6 @@ def task_page_related(task: Task, *, everything: bool = False) -> dict:
         # Counted only when the page is full: otherwise what is shown is all there is.
         related[f"{name}_total"] = manager.count() if limit and shown == limit else shown
     return related
-
-
-def agency_work_list(user: Official, agency_id: int | None, as_of: dt.date) -> QuerySet[Task]:
-    """An agency's open tasks, as lead or coordinator, soonest deadline first (standing tasks,
-    which have no deadline, last), each with its timeliness as of ``as_of``."""
-    queryset = task_list_for_user(user).filter(status__in=OPEN_STATUSES)
-    if agency_id is not None:
-        coordinating = Task.coordinating_agencies.through.objects.filter(
-            task_id=OuterRef("pk"), agency_id=agency_id
-        )
-        queryset = queryset.filter(Q(lead_agency_id=agency_id) | Q(Exists(coordinating)))
-    return (
-        with_timeliness(queryset, as_of)
-        .select_related("directive", "lead_agency", "responsible_official")
-        .order_by(F("deadline").asc(nulls_last=True), "id")
-    )
 
 
 def awaiting_decision(user: Official):
@@ -481,3 +499,29 @@ def extension_get_for_user(*, user: Official, extension_id: int):
     extension = ExtensionRequest.objects.only("pk", "task_id", "status").get(pk=extension_id)
     task_get_for_user(user=user, task_id=extension.task_id)
     return extension
+
+
+#: Which of a task's evidence verdicts speaks for it: a valid signature first, then the nearest
+#: miss, so an export shows "valid" as soon as one signed PDF is.
+_VERDICT_RANK = Case(
+    *[When(signature_verdict=v, then=Value(rank)) for rank, v in enumerate(Verdict.values)],
+    default=Value(len(Verdict.values)),
+    output_field=IntegerField(),
+)
+
+
+def with_signed_result(queryset: QuerySet[Task]) -> QuerySet[Task]:
+    """Annotate ``signed_result``: the best signature verdict among the lead agency's evidence
+    PDFs (None without any), one subquery in the same statement."""
+    best = (
+        EvidenceFile.objects.filter(
+            report__task_id=OuterRef("pk"),
+            report__agency_id=OuterRef("lead_agency_id"),
+            report__is_contribution=False,
+        )
+        .exclude(signature_verdict="")
+        .annotate(rank=_VERDICT_RANK)
+        .order_by("rank", "-uploaded_at")
+        .values("signature_verdict")[:1]
+    )
+    return queryset.annotate(signed_result=Subquery(best))

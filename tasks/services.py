@@ -9,12 +9,14 @@ whichever door a change comes through.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -25,9 +27,12 @@ from django.utils.translation import gettext as _
 from agencies.choices import Role
 from agencies.models import Agency, Official
 from common.cache import generation_changed
+from signatures.certificates import CertificateError, read_certificate
+from signatures.validation import PdfCheck, check_pdf_bounded
 from tasks import lifecycle
 from tasks.choices import (
     OPEN_STATUSES,
+    DirectiveEventAction,
     ExtensionStatus,
     Recurrence,
     ResultKind,
@@ -39,11 +44,14 @@ from tasks.errors import ActionNotAllowed, InvalidTransition, StaleVersion
 from tasks.models import (
     TEXT_LIMIT,
     Directive,
+    DirectiveEvent,
     EvidenceFile,
+    EvidenceSignature,
     ExtensionRequest,
     ProgressReport,
     Task,
     TaskEvent,
+    TrustedRoot,
 )
 from tasks.permissions import FOCAL_POINT_EDITABLE
 from tasks.selectors import TASKS_GENERATION_KEY
@@ -68,6 +76,7 @@ TRACKED_FIELDS = (
     "target_value",
     "target_unit",
     "current_value",
+    "requires_signed_result",
     "status",
     "progress",
     "result_summary",
@@ -93,6 +102,7 @@ EDITABLE_FIELDS = (
     "expected_result",
     "target_value",
     "target_unit",
+    "requires_signed_result",
 )
 
 
@@ -243,6 +253,38 @@ def _clean_text(value: Any) -> Any:
 
 # --- directives --------------------------------------------------------------------------
 
+#: A directive's particulars, as ``directive_create`` takes them and ``directive_update`` changes them.
+DIRECTIVE_FIELDS = ("number", "kind", "title", "issued_on", "issuing_agency", "signer", "full_text", "link")
+DIRECTIVE_TEXT_LIMIT = 500_000
+
+
+def _directive_snapshot(directive: Directive) -> dict[str, Any]:
+    snap = {
+        name: _value_for_history(getattr(directive, name)) for name in DIRECTIVE_FIELDS if name != "full_text"
+    }
+    # The full text may run to 500,000 characters: the history says that it changed (its
+    # length and a fingerprint), not what it was.
+    text = directive.full_text or ""
+    snap["full_text"] = (
+        f"{len(text)} chars, sha256 {hashlib.sha256(text.encode()).hexdigest()[:12]}" if text else ""
+    )
+    return snap
+
+
+def _clean_directive(directive: Directive) -> None:
+    errors: dict[str, list[str]] = {}
+    _check_text(errors, "full_text", directive.full_text, DIRECTIVE_TEXT_LIMIT)
+    if directive.pk and directive.issued_on:
+        earliest = directive.tasks.filter(deadline__lt=directive.issued_on).order_by("deadline").first()
+        if earliest is not None:
+            errors.setdefault("issued_on", []).append(
+                _("Task %(code)s is due on %(deadline)s, before this issue date.")
+                % {"code": earliest.code, "deadline": earliest.deadline.strftime("%d/%m/%Y")}
+            )
+    if errors:
+        raise ValidationError(errors)
+    directive.full_clean()
+
 
 @transaction.atomic
 def directive_create(
@@ -271,12 +313,52 @@ def directive_create(
         full_text=full_text,
         link=link,
     )
-    errors: dict[str, list[str]] = {}
-    _check_text(errors, "full_text", full_text, 500_000)
-    if errors:
-        raise ValidationError(errors)
-    directive.full_clean()
+    _clean_directive(directive)
     directive.save()
+    DirectiveEvent.objects.create(
+        directive=directive,
+        actor=actor,
+        action=DirectiveEventAction.CREATED,
+        changes={
+            k: {"old": None, "new": v}
+            for k, v in _directive_snapshot(directive).items()
+            if v not in (None, "", 0)
+        },
+    )
+    return directive
+
+
+@transaction.atomic
+def directive_update(*, actor: Official, directive: Directive | int, **changes: Any) -> Directive:
+    """Correct a directive's particulars (its number, title, date ...), recorded in its history.
+
+    Task pages show the directive's number, so cached pages are moved on; the codes its tasks
+    were given from the old number stay (they are the tasks' own identifiers). An issue date
+    after one of its tasks' deadlines is refused, as a task due before its directive is."""
+    pk = directive.pk if isinstance(directive, Directive) else directive
+    directive = Directive.objects.select_for_update().get(pk=pk)
+    _require(
+        actor,
+        "tasks.change_directive",
+        directive,
+        _("Only a Government Office monitor can change a directive."),
+    )
+    unknown = set(changes) - set(DIRECTIVE_FIELDS)
+    if unknown:
+        raise TypeError(f"directive_update got unknown fields: {sorted(unknown)}")
+    before = _directive_snapshot(directive)
+    for name, value in changes.items():
+        setattr(directive, name, value if name == "full_text" else _clean_text(value))
+    _clean_directive(directive)
+    after = _directive_snapshot(directive)
+    diff = {key: {"old": before[key], "new": after[key]} for key in after if before[key] != after[key]}
+    if not diff:
+        return directive
+    directive.save()
+    DirectiveEvent.objects.create(
+        directive=directive, actor=actor, action=DirectiveEventAction.UPDATED, changes=diff
+    )
+    tasks_changed()
     return directive
 
 
@@ -308,6 +390,9 @@ def task_create(
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"task_create got unknown fields: {sorted(unknown)}")
+    # A document is delivered signed (Notice 56: officials sign with digital signatures), so a
+    # deliverable requires a signed result unless the monitor says otherwise.
+    fields.setdefault("requires_signed_result", fields.get("result_kind") == ResultKind.DELIVERABLE)
     task = Task(directive=directive, created_by=actor, status=TaskStatus.DRAFT)
     for name, value in fields.items():
         setattr(task, name, _clean_text(value))
@@ -358,6 +443,9 @@ def task_update(
         raise ValidationError(
             {"deadline": [_("The deadline of an assigned task moves only by an approved extension.")]}
         )
+    kind_changed = "result_kind" in changes and changes["result_kind"] != task.result_kind
+    if kind_changed and "requires_signed_result" not in changes:
+        changes["requires_signed_result"] = changes["result_kind"] == ResultKind.DELIVERABLE
     before = _snapshot(task)
     coordinating = changes.pop("coordinating_agencies", None)
     for name, value in changes.items():
@@ -646,11 +734,22 @@ def evidence_check(uploads: list[Any]) -> CheckedEvidence:
 
 
 def _evidence_store(*, report: ProgressReport, upload: Any, content_type: str, stored: list[str]) -> None:
+    """Write one checked file and its row; a PDF's digital signatures are checked here, bounded
+    in time and memory (docs/signatures.md), stored with it, and a signed one is recorded in
+    the task's history with its verdict."""
     name = getattr(upload, "name", "") or "evidence"
     item = EvidenceFile(report=report, original_name=name[:255], content_type=content_type, size=upload.size)
     item.file.save(name, upload, save=False)
     stored.append(item.file.name)
     item.save()
+    if content_type == "application/pdf":
+        upload.seek(0)
+        check = _signatures_check(upload.read(), moment=timezone.now())
+        _signatures_store(item, check)
+        if check.signatures:
+            _signed_result_recorded(
+                item, check, actor=report.author, action=TaskEventAction.SIGNED_RESULT_ATTACHED, old=None
+            )
 
 
 def evidence_discard(*, names: Iterable[str]) -> None:
@@ -799,3 +898,162 @@ def _close_pending_extensions(task: Task, actor: Official) -> None:
             },
             note=note,
         )
+
+
+# --- signed results ----------------------------------------------------------------------------
+
+
+def _trusted_root_ders() -> list[bytes]:
+    active = TrustedRoot.objects.filter(is_active=True)
+    return [bytes(der) for der in active.values_list("certificate", flat=True)]
+
+
+def _signatures_check(data: bytes, *, moment: dt.datetime) -> PdfCheck:
+    """The signatures of a PDF judged at ``moment`` against the active trusted roots, in a
+    child process bounded in time and memory (``signatures.validation``)."""
+    return check_pdf_bounded(
+        data,
+        trust_roots=_trusted_root_ders(),
+        moment=moment,
+        seconds=settings.SIGNATURE_CHECK_SECONDS,
+        memory_bytes=settings.SIGNATURE_CHECK_MEMORY_BYTES,
+    )
+
+
+def _signatures_store(item: EvidenceFile, check: PdfCheck) -> None:
+    item.signatures.all().delete()
+    EvidenceSignature.objects.bulk_create(
+        EvidenceSignature(
+            evidence=item,
+            position=position,
+            field_name=sig.field_name[:255],
+            verdict=sig.verdict,
+            signer_name=sig.signer_name[:255],
+            organisation=sig.organisation[:255],
+            issuer=sig.issuer[:255],
+            serial_number=sig.serial_number[:80],
+            certificate_sha256=sig.certificate_sha256,
+            signing_time=sig.signing_time,
+            timestamp_time=sig.timestamp_time,
+            timestamp_trusted=sig.timestamp_trusted,
+            coverage=sig.coverage,
+            modification=sig.modification,
+            problem=sig.problem[:64],
+        )
+        for position, sig in enumerate(check.signatures, start=1)
+    )
+    item.signature_verdict = check.verdict
+    item.signature_problem = check.problem
+    item.signatures_checked_at = timezone.now()
+    item.save(update_fields=["signature_verdict", "signature_problem", "signatures_checked_at"])
+
+
+def _signers_note(check: PdfCheck) -> str:
+    return "; ".join(
+        f"{sig.signer_name or '?'}" + (f" ({sig.organisation})" if sig.organisation else "")
+        for sig in check.signatures
+    )
+
+
+def _signed_result_recorded(
+    item: EvidenceFile, check: PdfCheck, *, actor: Official | None, action: str, old: str | None
+) -> None:
+    """History: a signed PDF attached, or a re-check that changed its verdict."""
+    TaskEvent.objects.create(
+        task_id=item.report.task_id,
+        actor=actor,
+        action=action,
+        changes={
+            "evidence": {"old": None, "new": item.original_name},
+            "signature_verdict": {"old": old, "new": check.verdict},
+        },
+        note=_signers_note(check)[:2000],
+    )
+
+
+@transaction.atomic
+def evidence_signatures_recheck(*, evidence: EvidenceFile | int) -> str:
+    """Check one evidence PDF's signatures again against today's trusted roots, judged at its
+    upload time (it provably existed then). Records a history entry when the verdict moves.
+    Safe to run twice: a second run finds the same verdict and records nothing."""
+    pk = evidence.pk if isinstance(evidence, EvidenceFile) else evidence
+    item = EvidenceFile.objects.select_for_update().select_related("report").get(pk=pk)
+    if item.content_type != "application/pdf":
+        return item.signature_verdict
+    with item.file.open("rb") as handle:
+        data = handle.read(settings.EVIDENCE_MAX_BYTES + 1)
+    check = _signatures_check(data, moment=item.uploaded_at)
+    old = item.signature_verdict
+    _signatures_store(item, check)
+    if old != check.verdict and check.signatures:
+        _signed_result_recorded(
+            item, check, actor=None, action=TaskEventAction.SIGNATURE_RECHECKED, old=old or None
+        )
+        tasks_changed()
+    return check.verdict
+
+
+def evidence_signatures_recheck_all(*, progress: Callable[[int, str], None] | None = None) -> dict[str, int]:
+    """Re-check every evidence PDF (after the trusted roots changed): one short transaction
+    per file, so a long run blocks no task for long. Returns how many files got each verdict."""
+    counts: dict[str, int] = {}
+    pdfs = EvidenceFile.objects.filter(content_type="application/pdf").order_by("pk")
+    ids = pdfs.values_list("pk", flat=True)
+    for pk in ids.iterator(chunk_size=500):
+        try:
+            verdict = evidence_signatures_recheck(evidence=pk)
+        except EvidenceFile.DoesNotExist:  # deleted meanwhile
+            continue
+        counts[verdict] = counts.get(verdict, 0) + 1
+        if progress is not None:
+            progress(pk, verdict)
+    return counts
+
+
+#: The Celery job (tasks/jobs.py) that runs ``evidence_signatures_recheck_all``. Looked up by
+#: its name: the jobs module imports this one, never the reverse.
+RECHECK_JOB = "tasks.evidence_signatures_recheck_all"
+
+
+def evidence_signatures_recheck_all_later() -> None:
+    """Ask for every evidence PDF to be re-checked in the background once this commits."""
+    transaction.on_commit(lambda: current_app.tasks[RECHECK_JOB].delay())
+
+
+@transaction.atomic
+def trusted_root_add(*, actor: Official, name: str, certificate: bytes) -> TrustedRoot:
+    """Trust a certificate authority (PEM or DER), then re-check the evidence after commit:
+    a file signed under it may now be valid."""
+    if not actor.is_superuser and not actor.has_perm("tasks.add_trustedroot"):
+        raise ActionNotAllowed(_("Only an administrator can change the trusted roots."))
+    try:
+        info = read_certificate(certificate)
+    except CertificateError as exc:
+        raise ValidationError({"certificate": [str(exc)]}) from exc
+    if TrustedRoot.objects.filter(fingerprint_sha256=info.fingerprint_sha256).exists():
+        raise ValidationError({"certificate": [_("This certificate is already a trusted root.")]})
+    root = TrustedRoot.objects.create(
+        name=(name or "").strip()[:255] or info.common_name[:255] or info.fingerprint_sha256[:16],
+        certificate=info.der,
+        subject=info.subject,
+        fingerprint_sha256=info.fingerprint_sha256,
+        valid_from=info.valid_from,
+        valid_until=info.valid_until,
+        added_by=actor,
+    )
+    evidence_signatures_recheck_all_later()
+    return root
+
+
+@transaction.atomic
+def trusted_root_set_active(*, actor: Official, root: TrustedRoot | int, active: bool) -> TrustedRoot:
+    """Stop (or resume) trusting a root; the evidence is re-checked after commit."""
+    if not actor.is_superuser and not actor.has_perm("tasks.change_trustedroot"):
+        raise ActionNotAllowed(_("Only an administrator can change the trusted roots."))
+    pk = root.pk if isinstance(root, TrustedRoot) else root
+    root = TrustedRoot.objects.select_for_update().get(pk=pk)
+    if root.is_active != active:
+        root.is_active = active
+        root.save(update_fields=["is_active"])
+        evidence_signatures_recheck_all_later()
+    return root

@@ -88,6 +88,9 @@ def complete_task_fields(world: SimpleNamespace, **overrides) -> dict:
         "deadline_phrase": "at the 9th Session in May 2025",
         "result_kind": ResultKind.DELIVERABLE,
         "expected_result": "Draft Law submitted to the National Assembly",
+        # A deliverable requires a signed result by default; the flows that use these fields
+        # test other rules, and the signed-result rule has its own tests (test_signed_results).
+        "requires_signed_result": False,
     }
     fields.update(overrides)
     return fields

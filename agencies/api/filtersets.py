@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import AgencyKind, Role
 from agencies.models import Agency, Official
-from common.api.filtersets import ChosenByKeyFilter, ListFilterSet
+from common.api.filtersets import ChosenByKeyFilter, ListFilterSet, ordering_filter
 
 AGENCY_ORDERINGS = {"code": ("code",), "-code": ("-code",)}
 OFFICIAL_ORDERINGS = {"username": ("username",), "-username": ("-username",)}
@@ -30,11 +30,7 @@ class AgencyFilterSet(ListFilterSet):
     search = filters.CharFilter(
         method="filter_search", max_length=200, help_text=_("Words in the code or names.")
     )
-    ordering = filters.ChoiceFilter(
-        choices=[(name, name) for name in AGENCY_ORDERINGS],
-        method="filter_nothing",
-        help_text=_("Sort order."),
-    )
+    ordering = ordering_filter(AGENCY_ORDERINGS, _("Sort order."))
 
     class Meta:
         model = Agency
@@ -57,11 +53,7 @@ class OfficialFilterSet(ListFilterSet):
     search = filters.CharFilter(
         method="filter_search", max_length=200, help_text=_("Words in the username or the name.")
     )
-    ordering = filters.ChoiceFilter(
-        choices=[(name, name) for name in OFFICIAL_ORDERINGS],
-        method="filter_nothing",
-        help_text=_("Sort order."),
-    )
+    ordering = ordering_filter(OFFICIAL_ORDERINGS, _("Sort order."))
 
     class Meta:
         model = Official

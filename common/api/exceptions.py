@@ -1,8 +1,9 @@
-"""One exception handler: each refusal of a service becomes one HTTP status.
+"""One exception handler: a service's refusal becomes the HTTP answer ``common.errors``
+gives it, the same status and message the web pages answer with.
 
-- ``ActionNotAllowed`` (the role or agency may not do it): 403
-- ``InvalidTransition`` (not in this status): 409
-- ``StaleVersion`` (someone else changed the task since the caller read it): 412
+- a ``Forbidden`` refusal (e.g. ``tasks.errors.ActionNotAllowed``): 403
+- a ``Conflict`` refusal (e.g. ``InvalidTransition``, not in this status): 409
+- a ``PreconditionFailed`` refusal (e.g. ``StaleVersion``, someone else changed it): 412
 - Django ``ValidationError`` (a field-level dict from a service): 400, the same shape as
   DRF's own validation errors (``__all__`` becomes ``non_field_errors``)
 - ``ObjectDoesNotExist`` (``task_get_for_user`` found nothing the caller may see): 404
@@ -13,50 +14,40 @@ messages come out in the caller's language (``Accept-Language``), as ``gettext``
 
 from __future__ import annotations
 
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, status
+from django.core.exceptions import NON_FIELD_ERRORS
+from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
-from tasks.errors import ActionNotAllowed, InvalidTransition, StaleVersion
+from common.errors import Refusal, refusal_for
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("The task's status does not allow this now.")
-    default_code = "invalid_transition"
+class Refused(exceptions.APIException):
+    """A service's refusal as an API error, with the status and code the refusal carries."""
+
+    def __init__(self, refusal: Refusal):
+        super().__init__(detail=refusal.message, code=refusal.code)
+        self.status_code = refusal.status
 
 
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = _("The task was changed by someone else; reload it and try again.")
-    default_code = "stale_version"
-
-
-def validation_error_detail(exc: DjangoValidationError):
-    if hasattr(exc, "error_dict"):
-        return {
-            (api_settings.NON_FIELD_ERRORS_KEY if name == NON_FIELD_ERRORS else name): messages
-            for name, messages in exc.message_dict.items()
-        }
-    return {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
+def validation_error_detail(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Field errors keyed as DRF keys them (``non_field_errors`` for the whole input)."""
+    return {
+        (api_settings.NON_FIELD_ERRORS_KEY if name == NON_FIELD_ERRORS else name): messages
+        for name, messages in errors.items()
+    }
 
 
 def translate(exc: Exception) -> Exception:
     """The DRF exception for a service's (or the ORM's) refusal; others pass unchanged."""
-    if isinstance(exc, ActionNotAllowed):
-        return exceptions.PermissionDenied(exc.message, code="action_not_allowed")
-    if isinstance(exc, InvalidTransition):
-        return Conflict(exc.message)
-    if isinstance(exc, StaleVersion):
-        return PreconditionFailed(exc.message)
-    if isinstance(exc, DjangoValidationError):
-        return exceptions.ValidationError(validation_error_detail(exc))
-    if isinstance(exc, ObjectDoesNotExist):
+    refusal = refusal_for(exc)
+    if refusal is None:
+        return exc
+    if refusal.errors is not None:
+        return exceptions.ValidationError(validation_error_detail(refusal.errors))
+    if refusal.status == 404:
         return exceptions.NotFound()
-    return exc
+    return Refused(refusal)
 
 
 def api_exception_handler(exc: Exception, context: dict):

@@ -26,6 +26,14 @@ class ListFilterSet(filters.FilterSet):
         return queryset.filter(condition)
 
 
+def ordering_filter(orderings, help_text, **kwargs) -> filters.ChoiceFilter:
+    """The ``ordering`` parameter of a list: one of the names of ``orderings`` (name -> order
+    by), read by the keyset paginator, so its filter leaves the queryset alone."""
+    return filters.ChoiceFilter(
+        choices=[(name, name) for name in orderings], method="filter_nothing", help_text=help_text, **kwargs
+    )
+
+
 class ChosenByKeyFilter(filters.ModelMultipleChoiceFilter):
     """Related objects chosen by a natural key (an agency's code, an official's username) and
     compared as objects. django-filter's own filter compares ``field_name`` with the chosen

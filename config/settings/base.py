@@ -142,6 +142,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 # Files per progress report, for the web form and the API alike (tasks.services.evidence_check).
 EVIDENCE_MAX_FILES = int(os.environ.get("EVIDENCE_MAX_FILES", "10"))
+# Checking an evidence PDF's signatures (docs/signatures.md) runs in a child process with these
+# bounds: a signed 10-page report takes ~0.1 s, so a file that needs 10 s is hostile or broken.
+SIGNATURE_CHECK_SECONDS = float(os.environ.get("SIGNATURE_CHECK_SECONDS", "10"))
+SIGNATURE_CHECK_MEMORY_BYTES = int(os.environ.get("SIGNATURE_CHECK_MEMORY_MB", "512")) * 1024 * 1024
 
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
-from common.api.exceptions import PreconditionFailed
+from tasks.errors import StaleVersion
 
 
 def etag(version: int) -> str:
@@ -24,4 +25,4 @@ def expected_version(request: Request, body_version: int | None, current: int | 
         return body_version
     if current is not None and etag(current) in (tag.strip() for tag in header.split(",")):
         return current
-    raise PreconditionFailed()
+    raise StaleVersion(_("The task was changed by someone else; reload it and try again."))

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from agencies.models import Agency, Official
+from signatures.choices import Verdict
 from tasks.choices import (
     Clear,
     DirectiveKind,
@@ -31,7 +32,7 @@ from tasks.choices import (
     Timeliness,
 )
 from tasks.clears import missing_clears
-from tasks.models import TEXT_LIMIT, Directive
+from tasks.models import TEXT_LIMIT, Directive, EvidenceFile
 
 MAX_INT = 2_147_483_647
 DIRECTIVE_TEXT_LIMIT = 500_000
@@ -130,6 +131,13 @@ class _TaskFieldsSerializer(InputSerializer):
     deadline_phrase_en = serializers.CharField(max_length=255, required=False, allow_blank=True)
     expected_result_en = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     target_unit_en = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    requires_signed_result = serializers.BooleanField(
+        required=False,
+        help_text=_(
+            "Confirming needs a PDF with a valid digital signature among the lead agency's "
+            "evidence. Default on creation: true for a deliverable."
+        ),
+    )
 
 
 class TaskCreateSerializer(_TaskFieldsSerializer):
@@ -222,6 +230,9 @@ class TaskSerializer(serializers.Serializer):
     deadline_phrase_en = serializers.CharField()
     expected_result_en = serializers.CharField()
     target_unit_en = serializers.CharField()
+    requires_signed_result = serializers.BooleanField(
+        help_text=_("Confirming needs a PDF with a valid digital signature from the lead agency.")
+    )
     status = serializers.ChoiceField(choices=TaskStatus.choices)
     progress = serializers.IntegerField(min_value=0, max_value=100)
     timeliness = serializers.ChoiceField(
@@ -293,6 +304,7 @@ TASK_ROW_FIELDS = (
     "deadline_phrase_en",
     "expected_result_en",
     "target_unit_en",
+    "requires_signed_result",
     "status",
     "progress",
     "result_summary",
@@ -354,6 +366,7 @@ def task_data(row: dict) -> dict:
                 "target_unit_en",
             )
         },
+        "requires_signed_result": row["requires_signed_result"],
         "status": row["status"],
         "progress": row["progress"],
         "timeliness": row.get("timeliness"),
@@ -406,6 +419,24 @@ class DirectiveDetailSerializer(DirectiveSerializer):
         return data
 
 
+class SignatureSerializer(serializers.Serializer):
+    """One digital signature found in an evidence PDF (docs/signatures.md)."""
+
+    signer = serializers.CharField(help_text=_("The signer's name, from the certificate."))
+    organisation = serializers.CharField(help_text=_("The signer's organisation, from the certificate."))
+    issuer = serializers.CharField(help_text=_("Who issued the signer's certificate."))
+    certificate_sha256 = serializers.CharField()
+    signing_time = serializers.DateTimeField(
+        allow_null=True, help_text=_("The signing time the signature states (the signer's clock).")
+    )
+    timestamp = serializers.DateTimeField(
+        allow_null=True, help_text=_("Time of an RFC 3161 timestamp token.")
+    )
+    timestamp_trusted = serializers.BooleanField()
+    verdict = serializers.ChoiceField(choices=Verdict.choices)
+    verdict_label = serializers.CharField(help_text=_("The verdict in words, in the language asked for."))
+
+
 class EvidenceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     original_name = serializers.CharField()
@@ -413,6 +444,44 @@ class EvidenceSerializer(serializers.Serializer):
     size = serializers.IntegerField()
     url = serializers.CharField(help_text=_("Download address (checks that you may see the task)."))
     uploaded_at = serializers.DateTimeField()
+    signature_verdict = serializers.ChoiceField(
+        choices=Verdict.choices,
+        allow_null=True,
+        help_text=_(
+            "The file's verdict: the worst of its signatures'. Null for a file that is not a PDF, "
+            "or a PDF not checked yet."
+        ),
+    )
+    signature_verdict_label = serializers.CharField(allow_null=True)
+    signatures = SignatureSerializer(many=True)
+
+
+def evidence_data(item: EvidenceFile) -> dict:
+    verdict = item.signature_verdict or None
+    return {
+        "id": item.id,
+        "original_name": item.original_name,
+        "content_type": item.content_type,
+        "size": item.size,
+        "url": reverse("web:evidence_download", args=[item.id]),
+        "uploaded_at": _moment(item.uploaded_at),
+        "signature_verdict": verdict,
+        "signature_verdict_label": str(Verdict(verdict).label) if verdict else None,
+        "signatures": [
+            {
+                "signer": sig.signer_name,
+                "organisation": sig.organisation,
+                "issuer": sig.issuer,
+                "certificate_sha256": sig.certificate_sha256,
+                "signing_time": _moment(sig.signing_time),
+                "timestamp": _moment(sig.timestamp_time),
+                "timestamp_trusted": sig.timestamp_trusted,
+                "verdict": sig.verdict,
+                "verdict_label": str(Verdict(sig.verdict).label),
+            }
+            for sig in item.signatures.all()
+        ],
+    }
 
 
 class ProgressReportSerializer(serializers.Serializer):
@@ -439,17 +508,7 @@ class ProgressReportSerializer(serializers.Serializer):
             "indicator_value": _decimal(report.indicator_value),
             "note": report.note,
             "is_contribution": report.is_contribution,
-            "evidence": [
-                {
-                    "id": item.id,
-                    "original_name": item.original_name,
-                    "content_type": item.content_type,
-                    "size": item.size,
-                    "url": reverse("web:evidence_download", args=[item.id]),
-                    "uploaded_at": _moment(item.uploaded_at),
-                }
-                for item in report.evidence.all()
-            ],
+            "evidence": [evidence_data(item) for item in report.evidence.all()],
             "created_at": _moment(report.created_at),
         }
 

@@ -346,7 +346,7 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
             reports = (
                 ProgressReport.objects.filter(task_id=task.pk)
                 .select_related("agency", "author")
-                .prefetch_related("evidence")
+                .prefetch_related("evidence__signatures")
             )
             page = self.paginate_queryset(reports)
             return self.get_paginated_response(s.ProgressReportSerializer(page, many=True).data)
@@ -361,7 +361,7 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
         )
         report = (
             ProgressReport.objects.select_related("agency", "author")
-            .prefetch_related("evidence")
+            .prefetch_related("evidence__signatures")
             .get(pk=report.pk)
         )
         current = Task.objects.values_list("version", flat=True).get(pk=task.pk)

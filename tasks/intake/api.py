@@ -6,20 +6,17 @@ the permission check; nothing is written.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tasks.choices import Clear, Recurrence, ResultKind
-from tasks.errors import ActionNotAllowed
 from tasks.intake.services import MAX_TEXT, directive_draft_tasks
 from tasks.models import Directive
 
@@ -82,16 +79,10 @@ class DirectiveDraftTasksView(APIView):
         directive = get_object_or_404(Directive, pk=pk)
         data = DraftTasksInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            drafts = directive_draft_tasks(
-                actor=request.user, directive=directive, text=data.validated_data.get("text", "")
-            )
-        except ActionNotAllowed as exc:
-            raise PermissionDenied(exc.message) from exc
-        except ValidationError as exc:
-            raise DRFValidationError(
-                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-            ) from exc
+        # a refusal is answered by the API's exception handler (common.errors.refusal_for)
+        drafts = directive_draft_tasks(
+            actor=request.user, directive=directive, text=data.validated_data.get("text", "")
+        )
         return Response(
             DraftTaskSerializer([d.as_dict() for d in drafts], many=True).data, status=status.HTTP_200_OK
         )

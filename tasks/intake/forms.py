@@ -164,7 +164,3 @@ class DraftForm(forms.Form):
 
 
 DraftFormSet = forms.formset_factory(DraftForm, extra=0, max_num=500, absolute_max=500, validate_max=True)
-
-
-class ReviewForm(forms.Form):
-    directive = forms.ModelChoiceField(queryset=Directive.objects.all(), widget=forms.HiddenInput)

@@ -30,6 +30,7 @@ __all__ = [
     "CueKind",
     "DeadlinePattern",
     "DeadlineResolution",
+    "DraftBatch",
     "IntakeLanguage",
     "RecurrencePattern",
     "ResultPattern",
@@ -63,6 +64,7 @@ class CueKind(models.TextChoices):
     DISCOURSE = "discourse", _("Lead-in words skipped at the start of a clause (At the same time)")
     VAGUE_PARTY = "vague_party", _("A party that names nobody (relevant agencies)")
     EXCLUDE = "exclude", _("Exclusion: a clause matching it is not a task")
+    DEADLINE_CLAUSE = "deadline_clause", _("Deadline clause: it dates the task before it (report in July)")
 
 
 def validate_regex(value: str) -> None:
@@ -253,3 +255,29 @@ class ClauseCue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.phrase}"
+
+
+class DraftBatch(models.Model):
+    """The drafts of one reading, kept while a monitor reviews them.
+
+    A long notice gives hundreds of drafts; the review screen shows them a page at a time and
+    saves each page's edits here, so no request carries more fields than Django accepts
+    (DATA_UPLOAD_MAX_NUMBER_FIELDS) and no edit is lost between pages. ``rows`` holds each
+    draft as the review form's field values. Accepting the drafts deletes the batch."""
+
+    directive = models.ForeignKey(
+        "tasks.Directive", verbose_name=_("directive"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "agencies.Official", verbose_name=_("read by"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("read at"), auto_now_add=True)
+    rows = models.JSONField(_("drafts"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("batch of drafts")
+        verbose_name_plural = _("batches of drafts")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.directive} ({len(self.rows)})"

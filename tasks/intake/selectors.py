@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 
 from django.db.models import Q
+from django.http import Http404
 
 from agencies.models import Agency
 from tasks.intake.models import (
@@ -14,6 +15,7 @@ from tasks.intake.models import (
     ClauseCue,
     CueKind,
     DeadlinePattern,
+    DraftBatch,
     RecurrencePattern,
     ResultPattern,
 )
@@ -39,18 +41,24 @@ def agency_group_members(group: AgencyGroup) -> list[str]:
 
 
 def _entities() -> EntityMatcher:
+    """The register's names and codes, the aliases and the groups, in three queries: the
+    members of every group are worked out from one list of active agencies."""
     names: dict[str, Entity] = {}
     codes: dict[str, Entity] = {}
-    for agency in Agency.objects.filter(is_active=True).only("code", "name_en", "name_vi"):
+    active = list(Agency.objects.filter(is_active=True).only("pk", "code", "kind", "name_en", "name_vi"))
+    for agency in active:
         entity = Entity(agency.code, (agency.code,), False)
         codes[agency.code] = entity
         for name in (agency.name_en, agency.name_vi):
             if name:
                 names[name] = entity
-    for alias in AgencyAlias.objects.filter(is_active=True, agency__is_active=True).select_related("agency"):
-        names[alias.alias] = Entity(alias.agency.code, (alias.agency.code,), False)
+    aliases = AgencyAlias.objects.filter(is_active=True, agency__is_active=True)
+    for alias, code in aliases.values_list("alias", "agency__code"):
+        names[alias] = Entity(code, (code,), False)
     for group in AgencyGroup.objects.filter(is_active=True).prefetch_related("members"):
-        names[group.phrase] = Entity(group.phrase, tuple(agency_group_members(group)), True)
+        explicit = {member.pk for member in group.members.all()}
+        members = sorted(a.code for a in active if a.kind in (group.kinds or []) or a.pk in explicit)
+        names[group.phrase] = Entity(group.phrase, tuple(members), True)
     return EntityMatcher(names, codes)
 
 
@@ -64,7 +72,9 @@ def _inflected(phrase: str) -> tuple[str, str]:
     if re.search(r"[^aeiou]y$", head):
         stem = head[:-1]
         return stem + r"(?:y|ies|ied)" + rest, head + r"ing" + rest
-    return head + r"(?:s|es|ed)?" + rest, head + r"ing" + rest
+    # "submit" → "submitted": a final consonant after a short vowel doubles.
+    doubled = head[-1] + "ed|" if re.search(r"[^aeiou][aeiou][bdgmnprt]$", head) else ""
+    return head + r"(?:" + doubled + r"s|es|ed)?" + rest, head + r"ing" + rest
 
 
 def _alternation(phrases: list[str]) -> str:
@@ -90,6 +100,7 @@ def _cues(rows: list[ClauseCue], language: str) -> Cues:
         (CueKind.LEAD, "lead"),
         (CueKind.COORDINATION, "coordination"),
         (CueKind.VAGUE_PARTY, "vague_party"),
+        (CueKind.DEADLINE_CLAUSE, "deadline_clause"),
     ):
         phrases = by_kind.get(kind, [])
         if phrases:
@@ -141,3 +152,11 @@ def intake_rules() -> Rules:
         recurrences=dict(recurrences),
         cues={language: _cues(rows, language) for language, rows in cue_rows.items()},
     )
+
+
+def draft_batch_get_for_user(*, user, batch_id: int) -> DraftBatch:
+    """The batch a monitor is reviewing: only its reader sees it (anyone else: not found)."""
+    batch = DraftBatch.objects.select_related("directive").filter(pk=batch_id, created_by_id=user.pk).first()
+    if batch is None or not user.is_monitor:
+        raise Http404
+    return batch

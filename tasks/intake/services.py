@@ -9,12 +9,14 @@ completes and assigns them.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, Official
@@ -23,12 +25,18 @@ from tasks.choices import Recurrence, ResultKind
 from tasks.clears import missing_clears
 from tasks.errors import ActionNotAllowed
 from tasks.intake.defaults import load_defaults
-from tasks.intake.parser import Draft, detect_language, parse
+from tasks.intake.models import DraftBatch
+from tasks.intake.parser import Draft, ParseTooLong, detect_language, parse
 from tasks.intake.selectors import intake_rules
 from tasks.models import Directive, Task
 
 #: Longest text the intake reads at once (a notice is a few pages; a whole gazette is not).
 MAX_TEXT = 500_000
+
+#: Seconds the parser may spend on one text. A monitor waits for the page and a worker must
+#: not time out: a text it cannot finish in time is refused with advice to split it (measured:
+#: about 70 KB of notices a second on a 2-core machine, so a notice of 50 pages reads in ~1 s).
+PARSE_SECONDS = 1.2
 
 
 def intake_defaults_load(*, reset: bool = False) -> dict[str, int]:
@@ -43,15 +51,16 @@ def _require_monitor(actor: Official) -> None:
         raise ActionNotAllowed(_("Only a Government Office monitor can draft tasks from a directive."))
 
 
-def with_missing_clears(draft: Draft) -> Draft:
+def with_missing_clears(draft: Draft, agency_ids: dict[str, int] | None = None) -> Draft:
     """Fill ``missing_clears`` by the one definition in tasks.clears (person and accountable
     leader are never in a notice's text, so a draft always lacks them until a monitor
-    chooses the people)."""
-    lead = Agency.objects.filter(code=draft.lead_agency).only("pk").first() if draft.lead_agency else None
+    chooses the people). ``agency_ids`` (code → id) spares a query per draft."""
+    if agency_ids is None:
+        agency_ids = _agency_ids([draft])
     probe = Task(
         title=draft.action,
         description=draft.source_sentence,
-        lead_agency_id=lead.pk if lead else None,
+        lead_agency_id=agency_ids.get(draft.lead_agency or ""),
         deadline=draft.deadline,
         recurrence=draft.recurrence or Recurrence.NONE,
         result_kind=draft.result_kind,
@@ -61,6 +70,11 @@ def with_missing_clears(draft: Draft) -> Draft:
     )
     draft.missing_clears = missing_clears(probe)
     return draft
+
+
+def _agency_ids(drafts: list[Draft]) -> dict[str, int]:
+    codes = {d.lead_agency for d in drafts if d.lead_agency}
+    return dict(Agency.objects.filter(code__in=codes).values_list("code", "pk")) if codes else {}
 
 
 def text_draft_tasks(*, text: str, reference_date: dt.date | None = None, language: str = "") -> list[Draft]:
@@ -74,8 +88,30 @@ def text_draft_tasks(*, text: str, reference_date: dt.date | None = None, langua
                 ]
             }
         )
-    drafts = parse(text, intake_rules(), reference_date=reference_date, language=language)
-    return [with_missing_clears(d) for d in drafts]
+    try:
+        drafts = parse(
+            text, intake_rules(), reference_date=reference_date, language=language, time_budget=PARSE_SECONDS
+        )
+    except ParseTooLong as exc:
+        raise ValidationError(
+            {
+                "text": [
+                    _(
+                        "This text is too long to read at once: %(read)s of its %(total)s characters "
+                        "were read in %(seconds)s seconds. Split it into parts of at most "
+                        "%(advice)s characters and read them one by one."
+                    )
+                    % {
+                        "read": f"{exc.read:,}",
+                        "total": f"{len(text):,}",
+                        "seconds": PARSE_SECONDS,
+                        "advice": f"{max(10_000, exc.read // 10_000 * 10_000):,}",
+                    }
+                ]
+            }
+        ) from exc
+    ids = _agency_ids(drafts)
+    return [with_missing_clears(d, ids) for d in drafts]
 
 
 def directive_draft_tasks(*, actor: Official, directive: Directive, text: str = "") -> list[Draft]:
@@ -162,6 +198,67 @@ def intake_drafts_accept(*, actor: Official, directive: Directive, drafts: list[
     return created
 
 
+#: A batch left unreviewed this long is deleted when the next one is made.
+BATCH_DAYS = 7
+
+
+def intake_batch_create(*, actor: Official, directive: Directive, rows: list[dict]) -> DraftBatch:
+    """Keep the drafts of a reading for review (and forget batches nobody came back to)."""
+    _require_monitor(actor)
+    with transaction.atomic():
+        DraftBatch.objects.filter(created_at__lt=timezone.now() - dt.timedelta(days=BATCH_DAYS)).delete()
+        return DraftBatch.objects.create(directive=directive, created_by=actor, rows=rows)
+
+
+def intake_batch_save(*, actor: Official, batch: DraftBatch, rows: list[dict]) -> DraftBatch:
+    """Store the drafts as the monitor left them (edited, dropped, merged or split)."""
+    _require_monitor(actor)
+    with transaction.atomic():
+        batch.rows = rows
+        batch.save(update_fields=["rows"])
+    return batch
+
+
+#: Seconds one accept request may spend creating tasks, below the workers' timeout (30 s,
+#: config/gunicorn.py): measured, task_create costs 40-140 ms a task on a 2-core machine, so
+#: 300 drafts could take 40 s. What is left stays ticked in the batch for the next press.
+ACCEPT_SECONDS = 20.0
+ACCEPT_CHUNK = 25
+
+
+def intake_batch_accept(
+    *,
+    actor: Official,
+    batch: DraftBatch,
+    drafts: list[tuple[int, AcceptedDraft]],
+    seconds: float = ACCEPT_SECONDS,
+) -> tuple[list[Task], int]:
+    """Create the tasks of the accepted drafts (``(row index, draft)`` pairs) in chunks, each
+    chunk with its rows taken out of the batch in the same transaction, until the time is up.
+
+    Returns the tasks made and how many drafts are left; the batch is deleted when none is
+    left. A refusal stops before its chunk, with the earlier chunks kept and out of the batch."""
+    stop_at = time.monotonic() + seconds
+    original = list(batch.rows)
+    taken: set[int] = set()
+    created: list[Task] = []
+    remaining = list(drafts)
+    while remaining:
+        chunk, remaining = remaining[:ACCEPT_CHUNK], remaining[ACCEPT_CHUNK:]
+        with transaction.atomic():
+            created.extend(
+                intake_drafts_accept(actor=actor, directive=batch.directive, drafts=[d for _, d in chunk])
+            )
+            taken.update(index for index, _ in chunk)
+            batch.rows = [row for i, row in enumerate(original) if i not in taken]
+            batch.save(update_fields=["rows"])
+        if remaining and time.monotonic() > stop_at:
+            break
+    if not batch.rows:
+        batch.delete()
+    return created, len(remaining)
+
+
 def draft_to_accepted(draft: Draft, *, one_task_per_lead: bool = False) -> AcceptedDraft:
     return AcceptedDraft(
         title=draft.action,
@@ -185,6 +282,9 @@ __all__ = [
     "detect_language",
     "directive_draft_tasks",
     "draft_to_accepted",
+    "intake_batch_accept",
+    "intake_batch_create",
+    "intake_batch_save",
     "intake_defaults_load",
     "intake_drafts_accept",
     "text_draft_tasks",

@@ -8,5 +8,5 @@ app_name = "intake"
 
 urlpatterns = [
     path("", views.intake_start, name="start"),
-    path("review/", views.intake_review, name="review"),
+    path("review/<int:batch_id>/", views.intake_review, name="review"),
 ]

@@ -1,14 +1,16 @@
 """The review screen: paste or upload a notice, review the drafts, accept them as tasks.
 
-Stateless: the drafts travel in the form, and every button (drop, merge, split, refresh,
-accept) posts them all back. Reading calls ``directive_draft_tasks``; accepting calls
-``intake_drafts_accept``, which creates the tasks through ``tasks.services.task_create``.
-Monitors only.
+Reading keeps the drafts in a batch (``intake_batch_create``) and shows them a page at a time;
+every button posts the page, whose edits are saved to the batch before the button acts, so a
+notice of hundreds of drafts reviews without hitting the field limit or losing an edit.
+Accepting calls ``intake_batch_accept``, which creates the tasks of every ticked draft through
+``tasks.services.task_create``. Monitors only; others get the app's own refusal page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from decimal import Decimal
 from typing import Any
@@ -16,20 +18,24 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 
-from tasks.errors import ServiceError
-from tasks.intake.forms import DraftForm, DraftFormSet, IntakeTextForm, ReviewForm
+from common.errors import ServiceError, refusal_for
+from tasks.choices import Clear
+from tasks.intake.forms import DraftForm, DraftFormSet, IntakeTextForm
+from tasks.intake.models import DraftBatch
 from tasks.intake.parser import Draft
+from tasks.intake.selectors import draft_batch_get_for_user
 from tasks.intake.services import (
     directive_draft_tasks,
-    intake_drafts_accept,
+    intake_batch_accept,
+    intake_batch_create,
+    intake_batch_save,
     text_draft_tasks,
     with_missing_clears,
 )
@@ -39,9 +45,15 @@ from tasks.web.forms import apply_service_error
 FIELDS = tuple(DraftForm.base_fields)
 
 
-def _require_monitor(request: HttpRequest) -> None:
-    if not request.user.is_monitor:
-        raise PermissionDenied(_("Only a Government Office monitor can draft tasks from a directive."))
+#: Drafts on one page of the review screen: 50 drafts post ~770 fields, under Django's limit of
+#: 1,000 (DATA_UPLOAD_MAX_NUMBER_FIELDS); the whole notice was one page before, and ~70 drafts
+#: broke it.
+PER_PAGE = 50
+
+
+def _refuse(request: HttpRequest) -> HttpResponse:
+    """The app's own page for someone who may not use the intake (not a bare 403)."""
+    return render(request, "intake/refused.html", status=403)
 
 
 def _raw(value: Any) -> Any:
@@ -75,25 +87,60 @@ def _bound(rows: list[dict[str, Any]]) -> DraftFormSet:
 
 
 def _rows(formset: DraftFormSet) -> list[dict[str, Any]]:
-    return [{name: form[name].value() for name in FIELDS} for form in formset.forms]
+    return [{name: _stored(form[name].value()) for name in FIELDS} for form in formset.forms]
 
 
-def _render_review(request: HttpRequest, directive: Directive, formset: DraftFormSet, status: int = 200):
+def _stored(value: Any) -> Any:
+    """A field value as the batch keeps it (JSON): booleans stay, the rest is text."""
+    return value if isinstance(value, bool) else _raw(value)
+
+
+def _row(initial: dict[str, Any]) -> dict[str, Any]:
+    return {name: _stored(initial.get(name)) for name in FIELDS}
+
+
+def _bounds(batch: DraftBatch, page: int) -> tuple[int, int, int, int]:
+    """The page asked for (kept within range), the number of pages, and its rows' slice."""
+    pages = max(1, math.ceil(len(batch.rows) / PER_PAGE))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * PER_PAGE
+    return page, pages, start, min(len(batch.rows), start + PER_PAGE)
+
+
+def _page_number(value: Any) -> int:
+    return int(value) if str(value or "").isdigit() else 1
+
+
+def _render_review(request: HttpRequest, batch: DraftBatch, page: int, status: int = 200) -> HttpResponse:
+    page, pages, start, end = _bounds(batch, page)
+    formset = _bound(batch.rows[start:end])
     cards = []
-    for form in formset.forms:
+    for offset, form in enumerate(formset.forms):
         missing = with_missing_clears(form.to_draft()).missing_clears if form.is_valid() else None
         group = form["lead_agencies"].value() or ""
         cards.append(
-            {"form": form, "missing": missing, "group_size": len([c for c in group.split(",") if c.strip()])}
+            {
+                "form": form,
+                "index": start + offset,
+                "number": start + offset + 1,
+                # named in the reader's language, not as codes
+                "missing": [Clear(code).label for code in missing] if missing is not None else None,
+                "group_size": len([c for c in group.split(",") if c.strip()]),
+            }
         )
     return render(
         request,
         "intake/review.html",
         {
-            "directive": directive,
+            "batch": batch,
+            "directive": batch.directive,
             "formset": formset,
             "cards": cards,
-            "review": ReviewForm(initial={"directive": directive}),
+            "page": page,
+            "pages": range(1, pages + 1),
+            "last_page": pages,
+            "total": len(batch.rows),
+            "ticked": sum(1 for row in batch.rows if row.get("accept")),
         },
         status=status,
     )
@@ -101,7 +148,8 @@ def _render_review(request: HttpRequest, directive: Directive, formset: DraftFor
 
 @login_required
 def intake_start(request: HttpRequest) -> HttpResponse:
-    _require_monitor(request)
+    if not request.user.is_monitor:
+        return _refuse(request)
     form = IntakeTextForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         directive = form.cleaned_data["directive"]
@@ -110,11 +158,16 @@ def intake_start(request: HttpRequest) -> HttpResponse:
                 actor=request.user, directive=directive, text=form.cleaned_data["text"]
             )
         except (ValidationError, ServiceError) as exc:
-            apply_service_error(form, exc)
-        else:
-            if not drafts:
-                messages.warning(request, _("No task was found in this text."))
-            return _render_review(request, directive, _bound([DraftForm.initial_from(d) for d in drafts]))
+            status = apply_service_error(form, exc)
+            return render(request, "intake/start.html", {"form": form}, status=status)
+        if not drafts:
+            messages.warning(request, _("No task was found in this text."))
+        batch = intake_batch_create(
+            actor=request.user,
+            directive=directive,
+            rows=[_row(DraftForm.initial_from(d)) for d in drafts],
+        )
+        return redirect("intake:review", batch_id=batch.pk)
     return render(request, "intake/start.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -153,7 +206,7 @@ def _split(row: dict[str, Any], directive: Directive) -> list[dict[str, Any]]:
     rows = []
     for part in parts:
         drafts: list[Draft] = text_draft_tasks(text=part, reference_date=directive.issued_on)
-        new = DraftForm.initial_from(drafts[0]) if drafts else {**row, "title": part}
+        new = _row(DraftForm.initial_from(drafts[0])) if drafts else {**row, "title": part}
         new["description"] = part
         if not new.get("lead_agency") and not new.get("lead_agencies"):
             for name in ("lead_agency", "lead_agencies", "lead_phrase"):
@@ -163,52 +216,90 @@ def _split(row: dict[str, Any], directive: Directive) -> list[dict[str, Any]]:
 
 
 @login_required
-@require_POST
-def intake_review(request: HttpRequest) -> HttpResponse:
-    _require_monitor(request)
-    review = ReviewForm(request.POST)
-    if not review.is_valid():
-        messages.error(request, _("The directive of these drafts no longer exists."))
-        return redirect("intake:start")
-    directive = review.cleaned_data["directive"]
-    formset = DraftFormSet(request.POST)
+def intake_review(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """One page of the drafts. Every button posts the page: its edits are saved to the batch
+    first, then the button acts (drop, merge, split, another page, tick all, accept)."""
+    if not request.user.is_monitor:
+        return _refuse(request)
+    batch = draft_batch_get_for_user(user=request.user, batch_id=batch_id)
+    if request.method != "POST":
+        return _render_review(request, batch, _page_number(request.GET.get("page")))
+    page, _pages, start, end = _bounds(batch, _page_number(request.POST.get("page")))
+    rows = list(batch.rows)
+    edited = _rows(DraftFormSet(request.POST))
+    if len(edited) == end - start:  # the page the browser showed: keep what was typed
+        rows[start:end] = edited
     op, _sep, arg = request.POST.get("op", "refresh").partition("-")
-    rows = _rows(formset)
     index = int(arg) if arg.isdigit() and int(arg) < len(rows) else None
+    target = page
     if op == "drop" and index is not None:
         del rows[index]
     elif op == "merge" and index is not None and index + 1 < len(rows):
         rows[index : index + 2] = [_merge(rows[index], rows[index + 1])]
     elif op == "split" and index is not None:
-        rows[index : index + 1] = _split(rows[index], directive)
-    elif op == "accept":
-        return _accept(request, directive, formset)
-    return _render_review(request, directive, _bound(rows))
+        rows[index : index + 1] = _split(rows[index], batch.directive)
+    elif op == "page" and arg.isdigit():
+        target = int(arg)
+    elif op in ("tick", "untick"):
+        for row in rows:
+            row["accept"] = op == "tick"
+    intake_batch_save(actor=request.user, batch=batch, rows=rows)
+    if op == "accept":
+        return _accept(request, batch, page)
+    return redirect(reverse("intake:review", args=[batch.pk]) + f"?page={target}")
 
 
-def _accept(request: HttpRequest, directive: Directive, formset: DraftFormSet) -> HttpResponse:
-    if not formset.is_valid():
-        return _render_review(request, directive, formset, status=400)
-    accepted = [form.to_accepted() for form in formset.forms if form.cleaned_data.get("accept")]
-    if not accepted:
+def _fresh(batch: DraftBatch) -> DraftBatch:
+    """The batch as stored (a refused accept may have taken earlier chunks out of it)."""
+    stored = DraftBatch.objects.select_related("directive").filter(pk=batch.pk).first()
+    return stored or batch
+
+
+def _accept(request: HttpRequest, batch: DraftBatch, page: int) -> HttpResponse:
+    """Accept every ticked draft of the batch, on every page, all or none."""
+    ticked = [(i, _bound([row]).forms[0]) for i, row in enumerate(batch.rows) if row.get("accept")]
+    if not ticked:
         messages.warning(request, _("Tick at least one draft to accept."))
-        return _render_review(request, directive, formset, status=400)
-    try:
-        tasks = intake_drafts_accept(actor=request.user, directive=directive, drafts=accepted)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        return _render_review(request, directive, formset, status=403)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return _render_review(request, directive, formset, status=400)
-    messages.success(
-        request,
-        ngettext(
-            "%(count)d draft task was added to %(directive)s; complete its clears and assign it.",
-            "%(count)d draft tasks were added to %(directive)s; complete their clears and assign them.",
-            len(tasks),
+        return _render_review(request, batch, page, status=400)
+    invalid = [i for i, form in ticked if not form.is_valid()]
+    if invalid:
+        messages.error(
+            request,
+            ngettext(
+                "Draft %(numbers)s has errors: correct it, then accept again.",
+                "Drafts %(numbers)s have errors: correct them, then accept again.",
+                len(invalid),
+            )
+            % {"numbers": ", ".join(str(i + 1) for i in invalid[:20])},
         )
-        % {"count": len(tasks), "directive": directive.number},
-    )
-    return redirect(reverse("web:task_list") + f"?directive={directive.pk}")
+        return _render_review(request, batch, invalid[0] // PER_PAGE + 1, status=400)
+    try:
+        tasks, left = intake_batch_accept(
+            actor=request.user, batch=batch, drafts=[(i, form.to_accepted()) for i, form in ticked]
+        )
+    except (ServiceError, ValidationError) as exc:
+        refusal = refusal_for(exc)
+        for errors in (refusal.errors or {"": [refusal.message]}).values():
+            for message in errors:
+                messages.error(request, message)
+        return _render_review(request, _fresh(batch), page, status=refusal.status)
+    added = ngettext(
+        "%(count)d draft task was added to %(directive)s; complete its clears and assign it.",
+        "%(count)d draft tasks were added to %(directive)s; complete their clears and assign them.",
+        len(tasks),
+    ) % {"count": len(tasks), "directive": batch.directive.number}
+    if left:
+        # The time of one request is up: the rest stay ticked, with their edits, for the next press.
+        messages.success(request, added)
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d ticked draft is left: press “Accept” again to add it.",
+                "%(count)d ticked drafts are left: press “Accept” again to add them.",
+                left,
+            )
+            % {"count": left},
+        )
+        return redirect(reverse("intake:review", args=[batch.pk]) + "?page=1")
+    messages.success(request, added)
+    return redirect(reverse("web:task_list") + f"?directive={batch.directive.pk}")

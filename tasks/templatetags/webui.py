@@ -6,8 +6,9 @@ from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import get_language
 
+from signatures.choices import Verdict, reason_label
 from tasks.choices import TaskEventAction, Timeliness
-from tasks.models import ExtensionRequest, Task
+from tasks.models import EvidenceFile, ExtensionRequest, Task
 
 register = template.Library()
 
@@ -61,6 +62,19 @@ def minutes(value) -> int:
 
 
 @register.filter
+def verdict_label(value) -> str:
+    try:
+        return str(Verdict(value).label)
+    except ValueError:
+        return ""
+
+
+@register.filter
+def signature_reason(code) -> str:
+    return reason_label(code or "")
+
+
+@register.filter
 def event_label(action: str) -> str:
     """A history entry's action in words; an action the choices do not know shows as stored."""
     try:
@@ -73,7 +87,7 @@ def event_label(action: str) -> str:
 def task_field_label(name: str) -> str:
     """A Task field's own verbose name, for the changes listed in the history."""
 
-    for model in (Task, ExtensionRequest):
+    for model in (Task, ExtensionRequest, EvidenceFile):
         try:
             return str(model._meta.get_field(name).verbose_name)
         except FieldDoesNotExist:
@@ -82,10 +96,13 @@ def task_field_label(name: str) -> str:
 
 
 @register.filter
-def history_value(value) -> str:
-    """A value kept in the history, with ISO dates written as Vietnamese officials write them."""
+def history_value(value, name: str = "") -> str:
+    """A value kept in the history, with ISO dates written as Vietnamese officials write them
+    and a signature verdict in words."""
     if value is None or value == "" or value == []:
         return "—"
+    if name == "signature_verdict":
+        return verdict_label(value) or str(value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     text = str(value)

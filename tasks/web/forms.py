@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
-from tasks.errors import ServiceError
+from common.errors import refusal_for
 
 #: Dates as Vietnamese officials write them; ISO also accepted (links and browsers use it).
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
@@ -38,24 +38,21 @@ class VNDateField(forms.DateField):
         super().__init__(**kwargs)
 
 
-def apply_service_error(form: forms.Form, exc: Exception) -> None:
-    """Put a service's refusal on the form: ValidationError fields onto their fields (or the
-    form when the form has no such field), ActionNotAllowed / InvalidTransition / StaleVersion
-    as a form-level error."""
-    if isinstance(exc, ServiceError):
-        form.add_error(None, exc.message)
-        return
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            target = name if name in form.fields and name != NON_FIELD_ERRORS else None
-            for message in errors:
-                form.add_error(target, message)
-        return
-    if isinstance(exc, ValidationError):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    raise exc
+def apply_service_error(form: forms.Form, exc: Exception) -> int:
+    """Put a service's refusal on the form and return the HTTP status to answer with
+    (``common.errors.refusal_for``): invalid input beside its fields (or on the form when the
+    form has no such field), any other refusal as a form-level error."""
+    refusal = refusal_for(exc)
+    if refusal is None:
+        raise exc
+    if refusal.errors is None:
+        form.add_error(None, refusal.message)
+        return refusal.status
+    for name, errors in refusal.errors.items():
+        target = name if name in form.fields and name != NON_FIELD_ERRORS else None
+        for message in errors:
+            form.add_error(target, message)
+    return refusal.status
 
 
 # --- filters ---------------------------------------------------------------------------------
@@ -215,6 +212,18 @@ class ConfirmForm(VersionedForm):
 
 class StartForm(VersionedForm):
     id_prefix = "start"
+
+
+class SignedResultForm(VersionedForm):
+    """A monitor says whether confirming this task needs a validly signed PDF."""
+
+    id_prefix = "signed"
+
+    requires_signed_result = forms.BooleanField(
+        label=_("Require a signed result"),
+        required=False,
+        help_text=_("Confirming will need a PDF with a valid digital signature from the lead agency."),
+    )
 
 
 class ExtensionDecisionForm(ActionForm):

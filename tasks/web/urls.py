@@ -19,6 +19,7 @@ web_patterns = [
     path("tasks/<int:pk>/extension/", views.task_extension, name="task_extension"),
     path("tasks/<int:pk>/confirm/", views.task_confirm, name="task_confirm"),
     path("tasks/<int:pk>/return/", views.task_return, name="task_return"),
+    path("tasks/<int:pk>/signed-result/", views.task_signed_result, name="task_signed_result"),
     path("extensions/<int:pk>/decide/", views.extension_decide, name="extension_decide"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path("agency/", views.agency_work, name="agency"),

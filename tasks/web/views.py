@@ -25,35 +25,31 @@ from django.views.decorators.http import require_GET, require_POST
 from agencies.models import Official
 from agencies.selectors import official_for_calendar_token
 from agencies.services import official_calendar_token_reset, official_calendar_token_revoke
+from common.errors import ServiceError
 from tasks import exports, services
-from tasks.choices import (
-    Clear,
-    ExtensionStatus,
-    ResultKind,
-    TaskAction,
-    Timeliness,
-)
-from tasks.errors import ServiceError, StaleVersion
+from tasks.choices import OPEN_STATUSES, Clear, ExtensionStatus, ResultKind, TaskAction, Timeliness
 from tasks.filtersets import BacklogFilterSet, ClarityFilterSet, TaskFilterSet
 from tasks.models import EvidenceFile, ExtensionRequest, Task
 from tasks.selectors import (
     BACKLOG_COLUMNS,
-    agency_work_list,
     allowed_actions,
     awaiting_decision,
     backlog_report,
     backlog_totals,
     clarity_by_agency,
     clarity_by_directive,
+    credited_agencies,
     deadline_feed_tasks,
     evidence_get_for_user,
     extension_get_for_user,
+    held_actions,
     on_time_rate,
     overdue_trend,
     task_get_for_user,
     task_list_for_user,
     task_page_related,
     timeliness_of,
+    with_signed_result,
     with_timeliness,
 )
 from tasks.web import charts
@@ -64,6 +60,7 @@ from tasks.web.forms import (
     ExtensionRequestForm,
     ProgressForm,
     ReturnForm,
+    SignedResultForm,
     StartForm,
     SubmitResultForm,
     apply_service_error,
@@ -199,9 +196,9 @@ def _link_params(request: HttpRequest) -> QueryDict:
 
 def _one_directive(filterset):
     """The directive the page is about, when the filters name exactly one."""
-    chosen = (getattr(filterset.form, "cleaned_data", None) or {}).get("directive")
-    chosen = list(chosen) if chosen is not None else []
-    return chosen[0] if len(chosen) == 1 else None
+    cleaned = getattr(filterset.form, "cleaned_data", None) or {}
+    chosen = {d for name in ("directive", "directive_number") for d in (cleaned.get(name) or [])}
+    return chosen.pop() if len(chosen) == 1 else None
 
 
 def _sort_rows(rows: list[dict], sort: str) -> tuple[list[dict], str]:
@@ -341,14 +338,14 @@ def _task_list_queryset(request: HttpRequest):
     queryset = with_timeliness(queryset, as_of).select_related(
         "directive", "lead_agency", "responsible_official"
     )
-    return form, valid, queryset, as_of, _one_directive(filterset)
+    return form, valid, queryset, as_of, _one_directive(filterset), filterset.attribution
 
 
 @login_required
 @require_GET
 @renamed_filters
 def task_list(request: HttpRequest) -> HttpResponse:
-    form, valid, queryset, as_of, directive = _task_list_queryset(request)
+    form, valid, queryset, as_of, directive, _attribution = _task_list_queryset(request)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     export_query = request.GET.copy()
     export_query.pop("page", None)
@@ -370,10 +367,10 @@ def task_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @renamed_filters
 def task_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    form, valid, queryset, as_of, directive = _task_list_queryset(request)
+    form, valid, queryset, as_of, directive, attribution = _task_list_queryset(request)
     if not valid:
         return _refused_export(form)
-    table = exports.task_table(queryset)
+    table = exports.task_table(with_signed_result(queryset), credited_agencies(queryset, as_of, attribution))
     headers = exports.task_headers()
     stem = f"tasks-{as_of.isoformat()}"
     if fmt == "xlsx":
@@ -406,17 +403,29 @@ ACTION_FORMS = {
 }
 
 
-def _action_forms(task: Task, user: Official, bound: dict | None = None) -> dict:
-    """The forms of the actions the user may take on this task now (``allowed_actions``),
+#: Held-back actions whose form the page still shows, disabled, with the reason: a monitor must
+#: see why a submitted result cannot be confirmed yet. (A held extension request needs no form:
+#: the pending request is listed on the page.)
+SHOWN_WHEN_HELD = (TaskAction.CONFIRM,)
+
+
+def _action_forms(task: Task, user: Official, held: dict[str, str], bound: dict | None = None) -> dict:
+    """The forms of the actions the user may take on this task now (``allowed_actions``), and
+    of those ``held`` back by a condition (shown disabled with the reason),
     unbound unless one came back with errors; keyed by action."""
     initial = {"version": task.version}
     forms = {}
-    for action in allowed_actions(user, task):
+    allowed = allowed_actions(user, task)
+    for action in [*allowed, *held]:
         form_class = ACTION_FORMS.get(action)
         if form_class is ProgressForm:
             forms[action] = form_class(initial=initial, indicator=task.result_kind == ResultKind.INDICATOR)
         elif form_class is not None:
             forms[action] = form_class(initial=initial)
+    if TaskAction.EDIT in allowed and user.is_monitor:
+        forms["signed"] = SignedResultForm(
+            initial={**initial, "requires_signed_result": task.requires_signed_result}
+        )
     if bound:
         forms.update(bound)
     return forms
@@ -435,11 +444,14 @@ def _render_task(request: HttpRequest, task: Task, *, bound: dict | None = None,
     missing = set(task.missing_clears)
     for clear in Clear:
         clears.append({"key": clear.value, "label": clear.label, "present": clear.value not in missing})
+    held = {a: reason for a, reason in held_actions(request.user, task).items() if a in SHOWN_WHEN_HELD}
+    forms = _action_forms(task, request.user, held, bound)
     context = {
         "task": task,
         "timeliness": timeliness_of(task, _today()),
         "clears": clears,
-        "forms": _action_forms(task, request.user, bound),
+        "forms": forms,
+        "held": held,
         "decide_forms": decide,
         "is_indicator": task.result_kind == ResultKind.INDICATOR,
         "deadline_moved": task.deadline
@@ -457,18 +469,6 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_task(request, _get_task(request, pk))
 
 
-def _status_for(exc: Exception) -> int:
-    from tasks.errors import ActionNotAllowed, InvalidTransition
-
-    if isinstance(exc, ActionNotAllowed):
-        return 403
-    if isinstance(exc, InvalidTransition):
-        return 409
-    if isinstance(exc, StaleVersion):
-        return 412
-    return 400
-
-
 def _run_task_action(request: HttpRequest, pk: int, name: str, form_class, call, **form_kwargs):
     """Validate the form, call the service, and either redirect with a message or show the
     task page again with the form, its errors and what was typed."""
@@ -478,9 +478,9 @@ def _run_task_action(request: HttpRequest, pk: int, name: str, form_class, call,
         try:
             message = call(task, form.cleaned_data)
         except (ServiceError, ValidationError) as exc:
-            apply_service_error(form, exc)
+            status = apply_service_error(form, exc)
             task = _get_task(request, pk)
-            return _render_task(request, task, bound={name: form}, status=_status_for(exc))
+            return _render_task(request, task, bound={name: form}, status=status)
         messages.success(request, message)
         return redirect("web:task_detail", pk=pk)
     return _render_task(request, task, bound={name: form}, status=400)
@@ -566,6 +566,21 @@ def task_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def task_signed_result(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(task, data):
+        required = data["requires_signed_result"]
+        services.task_update(
+            actor=request.user, task=task, expected_version=data["version"], requires_signed_result=required
+        )
+        if required:
+            return _("Confirming this task now needs a validly signed PDF from the lead agency.")
+        return _("This task no longer needs a signed result to be confirmed.")
+
+    return _run_task_action(request, pk, "signed", SignedResultForm, call)
+
+
+@login_required
+@require_POST
 def task_return(request: HttpRequest, pk: int) -> HttpResponse:
     def call(task, data):
         services.task_return(
@@ -592,9 +607,9 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, extension=extension.pk, approve=approve, note=form.cleaned_data["note"]
             )
         except (ServiceError, ValidationError) as exc:
-            apply_service_error(form, exc)
+            status = apply_service_error(form, exc)
             return _render_task(
-                request, _get_task(request, task.pk), bound={"decide": {pk: form}}, status=_status_for(exc)
+                request, _get_task(request, task.pk), bound={"decide": {pk: form}}, status=status
             )
         messages.success(
             request,
@@ -625,6 +640,21 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
+def _agency_open_tasks(request: HttpRequest, agency, as_of: dt.date):
+    """An agency's open tasks, as lead or coordinator, soonest deadline first (standing tasks
+    last): the task list's FilterSet asked for ``agency`` and the open statuses, so this page,
+    the task list and the API agree on what an agency's work is."""
+    query = QueryDict(mutable=True)
+    query.setlist("agency", [agency.code])
+    query.setlist("status", [str(status) for status in OPEN_STATUSES])
+    filterset = TaskFilterSet(data=query, queryset=task_list_for_user(request.user), request=request)
+    if not filterset.is_valid():  # the agency came from the database: nothing here can fail
+        raise ValidationError(filterset.errors)
+    return with_timeliness(filterset.ordered(), as_of).select_related(
+        "directive", "lead_agency", "responsible_official"
+    )
+
+
 @login_required
 @require_GET
 def agency_work(request: HttpRequest) -> HttpResponse:
@@ -639,7 +669,7 @@ def agency_work(request: HttpRequest) -> HttpResponse:
         chooser = AgencyChoiceForm(request.GET or None)
         agency = chooser.cleaned_data.get("agency") if chooser.is_bound and chooser.is_valid() else None
         waiting = awaiting_decision(user)
-    tasks = agency_work_list(user, agency.pk, as_of) if agency is not None else None
+    tasks = _agency_open_tasks(request, agency, as_of) if agency is not None else None
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page")) if tasks is not None else None
     return render(
         request,

@@ -118,3 +118,51 @@ def test_a_focal_point_gets_no_back_office(client, world):
     world.mps_focal.save()
     client.force_login(world.mps_focal)
     assert client.get(reverse("admin:tasks_task_changelist")).status_code == 403
+
+
+def _directive_form(client, directive, **changes) -> dict:
+    url = reverse("admin:tasks_directive_change", args=[directive.pk])
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data["issued_on"] = directive.issued_on.isoformat()
+    data.update({"events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0})
+    data.update(changes)
+    return data
+
+
+def test_admin_directive_edit_goes_through_the_service_with_history(client, world, task):
+    # given a monitor in the back office, and the task pages' cache generation
+    from common.cache import generation
+    from tasks.models import DirectiveEvent
+    from tasks.selectors import TASKS_GENERATION_KEY
+
+    world.monitor.is_staff = True
+    world.monitor.save()
+    client.force_login(world.monitor)
+    before = generation(TASKS_GENERATION_KEY)
+    url = reverse("admin:tasks_directive_change", args=[world.directive.pk])
+    # when the monitor corrects the title
+    response = client.post(url, _directive_form(client, world.directive, title="Notice 56: conclusions"))
+    # then it is saved, with who changed what, and cached task pages are moved on
+    assert response.status_code == 302, response.content.decode()[:2000]
+    world.directive.refresh_from_db()
+    assert world.directive.title == "Notice 56: conclusions"
+    event = DirectiveEvent.objects.filter(directive=world.directive, action="updated").get()
+    assert event.actor == world.monitor
+    assert event.changes["title"]["new"] == "Notice 56: conclusions"
+    assert generation(TASKS_GENERATION_KEY) != before
+
+
+def test_admin_directive_edit_the_service_refuses_changes_nothing(client, world, task):
+    from tasks.models import DirectiveEvent
+
+    world.monitor.is_staff = True
+    world.monitor.save()
+    client.force_login(world.monitor)
+    url = reverse("admin:tasks_directive_change", args=[world.directive.pk])
+    # an issue date after the task's deadline (31/05/2025) is refused
+    response = client.post(url, _directive_form(client, world.directive, issued_on="2025-06-15"), follow=True)
+    assert task.code in response.content.decode()
+    world.directive.refresh_from_db()
+    assert world.directive.issued_on.isoformat() == "2025-02-23"
+    assert not DirectiveEvent.objects.filter(directive=world.directive, action="updated").exists()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import threading
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import translation
 
 from agencies.choices import AgencyKind, ReorganisationKind, ReorganisationStatus, Role
@@ -26,7 +30,7 @@ from tasks.reorganisation import (
     reorganisations_apply_due,
 )
 from tasks.selectors import backlog_by_lead_agency, clarity_by_agency, filter_lead_agency, task_list_for_user
-from tests.factories import AgencyFactory, OfficialFactory, complete_task_fields
+from tests.factories import AgencyFactory, OfficialFactory, build_world, complete_task_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -414,3 +418,54 @@ def test_a_draft_moves_too_and_an_ended_agency_takes_no_new_work(world, most):
         )
     assert "MIC ended on 01/03/2025" in str(refused.value.message_dict["lead_agency"])
     assert "coordinating_agencies" in refused.value.message_dict
+
+
+@pytest.mark.usefixtures("postgres_tx")
+def test_two_applies_at_once_move_each_task_once():
+    # given a merge that two beats (or a beat and a monitor) apply at the same moment
+    world = build_world()
+    most = AgencyFactory(code="MOST")
+    for n in range(5):
+        mic_task(world, f"56/TB-VPCP/{n}")
+    merge = event(ReorganisationKind.MERGE, [world.mic], [most])
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def apply():
+        try:
+            barrier.wait()
+            outcomes.append(reorganisation_apply(actor=None, event=merge).applied)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=apply) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then one of them applied it and the other found it applied: each task moved once
+    assert sorted(outcomes) == [False, True]
+    assert TaskTransfer.objects.count() == 5
+    assert TaskEvent.objects.filter(action=TRANSFERRED).count() == 5
+    assert set(Task.objects.values_list("lead_agency__code", flat=True)) == {"MOST"}
+
+
+def test_task_list_export_as_of_a_date_names_the_agency_of_that_date(client, world, merged):
+    # given MIC's open task moved to MOST on 1 March 2025 (the fixture)
+    client.force_login(world.monitor)
+
+    def lead_agencies(query: str) -> dict[str, str]:
+        response = client.get(f"/tasks/export.csv?{query}", HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        code, agency = rows[0].index("Code"), rows[0].index("Lead agency")
+        return {row[code]: row[agency] for row in rows[1:]}
+
+    # then as of February both rows name MIC; as of June the moved one names MOST
+    mic = "Ministry of Information and Communications"
+    most = "Ministry of Science and Technology"
+    assert lead_agencies("as_of=2025-02-15") == {"56/TB-VPCP/1": mic, "56/TB-VPCP/2": mic}
+    assert lead_agencies("as_of=2025-06-01") == {"56/TB-VPCP/1": most, "56/TB-VPCP/2": mic}
+    # and as the agencies are today, both are MOST's
+    assert set(lead_agencies("as_of=2025-06-01&agencies=today").values()) == {most}

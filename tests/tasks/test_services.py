@@ -466,3 +466,71 @@ def test_task_codes_follow_the_directive(world):
     second = make_task(world)
     assert first.code == "56/TB-VPCP-T01"
     assert second.code == "56/TB-VPCP-T02"
+
+
+# --- every write leaves history (issue 13, fault 7) ---------------------------------------------
+
+
+@pytest.mark.parametrize("closing", ["confirm", "cancel"])
+def test_a_pending_extension_closed_with_its_task_leaves_a_history_row(world, closing):
+    task = task_in_status(world, TaskStatus.IN_PROGRESS)
+    request = services.extension_request_create(
+        actor=world.mps_focal, task=task, proposed_deadline=dt.date(2025, 6, 30), reason="x"
+    )
+    if closing == "confirm":
+        task = services.task_submit(actor=world.mps_focal, task=task, result_summary="Done")
+        services.task_confirm(actor=world.monitor, task=task)
+    else:
+        services.task_cancel(actor=world.monitor, task=task, reason="Merged")
+    request.refresh_from_db()
+    assert (request.status, request.decided_by) == (ExtensionStatus.REJECTED, world.monitor)
+    event = TaskEvent.objects.get(task=task, action="extension_closed")
+    assert event.actor == world.monitor
+    assert event.changes["extension"] == {"old": None, "new": request.pk}
+
+
+def test_directive_create_and_update_are_recorded(world):
+    from tasks.models import DirectiveEvent
+
+    directive = services.directive_create(
+        actor=world.monitor,
+        number="47/CD-TTg",
+        kind="dispatch",
+        title="On site clearance",
+        issued_on=dt.date(2024, 5, 20),
+        issuing_agency=world.go,
+        full_text="Điều 1. ...",
+    )
+    services.directive_update(
+        actor=world.monitor2, directive=directive, title="On site clearance for projects"
+    )
+    services.directive_update(actor=world.monitor2, directive=directive, full_text="Điều 1. Sửa.")
+    services.directive_update(
+        actor=world.monitor2, directive=directive, title="On site clearance for projects"
+    )
+    events = list(DirectiveEvent.objects.filter(directive=directive).order_by("id"))
+    assert [(e.action, e.actor) for e in events] == [
+        ("created", world.monitor),
+        ("updated", world.monitor2),
+        ("updated", world.monitor2),
+    ]  # the last call changed nothing and wrote nothing
+    assert events[1].changes == {
+        "title": {"old": "On site clearance", "new": "On site clearance for projects"}
+    }
+    assert set(events[2].changes) == {"full_text"}
+    assert events[2].changes["full_text"]["old"] != events[2].changes["full_text"]["new"]
+
+
+def test_directive_update_checks_who_and_what(world):
+    task = make_task(world)  # due 31/05/2025
+    with pytest.raises(ActionNotAllowed):
+        services.directive_update(actor=world.mps_focal, directive=world.directive, title="Mine now")
+    with pytest.raises(ValidationError) as excinfo:
+        services.directive_update(
+            actor=world.monitor, directive=world.directive, issued_on=dt.date(2025, 6, 1)
+        )
+    assert task.code in str(excinfo.value.message_dict["issued_on"])
+    with pytest.raises(TypeError):
+        services.directive_update(actor=world.monitor, directive=world.directive, created_at=None)
+    world.directive.refresh_from_db()
+    assert world.directive.issued_on == dt.date(2025, 2, 23)

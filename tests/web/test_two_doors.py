@@ -205,3 +205,12 @@ def test_bookmarks_with_the_old_names_are_sent_to_the_new_ones(doors, old, new):
     assert response.status_code == 301
     assert response["Location"] == new
     assert doors["web"].get(new).status_code == 200
+
+
+def test_a_directive_named_by_number_or_id_titles_the_page(doors):
+    by_number = doors["web"].get("/tasks/?directive_number=73/TB-VPCP").content.decode()
+    by_id = doors["web"].get(f"/tasks/?directive={doors['directive']}").content.decode()
+    for html in (by_number, by_id):
+        assert re.search(r'<p class="lead">73/TB-VPCP ·', html)
+        assert len(_web_codes(html)) == 1
+    assert f'type="hidden" name="directive" value="{doors["directive"]}"' in by_id  # carried on submit

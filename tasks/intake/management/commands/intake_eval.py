@@ -22,7 +22,7 @@ from tasks.intake.evaluation import (
 )
 
 COLUMNS = (
-    ("document", "document", 9),
+    ("document", "document", 24),
     ("lang", "language", 4),
     ("labelled", "labelled", 8),
     ("drafts", "drafts", 6),

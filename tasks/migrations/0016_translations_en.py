@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0013_directive_search_index'),
+        ('tasks', '0015_directive_history'),
     ]
 
     operations = [

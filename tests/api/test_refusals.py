@@ -1,0 +1,60 @@
+"""One mapping from a refused service call to an HTTP answer (common.errors.refusal_for):
+the web page and the API answer the same refusal with the same status and message."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from common.errors import Conflict, Forbidden, PreconditionFailed, refusal_for
+from tasks.errors import ActionNotAllowed, InvalidTransition, StaleVersion
+from tasks.models import Task
+from tests.api.conftest import client_for
+from tests.lifecycle_cases import task_in_case
+
+
+def test_each_refusal_has_one_status():
+    assert [refusal_for(e).status for e in (Forbidden("x"), Conflict("x"), PreconditionFailed("x"))] == [
+        403,
+        409,
+        412,
+    ]
+    assert (refusal_for(ActionNotAllowed("x")).status, refusal_for(ActionNotAllowed("x")).code) == (
+        403,
+        "action_not_allowed",
+    )
+    assert refusal_for(InvalidTransition("x")).status == 409
+    assert refusal_for(StaleVersion("x")).status == 412
+    invalid = refusal_for(ValidationError({"reason": ["Give a reason."]}))
+    assert (invalid.status, invalid.errors) == (400, {"reason": ["Give a reason."]})
+    assert refusal_for(Task.DoesNotExist()).status == 404
+    assert refusal_for(RuntimeError("a bug")) is None  # not a refusal: it stays an error
+
+
+#: (who acts, the case of the task, the version sent relative to the task's, the status)
+REFUSALS = [
+    ("leader", "assigned", 0, 403),  # a leader may not start the task
+    ("lead_focal", "in_progress", 0, 409),  # it has started already
+    ("lead_focal", "assigned", -1, 412),  # someone changed it since
+]
+
+
+@pytest.mark.parametrize(("who", "case", "offset", "status"), REFUSALS)
+def test_the_web_page_and_the_api_answer_a_refusal_alike(api, who, case, offset, status):
+    world = api.world
+    actor = {"leader": world.mps_leader, "lead_focal": world.mps_focal}[who]
+    task = task_in_case(world, case)
+    if offset:
+        task.version += offset
+    # when the same person starts the task on the web page and through the API
+    web = Client(HTTP_ACCEPT_LANGUAGE="en")
+    web.force_login(actor)
+    page = web.post(f"/tasks/{task.pk}/start/", {"version": task.version})
+    answer = client_for(actor).post(
+        f"/api/v1/tasks/{task.pk}/start/", {"version": task.version}, format="json"
+    )
+    # then both answer with the refusal's status, and the page shows the API's message
+    assert (page.status_code, answer.status_code) == (status, status)
+    assert answer.json()["detail"].replace("'", "&#x27;") in page.content.decode()
+    assert Task.objects.get(pk=task.pk).status == case

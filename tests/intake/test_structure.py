@@ -1,0 +1,148 @@
+"""The document-structure pass (issue 15): addressee headings and their items, deadline clauses,
+groups and enumerations, reported facts, and English renderings with provinces as subjects.
+
+The texts are written in the forms Decree 30/2020/ND-CP prescribes and the issue names; the
+real notices are scored by intake_eval (tests/intake/test_corpus.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tasks.intake.parser import parse
+from tasks.intake.selectors import intake_rules
+
+REF = dt.date(2024, 9, 1)
+
+
+def test_items_under_a_numbered_addressee_heading_take_its_lead_and_a_later_deadline_clause(corpus_register):
+    text = (
+        "2. Bộ Tài nguyên và Môi trường:\n"
+        "a) Chủ trì, phối hợp với Bộ Tài chính hoàn thiện dự thảo Nghị định về quản lý đất đai; "
+        "hoàn thành trước ngày 15/10/2024.\n"
+        "b) Rà soát các quy định về khai thác khoáng sản.\n"
+        "3. Bộ Tư pháp:\n"
+        "Thẩm định dự thảo Nghị định trong tháng 11 năm 2024.\n"
+    )
+    drafts = parse(text, _rules(), reference_date=REF, language="vi")
+    assert [d.lead_agency for d in drafts] == ["MONRE", "MONRE", "MOJ"]
+    first = drafts[0]
+    assert first.coordinating_agencies == ["MOF"]
+    assert first.deadline == dt.date(2024, 10, 15)  # the clause after the semicolon dates it
+    assert "hoàn thành trước" not in " ".join(d.clause for d in drafts[1:])  # and is no task of its own
+    assert drafts[1].deadline is None
+    assert drafts[2].deadline == dt.date(2024, 11, 30)
+
+
+def test_a_heading_and_its_task_on_one_line_and_an_english_shall_heading(corpus_register):
+    vi = parse(
+        "- Bộ Tài chính: Chỉ đạo lực lượng Hải quan kiểm tra chặt chẽ hàng nhập lậu.\n"
+        "- Bộ Quốc phòng chỉ đạo bộ đội biên phòng tăng cường tuần tra.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert [d.lead_agency for d in vi] == ["MOF", "MOD"]
+    assert vi[0].action.startswith("Chỉ đạo lực lượng Hải quan")
+    en = parse(
+        "The Ministry of Finance shall:\n"
+        "- Complete the draft Decree on public assets by October 31, 2024;\n"
+        "- Report the results to the Prime Minister.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in en] == ["MOF", "MOF"]
+    assert en[0].deadline == dt.date(2024, 10, 31)
+
+
+def test_a_list_of_ministries_by_short_name_leads_with_the_first_and_the_rest_coordinate(corpus_register):
+    drafts = parse(
+        "Các Bộ: Công Thương, Tài chính, Xây dựng:\n- Rà soát giá vật liệu xây dựng trước ngày 30/9/2024.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert len(drafts) == 1
+    assert drafts[0].lead_agency == "MOIT"
+    assert set(drafts[0].coordinating_agencies) == {"MOF", "MOC"}
+    assert drafts[0].deadline == dt.date(2024, 9, 30)
+
+
+def test_a_group_heading_becomes_the_group_never_the_previous_items_agency(corpus_register):
+    drafts = parse(
+        "1. Bộ Y tế:\n"
+        "a) Hướng dẫn phòng, chống dịch sốt xuất huyết.\n"
+        "2. Các bộ, ngành, địa phương:\n"
+        "a) Tăng cường kiểm tra an toàn thực phẩm.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert drafts[0].lead_agency == "MOH"
+    assert drafts[1].lead_agency is None
+    assert {"MOH", "HANOI", "MOF"} <= set(drafts[1].lead_agencies)
+
+
+def test_document_numbers_with_semicolons_and_slashes_do_not_cut_a_clause(corpus_register):
+    drafts = parse(
+        "Bộ Kế hoạch và Đầu tư tổng hợp kết quả thực hiện Nghị quyết số 01/NQ-CP; 02/NQ-CP "
+        "và báo cáo Chính phủ trước ngày 20/12/2024.",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert len(drafts) == 1
+    assert "02/NQ-CP" in drafts[0].clause
+    assert drafts[0].deadline == dt.date(2024, 12, 20)
+
+
+def test_background_reported_facts_and_praise_are_not_drafted(corpus_register):
+    vi = parse(
+        "Thủ tướng Chính phủ vừa ký Công điện số 88/CĐ-TTg yêu cầu các bộ, ngành, địa phương ứng phó bão.\n"
+        "Thủ tướng ghi nhận và đánh giá cao nỗ lực của Bộ Nội vụ.\n"
+        "Các bộ, cơ quan, địa phương đã tổ chức thực hiện nghiêm các chỉ thị; triển khai chính sách.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert vi == []
+    en = parse(
+        "The Government Office issued Notice No. 235/TB-VPCP on the conclusions of the meeting.\n"
+        "According to the Ministry of Construction, 22 of these tasks have been completed on time.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert en == []
+
+
+def test_english_renderings_with_provinces_as_subjects_and_varied_verbs(corpus_register):
+    drafts = parse(
+        "Binh Phuoc and Dak Nong provinces speed up site clearance for the Gia Nghia - Chon Thanh road.\n"
+        "Hoa Binh province urgently submitted the adjusted project dossier, to be completed in March 2025.\n"
+        "The Ministries of Agriculture and Environment, and Justice were requested to send officials to "
+        "the grassroots. The work must be done before August 1, 2025.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="en",
+    )
+    assert [d.lead_agency for d in drafts] == ["BINHPHUOC", "HOABINH", "MAE"]
+    assert drafts[0].coordinating_agencies == ["DAKNONG"]
+    assert drafts[1].deadline == dt.date(2025, 3, 31)
+    assert drafts[2].coordinating_agencies == ["MOJ"]
+    assert drafts[2].deadline == dt.date(2025, 8, 1)  # the next sentence dates it
+
+
+def test_a_person_named_like_a_province_is_not_the_province(corpus_register):
+    drafts = parse(
+        "Deputy Prime Minister Nguyen Hoa Binh directed the Ministry of Home Affairs to draft the policy.",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert drafts[0].lead_agency == "MOHA"
+    assert "HOABINH" not in drafts[0].coordinating_agencies
+
+
+def _rules():
+    return intake_rules()

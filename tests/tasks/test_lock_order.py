@@ -1,0 +1,104 @@
+"""One lock order for a task and its extension requests (issue 13, fault 6): deciding a
+request and confirming or cancelling its task, at the same moment in two connections, never
+deadlock. Both lock the task first; the decision once locked the request first, and a
+confirmation that then took the task waited on the request while the decision waited on the
+task."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+from django.db import connection, connections, transaction
+
+from tasks import services
+from tasks.choices import ExtensionStatus, TaskStatus
+from tasks.errors import ServiceError
+from tasks.models import ExtensionRequest, Task
+from tests.factories import build_world, complete_task_fields
+
+pytestmark = [pytest.mark.usefixtures("postgres_tx")]
+ROUNDS = 6
+
+
+def _waiting_on_locks() -> int:
+    """Sessions of this database waiting for a lock (PostgreSQL keeps one snapshot of the
+    activity per transaction: it is cleared first, since the caller holds one open)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return cursor.fetchone()[0]
+
+
+def _in_thread(call, outcome: dict, key: str) -> threading.Thread:
+    def run():
+        try:
+            outcome[key] = call()
+        except ServiceError as exc:  # a refusal the user can read is a fair outcome
+            outcome[key] = exc
+        except Exception as exc:  # anything else (a deadlock) fails the test below
+            outcome[key] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _task_with_pending_extension(world, n: int, closing: str) -> tuple[Task, ExtensionRequest]:
+    task = services.task_create(
+        actor=world.monitor,
+        directive=world.directive,
+        code=f"LOCK-{closing}-{n}",
+        **complete_task_fields(world),
+    )
+    task = services.task_assign(actor=world.monitor, task=task)
+    extension = services.extension_request_create(
+        actor=world.mps_focal, task=task, proposed_deadline=dt.date(2025, 6, 30), reason="NA schedule"
+    )
+    if closing == "confirm":
+        task = services.task_submit(actor=world.mps_focal, task=task, result_summary="Submitted to the NA")
+    return task, extension
+
+
+@pytest.mark.parametrize("closing", ["confirm", "cancel"])
+def test_deciding_an_extension_while_its_task_closes_never_deadlocks(closing):
+    world = build_world()
+    close = {
+        "confirm": lambda task: services.task_confirm(actor=world.monitor, task=task.pk),
+        "cancel": lambda task: services.task_cancel(actor=world.monitor, task=task.pk, reason="Superseded"),
+    }[closing]
+    for n in range(ROUNDS):
+        task, extension = _task_with_pending_extension(world, n, closing)
+        outcome: dict = {}
+        # Given a third party holding the task, so that both calls queue behind it
+        with transaction.atomic():
+            Task.objects.select_for_update().get(pk=task.pk)
+            decide = _in_thread(
+                lambda e=extension: services.extension_request_decide(
+                    actor=world.monitor2, extension=e.pk, approve=True
+                ),
+                outcome,
+                "decide",
+            )
+            closer = _in_thread(lambda t=task: close(t), outcome, closing)
+            deadline = time.monotonic() + 10
+            while _waiting_on_locks() < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert _waiting_on_locks() == 2, f"both calls should be waiting for the task: {outcome!r}"
+        # When the task is let go, both go ahead in whichever order PostgreSQL wakes them
+        decide.join(30)
+        closer.join(30)
+        # Then neither met a deadlock: each finished or was refused with a reason
+        for key, value in outcome.items():
+            assert not isinstance(value, Exception) or isinstance(value, ServiceError), (n, key, repr(value))
+        task.refresh_from_db()
+        extension.refresh_from_db()
+        assert task.status == (TaskStatus.COMPLETED if closing == "confirm" else TaskStatus.CANCELLED)
+        assert extension.status != ExtensionStatus.PENDING
