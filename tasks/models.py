@@ -200,6 +200,7 @@ class Task(models.Model):
     requires_signed_result = models.BooleanField(
         _("requires a signed result"),
         default=False,
+        db_default=False,  # rows written in bulk (the benchmark's COPY) without the column
         help_text=_(
             "Confirming needs at least one PDF with a valid digital signature among the lead "
             "agency's evidence. On by default for a deliverable."
@@ -374,9 +375,17 @@ class EvidenceFile(models.Model):
     # The file's signature verdict (docs/signatures.md): the worst of its signatures'; blank
     # for a file that is not a PDF, whose signatures are not checked.
     signature_verdict = models.CharField(
-        _("signature verdict"), max_length=16, choices=Verdict.choices, blank=True, db_index=True
+        _("signature verdict"),
+        max_length=16,
+        choices=Verdict.choices,
+        blank=True,
+        default="",
+        db_default="",
+        db_index=True,
     )
-    signature_problem = models.CharField(_("why it could not be checked"), max_length=32, blank=True)
+    signature_problem = models.CharField(
+        _("why it could not be checked"), max_length=32, blank=True, default="", db_default=""
+    )
     signatures_checked_at = models.DateTimeField(_("signatures checked at"), null=True, blank=True)
 
     class Meta:

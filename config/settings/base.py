@@ -357,7 +357,13 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # pyHanko logs every failed check of a hostile or edited PDF with a traceback; the
+        # verdict is stored and shown (signatures.validation), so only its errors are logged.
+        "pyhanko": {"level": "ERROR"},
+        "pyhanko_certvalidator": {"level": "ERROR"},
+    },
 }
 # /metrics: for a scraper with this bearer token, or from these networks (default: this machine).
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")

@@ -273,3 +273,35 @@ def test_rechecking_after_a_root_is_trusted_turns_untrusted_into_valid(world, ad
     services.evidence_signatures_recheck_all()
     item.refresh_from_db()
     assert item.signature_verdict == Verdict.UNTRUSTED
+
+
+# --- the admin ---------------------------------------------------------------------------------------
+
+
+def test_an_administrator_uploads_a_root_in_the_admin_and_stops_trusting_it(client, admin, world):
+    from django.urls import reverse
+
+    client.force_login(admin)
+    client.cookies["django_language"] = "en"
+    assert client.get(reverse("admin:tasks_trustedroot_add")).status_code == 200
+    upload = SimpleUploadedFile("root.pem", pki().root.pem, content_type="application/x-pem-file")
+    response = client.post(
+        reverse("admin:tasks_trustedroot_add"), {"name": "Test Government CA", "certificate_file": upload}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    root = TrustedRoot.objects.get()
+    assert (root.name, root.added_by, root.is_active) == ("Test Government CA", admin, True)
+    junk = SimpleUploadedFile("root.pem", b"not a certificate")
+    refused = client.post(
+        reverse("admin:tasks_trustedroot_add"), {"name": "junk", "certificate_file": junk}, follow=True
+    )
+    assert "not an X.509 certificate" in refused.content.decode()
+    assert TrustedRoot.objects.count() == 1
+    client.post(
+        reverse("admin:tasks_trustedroot_changelist"),
+        {"action": "stop_trusting", "_selected_action": [root.pk]},
+    )
+    root.refresh_from_db()
+    assert root.is_active is False
+    listed = client.get(reverse("admin:tasks_evidencefile_changelist") + "?signature_verdict=valid")
+    assert listed.status_code == 200

@@ -29,8 +29,9 @@ from bench.generator import Sizes, generate
 from bench.imports import import_figure
 from bench.measure import Figure, sweep_figure
 from bench.report import cpu_snapshot
+from bench.signatures import signature_figures
 
-STEPS = ("backlog", "api", "search", "sweep", "scaling", "claim", "send", "import", "load")
+STEPS = ("backlog", "api", "search", "sweep", "scaling", "claim", "send", "import", "signatures", "load")
 
 
 class Command(BaseCommand):
@@ -201,6 +202,7 @@ class Command(BaseCommand):
         run("claim", lambda: measure.claim_figure(ctx))
         run("send", lambda: measure.send_figure(ctx, count=options["send_count"]))
         run("import", lambda: self._import(ctx))
+        run("signatures", lambda: signature_figures(ctx))
         run("load", lambda: self._load(options, ctx))
         return figures
 
