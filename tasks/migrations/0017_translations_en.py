@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0015_directive_history'),
+        ('tasks', '0016_signed_results_db_defaults'),
     ]
 
     operations = [
