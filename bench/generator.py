@@ -1012,6 +1012,7 @@ class Generator:
                 directive_id,
                 lead,
                 responsible,
+                False,
             )
         )
         coordinating = self._coordinating(lead)
@@ -1137,6 +1138,7 @@ TASK_COLUMNS = [
     "directive_id",
     "lead_agency_id",
     "responsible_official_id",
+    "requires_signed_result",
 ]
 REPORT_COLUMNS = [
     "id",

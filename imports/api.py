@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.auth import official_of
 from imports import services
 from imports.models import TaskImport
 from tasks.api.views import object_id
@@ -55,7 +56,7 @@ class ImportCreateView(APIView):
             raise serializers.ValidationError({"file": ["Attach the spreadsheet as 'file'."]})
         directive = get_object_or_404(Directive, pk=object_id(request.data.get("directive", "")))
         task_import = services.import_preview(
-            actor=request.user, directive=directive, file_name=upload.name, content=upload.read()
+            actor=official_of(request), directive=directive, file_name=upload.name, content=upload.read()
         )
         return Response(ImportSerializer(task_import).data, status=status.HTTP_201_CREATED)
 
@@ -76,11 +77,13 @@ class ImportConfirmView(APIView):
         responses={200: ImportSerializer, 202: ImportSerializer},
     )
     def post(self, request: Request, pk) -> Response:
-        task_import = services.import_request_confirm(actor=request.user, task_import=_mine(request, pk))
+        task_import = services.import_request_confirm(
+            actor=official_of(request), task_import=_mine(request, pk)
+        )
         code = status.HTTP_200_OK if task_import.status == "imported" else status.HTTP_202_ACCEPTED
         return Response(ImportSerializer(task_import).data, status=code)
 
 
 def _mine(request: Request, pk) -> TaskImport:
-    services.require_monitor(request.user)
+    services.require_monitor(official_of(request))
     return get_object_or_404(TaskImport, pk=pk)

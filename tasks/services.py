@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -666,8 +667,13 @@ def _progress_report_write(
             changes={"agency": {"old": None, "new": actor.agency.code}},
             note=note,
         )
+    # One time budget for the signature checks of the whole report, not one per file: ten
+    # hostile PDFs must not hold the task's row lock ten times the limit.
+    deadline = time.monotonic() + settings.SIGNATURE_CHECK_SECONDS
     for upload, content_type in checked.files:
-        _evidence_store(report=report, upload=upload, content_type=content_type, stored=stored)
+        _evidence_store(
+            report=report, upload=upload, content_type=content_type, stored=stored, deadline=deadline
+        )
     return report
 
 
@@ -733,10 +739,12 @@ def evidence_check(uploads: list[Any]) -> CheckedEvidence:
     return CheckedEvidence(files=files, errors=errors)
 
 
-def _evidence_store(*, report: ProgressReport, upload: Any, content_type: str, stored: list[str]) -> None:
+def _evidence_store(
+    *, report: ProgressReport, upload: Any, content_type: str, stored: list[str], deadline: float
+) -> None:
     """Write one checked file and its row; a PDF's digital signatures are checked here, bounded
-    in time and memory (docs/signatures.md), stored with it, and a signed one is recorded in
-    the task's history with its verdict."""
+    in memory and by the report's time ``deadline`` (docs/signatures.md), stored with it, and a
+    signed one is recorded in the task's history with its verdict."""
     name = getattr(upload, "name", "") or "evidence"
     item = EvidenceFile(report=report, original_name=name[:255], content_type=content_type, size=upload.size)
     item.file.save(name, upload, save=False)
@@ -744,7 +752,8 @@ def _evidence_store(*, report: ProgressReport, upload: Any, content_type: str, s
     item.save()
     if content_type == "application/pdf":
         upload.seek(0)
-        check = _signatures_check(upload.read(), moment=timezone.now())
+        seconds = max(deadline - time.monotonic(), 0.01)
+        check = _signatures_check(upload.read(), moment=timezone.now(), seconds=seconds)
         _signatures_store(item, check)
         if check.signatures:
             _signed_result_recorded(
@@ -908,14 +917,14 @@ def _trusted_root_ders() -> list[bytes]:
     return [bytes(der) for der in active.values_list("certificate", flat=True)]
 
 
-def _signatures_check(data: bytes, *, moment: dt.datetime) -> PdfCheck:
+def _signatures_check(data: bytes, *, moment: dt.datetime, seconds: float | None = None) -> PdfCheck:
     """The signatures of a PDF judged at ``moment`` against the active trusted roots, in a
     child process bounded in time and memory (``signatures.validation``)."""
     return check_pdf_bounded(
         data,
         trust_roots=_trusted_root_ders(),
         moment=moment,
-        seconds=settings.SIGNATURE_CHECK_SECONDS,
+        seconds=settings.SIGNATURE_CHECK_SECONDS if seconds is None else seconds,
         memory_bytes=settings.SIGNATURE_CHECK_MEMORY_BYTES,
     )
 

@@ -255,6 +255,7 @@ def test_the_api_sets_the_requirement_and_explains_a_refused_confirmation(world,
     pk = created.json()["id"]
     services.task_assign(actor=world.monitor, task=pk)
     services.task_submit(actor=world.mps_focal, task=pk, result_summary="Đã trình")
+    assert "confirm" not in monitor.get(f"/api/v1/tasks/{pk}/").json()["allowed_actions"]
     refused = monitor.post(f"/api/v1/tasks/{pk}/confirm/", {}, format="json")
     assert refused.status_code == 409
     assert "yêu cầu kết quả có chữ ký số" in refused.json()["detail"]
@@ -264,4 +265,5 @@ def test_the_api_sets_the_requirement_and_explains_a_refused_confirmation(world,
     )
     assert lifted.status_code == 200, lifted.content
     assert lifted.json()["requires_signed_result"] is False
+    assert "confirm" in monitor.get(f"/api/v1/tasks/{pk}/").json()["allowed_actions"]
     assert monitor.post(f"/api/v1/tasks/{pk}/confirm/", {}, format="json").status_code == 200
