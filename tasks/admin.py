@@ -118,7 +118,7 @@ class DirectiveEventInline(ReadOnlyInline):
 class DirectiveAdmin(ServiceFormAdmin):
     list_display = ("number", "kind", "title", "issued_on", "issuing_agency", "task_count")
     list_filter = ("kind", "issuing_agency")
-    search_fields = ("number", "title", "signer")
+    search_fields = ("number", "title", "title_en", "signer")
     date_hierarchy = "issued_on"
     autocomplete_fields = ("issuing_agency",)
     inlines = (DirectiveEventInline,)
@@ -173,6 +173,7 @@ class TaskAdmin(ServiceFormAdmin):
     search_fields = (
         "code",
         "title",
+        "title_en",
         "description",
         "expected_result",
         "lead_agency__code",
@@ -244,6 +245,19 @@ class TaskAdmin(ServiceFormAdmin):
                     "completion_date",
                     "status_reason",
                 )
+            },
+        ),
+        (
+            _("English translation"),
+            {
+                "fields": (
+                    "title_en",
+                    "description_en",
+                    "deadline_phrase_en",
+                    "expected_result_en",
+                    "target_unit_en",
+                ),
+                "classes": ("collapse",),
             },
         ),
         (_("record"), {"fields": ("created_by", "created_at", "updated_at")}),
