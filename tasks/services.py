@@ -63,6 +63,7 @@ logger = logging.getLogger(__name__)
 TRACKED_FIELDS = (
     "title",
     "description",
+    *("title_en", "description_en", "deadline_phrase_en", "expected_result_en", "target_unit_en"),
     "field",
     "lead_agency",
     "accountable_leader",
@@ -88,6 +89,8 @@ TRACKED_FIELDS = (
 EDITABLE_FIELDS = (
     "title",
     "description",
+    # the English translations (tasks.models.EnglishText)
+    *("title_en", "description_en", "deadline_phrase_en", "expected_result_en", "target_unit_en"),
     "field",
     "lead_agency",
     "coordinating_agencies",
@@ -196,6 +199,7 @@ def _validate_task_fields(task: Task, coordinating: list[Agency] | None) -> None
     """Checks that span fields; raises one ValidationError naming every bad field."""
     errors: dict[str, list[str]] = {}
     _check_text(errors, "description", task.description, TEXT_LIMIT)
+    _check_text(errors, "description_en", task.description_en, TEXT_LIMIT)
     if task.deadline and task.directive_id and task.deadline < task.directive.issued_on:
         errors.setdefault("deadline", []).append(
             _("The deadline %(deadline)s is before the directive was issued (%(issued)s).")
@@ -295,6 +299,7 @@ def directive_create(
     signer: str = "",
     full_text: str = "",
     link: str = "",
+    title_en: str = "",
 ) -> Directive:
     """Record a directive document; only the Government Office enters them."""
     _require(actor, "tasks.add_directive", None, _("Only a Government Office monitor can enter a directive."))
@@ -302,6 +307,7 @@ def directive_create(
         number=number.strip(),
         kind=kind,
         title=title.strip(),
+        title_en=title_en.strip(),
         issued_on=issued_on,
         issuing_agency=issuing_agency,
         signer=signer.strip(),
