@@ -340,6 +340,10 @@ class ExtensionRequestAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def save_model(self, request, obj, form, change):
+        """Every field is read-only here: a request changes only by ``extension_request_decide``
+        (the action), which records it; the change page's Save writes nothing."""
+
     @admin.action(description=_("Approve the selected extension requests"))
     def approve_selected(self, request, queryset):
         for extension in queryset:
