@@ -21,7 +21,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers as drf_serializers
 from rest_framework import status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
@@ -33,6 +32,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.auth import official_of
+from agencies.services import api_token_create
 from common.api.pagination import KeysetPagination
 from common.api.parsers import BoundedJSONParser
 from common.api.query import StrictQueryMixin
@@ -599,5 +599,5 @@ class ObtainTokenView(StrictQueryMixin, APIView):
             if getattr(request, "axes_locked_out", False):  # DRF's Request reads through to Django's
                 raise LockedOut()
             raise ValidationError(credentials.errors)
-        token, _created = Token.objects.get_or_create(user=credentials.validated_data["user"])
-        return Response({"token": token.key})
+        instance, token = api_token_create(official=credentials.validated_data["user"])
+        return Response({"token": token, "expiry": instance.expiry})
