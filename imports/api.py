@@ -18,7 +18,9 @@ from tasks.models import Directive
 
 
 class ImportSerializer(serializers.ModelSerializer):
-    directive = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    directive: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="number", read_only=True
+    )
 
     class Meta:
         model = TaskImport

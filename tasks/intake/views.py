@@ -19,6 +19,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms import BaseFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -67,7 +68,7 @@ def _raw(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _bound(rows: list[dict[str, Any]]) -> DraftFormSet:
+def _bound(rows: list[dict[str, Any]]) -> BaseFormSet:
     """A bound formset from rows of field values, so each draft is validated and its missing
     clears can be computed whichever button brought the page."""
     data = {
@@ -87,7 +88,7 @@ def _bound(rows: list[dict[str, Any]]) -> DraftFormSet:
     return DraftFormSet(data)
 
 
-def _rows(formset: DraftFormSet) -> list[dict[str, Any]]:
+def _rows(formset: BaseFormSet) -> list[dict[str, Any]]:
     return [{name: _stored(form[name].value()) for name in FIELDS} for form in formset.forms]
 
 
@@ -280,6 +281,7 @@ def _accept(request: HttpRequest, batch: DraftBatch, page: int) -> HttpResponse:
         )
     except (ServiceError, ValidationError) as exc:
         refusal = refusal_for(exc)
+        assert refusal is not None  # a ServiceError or ValidationError always has a refusal
         for errors in (refusal.errors or {"": [refusal.message]}).values():
             for message in errors:
                 messages.error(request, message)
