@@ -5,6 +5,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
 from agencies.choices import AgencyKind, Language, ReorganisationKind, ReorganisationStatus, Role
 
@@ -141,6 +142,15 @@ class Official(AbstractUser):
     def __str__(self) -> str:
         full = self.get_full_name()
         return f"{full} ({self.username})" if full else self.username
+
+    def save(self, *args, **kwargs) -> None:
+        """A new password revokes every API token of the account: a token obtained with the
+        old password (by whoever knew it) must not outlive it. Django marks a password set by
+        ``set_password`` in ``_password`` until saved; a hash upgraded at login is not marked."""
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            AuthToken.objects.filter(user=self).delete()
 
     @property
     def is_monitor(self) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from knox.models import AuthToken
+
 from agencies.models import Official
 
 
@@ -27,3 +29,17 @@ def official_calendar_token_revoke(*, official: Official) -> None:
     """Switch the official's calendar feeds off."""
     official.calendar_token_hash = ""
     official.save(update_fields=["calendar_token_hash"])
+
+
+def api_token_create(*, official: Official) -> tuple[AuthToken, str]:
+    """A new API token for the official, valid for REST_KNOX's TOKEN_TTL; the secret is
+    returned once and only its hash is kept."""
+    return AuthToken.objects.create(user=official)
+
+
+def api_token_revoke(*, official: Official, key: str) -> None:
+    """Revoke one of the official's own tokens, named by its key (the secret's first
+    characters); AuthToken.DoesNotExist when the official has none by that key."""
+    deleted, _ = AuthToken.objects.filter(user=official, token_key=key).delete()
+    if not deleted:
+        raise AuthToken.DoesNotExist

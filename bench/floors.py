@@ -17,7 +17,9 @@ from email.message import EmailMessage
 import orjson
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
-from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
+
+from common.api.authentication import TokenAuthentication
 
 # --- backlog --------------------------------------------------------------------------------
 
@@ -66,8 +68,8 @@ def _authenticate(request: HttpRequest):
     if not header.startswith("Token "):
         return None
     try:
-        return Token.objects.select_related("user").get(key=header[6:]).user
-    except Token.DoesNotExist:
+        return TokenAuthentication().authenticate_credentials(header[6:].encode())[0]
+    except AuthenticationFailed:
         return None
 
 

@@ -385,7 +385,7 @@ TABLES = [
     "tasks_task_coordinating_agencies",
     "tasks_task",
     "tasks_directive",
-    "authtoken_token",
+    "knox_authtoken",
     "agencies_official",
     "agencies_agency",
 ]

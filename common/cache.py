@@ -10,13 +10,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+from typing import cast
 
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 try:
-    from redis.exceptions import RedisError as _RedisError
+    from redis.exceptions import RedisError
+
+    _RedisError: type[Exception] = RedisError
 except ImportError:  # pragma: no cover (redis is a requirement)
     _RedisError = OSError
 
@@ -24,12 +27,12 @@ logger = logging.getLogger(__name__)
 
 #: What a cache call raises when the shared cache (Redis) is down: the cache is an
 #: optimisation, so reads count afresh and writes go on without it (tests/reliability).
-CACHE_ERRORS = (_RedisError, OSError)
+CACHE_ERRORS: tuple[type[Exception], ...] = (_RedisError, OSError)
 
 
 def generation(key: str) -> int:
     """The current value of the generation counter ``key``."""
-    return cache.get_or_set(key, 0, timeout=None)
+    return cast(int, cache.get_or_set(key, 0, timeout=None))  # the default 0 rules out None
 
 
 def generation_bump(key: str) -> None:
@@ -68,6 +71,6 @@ def generation_cached(namespace: str, fingerprint: str, seconds: int, compute, *
         return compute()
     if value is None:
         value = compute()
-        with contextlib.suppress(CACHE_ERRORS):
+        with contextlib.suppress(*CACHE_ERRORS):
             cache.set(key, value, timeout=seconds)
     return value

@@ -10,13 +10,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.auth import official_of
 from imports import services
 from imports.models import TaskImport
 from tasks.models import Directive
 
 
 class ImportSerializer(serializers.ModelSerializer):
-    directive = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    directive: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="number", read_only=True
+    )
 
     class Meta:
         model = TaskImport
@@ -48,12 +51,12 @@ class ImportCreateView(APIView):
         responses={201: ImportSerializer},
     )
     def post(self, request: Request) -> Response:
-        services.require_monitor(request.user)
+        services.require_monitor(official_of(request))
         data = UploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         task_import = services.import_preview(
-            actor=request.user,
+            actor=official_of(request),
             directive=data.validated_data["directive"],
             file_name=upload.name,
             content=upload.read(),
@@ -77,13 +80,15 @@ class ImportConfirmView(APIView):
         responses={200: ImportSerializer, 202: ImportSerializer},
     )
     def post(self, request: Request, pk) -> Response:
-        task_import = services.import_request_confirm(actor=request.user, task_import=_mine(request, pk))
+        task_import = services.import_request_confirm(
+            actor=official_of(request), task_import=_mine(request, pk)
+        )
         code = status.HTTP_200_OK if task_import.status == "imported" else status.HTTP_202_ACCEPTED
         return Response(ImportSerializer(task_import).data, status=code)
 
 
 def _mine(request: Request, pk) -> TaskImport:
-    services.require_monitor(request.user)
+    services.require_monitor(official_of(request))
     task_import = TaskImport.objects.filter(pk=pk).first()
     if task_import is None:
         raise NotFound()

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from agencies.auth import official_of
 from imports import services
 from imports.models import TaskImport
 from tasks.models import Directive
@@ -42,7 +43,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         upload_file = form.cleaned_data["file"]
         try:
             task_import = services.import_preview(
-                actor=request.user,
+                actor=official_of(request),
                 directive=form.cleaned_data["directive"],
                 file_name=upload_file.name,
                 content=upload_file.read(),
@@ -52,7 +53,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 form.add_error("file", message)
         else:
             return redirect("imports:preview", pk=task_import.pk)
-    recent = TaskImport.objects.filter(uploaded_by=request.user).select_related("directive")[:10]
+    recent = TaskImport.objects.filter(uploaded_by=official_of(request)).select_related("directive")[:10]
     return render(request, "imports/upload.html", {"form": form, "recent": recent})
 
 
@@ -76,7 +77,7 @@ def preview(request: HttpRequest, pk) -> HttpResponse:
 def confirm(request: HttpRequest, pk) -> HttpResponse:
     _monitor(request)
     task_import = get_object_or_404(TaskImport, pk=pk)
-    task_import = services.import_request_confirm(actor=request.user, task_import=task_import)
+    task_import = services.import_request_confirm(actor=official_of(request), task_import=task_import)
     if task_import.status == "imported":
         messages.success(request, _("%(created)d tasks imported (%(drafts)d drafts).") % task_import.result)
     else:

@@ -118,7 +118,7 @@ class DirectiveEventInline(ReadOnlyInline):
 class DirectiveAdmin(ServiceFormAdmin):
     list_display = ("number", "kind", "title", "issued_on", "issuing_agency", "task_count")
     list_filter = ("kind", "issuing_agency")
-    search_fields = ("number", "title", "signer")
+    search_fields = ("number", "title", "title_en", "signer")
     date_hierarchy = "issued_on"
     autocomplete_fields = ("issuing_agency",)
     inlines = (DirectiveEventInline,)
@@ -173,6 +173,7 @@ class TaskAdmin(ServiceFormAdmin):
     search_fields = (
         "code",
         "title",
+        "title_en",
         "description",
         "expected_result",
         "lead_agency__code",
@@ -244,6 +245,19 @@ class TaskAdmin(ServiceFormAdmin):
                     "completion_date",
                     "status_reason",
                 )
+            },
+        ),
+        (
+            _("English translation"),
+            {
+                "fields": (
+                    "title_en",
+                    "description_en",
+                    "deadline_phrase_en",
+                    "expected_result_en",
+                    "target_unit_en",
+                ),
+                "classes": ("collapse",),
             },
         ),
         (_("record"), {"fields": ("created_by", "created_at", "updated_at")}),
@@ -325,6 +339,10 @@ class ExtensionRequestAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        """Every field is read-only here: a request changes only by ``extension_request_decide``
+        (the action), which records it; the change page's Save writes nothing."""
 
     @admin.action(description=_("Approve the selected extension requests"))
     def approve_selected(self, request, queryset):

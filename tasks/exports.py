@@ -135,7 +135,7 @@ def task_table(tasks: Iterable[Task], credited: dict | None = None) -> list[list
             [
                 index,
                 task.code,
-                task.title,
+                task.title_i18n,
                 task.directive.number,
                 (agency.name_vi if _is_vi() else agency.name_en) if agency else "",
                 task.responsible_official.get_full_name() or task.responsible_official.username
@@ -209,7 +209,7 @@ def deadlines_ical(*, tasks: Iterable[Task], name: str, site_url: str, task_path
         event.add("dtstart", task.deadline)
         if task.deadline < dt.date.max:  # without DTEND an all-day event lasts its one day
             event.add("dtend", task.deadline + dt.timedelta(days=1))
-        event.add("summary", f"[{task.code}] {task.title}")
+        event.add("summary", f"[{task.code}] {task.title_i18n}")
         url = site_url.rstrip("/") + task_path(task)
         event.add(
             "description",

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from signatures.choices import Verdict
@@ -27,12 +28,38 @@ from tasks.clears import all_clears_q, missing_clears
 TEXT_LIMIT = 20_000  # longest free text accepted anywhere: a long note, never a whole book
 
 
+class EnglishText:
+    """A text field shown in the viewer's language: the main field holds the text as issued
+    (Vietnamese), ``<name>_en`` its English translation. An English reader sees the
+    translation where there is one, everyone else the original; either falls back to the
+    other when it is empty. The language is the active one, so the web page (the reader's
+    choice), an export (the request's) and an email (the recipient's, set by
+    ``translation.override``) all pick the same way. Read as ``obj.<name>_i18n``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return text_in_language(getattr(obj, self.name), getattr(obj, f"{self.name}_en"))
+
+
+def text_in_language(original: str, english: str, language: str | None = None) -> str:
+    """The one rule for picking between a text and its English translation."""
+    language = language or translation.get_language() or ""
+    if language.startswith("en"):
+        return english or original
+    return original or english
+
+
 class Directive(models.Model):
     """The source document that assigns tasks, e.g. Notice No. 56/TB-VPCP."""
 
     number = models.CharField(_("number"), max_length=64, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=DirectiveKind.choices)
     title = models.CharField(_("title"), max_length=500)
+    title_en = models.CharField(_("title (English)"), max_length=500, blank=True)
     issued_on = models.DateField(_("issue date"))
     issuing_agency = models.ForeignKey(
         "agencies.Agency",
@@ -49,6 +76,8 @@ class Directive(models.Model):
         verbose_name = _("directive")
         verbose_name_plural = _("directives")
         ordering = ["-issued_on", "number"]
+
+    title_i18n = EnglishText("title")
 
     def __str__(self) -> str:
         return f"{self.number} ({self.issued_on:%d/%m/%Y})"
@@ -99,6 +128,9 @@ class Task(models.Model):
     # clear task
     title = models.CharField(_("title"), max_length=500, blank=True)
     description = models.TextField(_("description"), blank=True)
+    # English translations of the texts above, for readers who prefer English (EnglishText)
+    title_en = models.CharField(_("title (English)"), max_length=500, blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     # What search reads: the code and title folded (no accents, đ as d, lower case) by the
     # database's own fc_task_text (migration 0010; a Python function on SQLite), kept by the
     # database on every write; a trigram index on PostgreSQL (tasks.search).
@@ -145,6 +177,7 @@ class Task(models.Model):
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     original_deadline = models.DateField(_("original deadline"), null=True, blank=True)
     deadline_phrase = models.CharField(_("deadline as written"), max_length=255, blank=True)
+    deadline_phrase_en = models.CharField(_("deadline as written (English)"), max_length=255, blank=True)
     recurrence = models.CharField(
         _("recurrence"),
         max_length=16,
@@ -155,10 +188,12 @@ class Task(models.Model):
     # clear result
     result_kind = models.CharField(_("kind of result"), max_length=16, choices=ResultKind.choices, blank=True)
     expected_result = models.CharField(_("expected result"), max_length=1000, blank=True)
+    expected_result_en = models.CharField(_("expected result (English)"), max_length=1000, blank=True)
     target_value = models.DecimalField(
         _("target value"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     target_unit = models.CharField(_("unit"), max_length=64, blank=True)
+    target_unit_en = models.CharField(_("unit (English)"), max_length=64, blank=True)
     current_value = models.DecimalField(
         _("current value"), max_digits=14, decimal_places=2, null=True, blank=True
     )
@@ -256,6 +291,12 @@ class Task(models.Model):
                 condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
             ),
         ]
+
+    title_i18n = EnglishText("title")
+    description_i18n = EnglishText("description")
+    deadline_phrase_i18n = EnglishText("deadline_phrase")
+    expected_result_i18n = EnglishText("expected_result")
+    target_unit_i18n = EnglishText("target_unit")
 
     def __str__(self) -> str:
         return f"{self.code}: {self.title or _('(untitled)')}"

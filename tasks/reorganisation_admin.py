@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from agencies.auth import official_of
 from agencies.choices import ReorganisationKind
 from agencies.models import Agency, ReorganisationEvent
 from tasks.errors import ServiceError
@@ -96,7 +97,7 @@ class ReorganisationEventAdmin(admin.ModelAdmin):
         """GET: the preview, with a successor to choose per task and per official when the event
         has no single successor. POST: keep the choices, or apply."""
         event = get_object_or_404(ReorganisationEvent, pk=event_id)
-        if not self.has_change_permission(request, event) or not request.user.is_monitor:
+        if not self.has_change_permission(request, event) or not official_of(request).is_monitor:
             raise PermissionDenied
         if request.method == "POST":
             tasks = _posted_choices(request, "task_")
@@ -104,7 +105,7 @@ class ReorganisationEventAdmin(admin.ModelAdmin):
             try:
                 if "apply" in request.POST:
                     plan = reorganisation_apply(
-                        actor=request.user,
+                        actor=official_of(request),
                         event=event,
                         successor_for_task=tasks,
                         successor_for_official=officials,
@@ -124,7 +125,7 @@ class ReorganisationEventAdmin(admin.ModelAdmin):
                         reverse("admin:agencies_reorganisationevent_change", args=[event.pk])
                     )
                 reorganisation_choose(
-                    actor=request.user,
+                    actor=official_of(request),
                     event=event,
                     successor_for_task=tasks,
                     successor_for_official=officials,

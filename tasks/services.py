@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -62,6 +63,7 @@ logger = logging.getLogger(__name__)
 TRACKED_FIELDS = (
     "title",
     "description",
+    *("title_en", "description_en", "deadline_phrase_en", "expected_result_en", "target_unit_en"),
     "field",
     "lead_agency",
     "accountable_leader",
@@ -87,6 +89,8 @@ TRACKED_FIELDS = (
 EDITABLE_FIELDS = (
     "title",
     "description",
+    # the English translations (tasks.models.EnglishText)
+    *("title_en", "description_en", "deadline_phrase_en", "expected_result_en", "target_unit_en"),
     "field",
     "lead_agency",
     "coordinating_agencies",
@@ -195,6 +199,7 @@ def _validate_task_fields(task: Task, coordinating: list[Agency] | None) -> None
     """Checks that span fields; raises one ValidationError naming every bad field."""
     errors: dict[str, list[str]] = {}
     _check_text(errors, "description", task.description, TEXT_LIMIT)
+    _check_text(errors, "description_en", task.description_en, TEXT_LIMIT)
     if task.deadline and task.directive_id and task.deadline < task.directive.issued_on:
         errors.setdefault("deadline", []).append(
             _("The deadline %(deadline)s is before the directive was issued (%(issued)s).")
@@ -294,6 +299,7 @@ def directive_create(
     signer: str = "",
     full_text: str = "",
     link: str = "",
+    title_en: str = "",
 ) -> Directive:
     """Record a directive document; only the Government Office enters them."""
     _require(actor, "tasks.add_directive", None, _("Only a Government Office monitor can enter a directive."))
@@ -301,6 +307,7 @@ def directive_create(
         number=number.strip(),
         kind=kind,
         title=title.strip(),
+        title_en=title_en.strip(),
         issued_on=issued_on,
         issuing_agency=issuing_agency,
         signer=signer.strip(),
@@ -660,8 +667,13 @@ def _progress_report_write(
             changes={"agency": {"old": None, "new": actor.agency.code}},
             note=note,
         )
+    # One time budget for the signature checks of the whole report, not one per file: ten
+    # hostile PDFs must not hold the task's row lock ten times the limit.
+    deadline = time.monotonic() + settings.SIGNATURE_CHECK_SECONDS
     for upload, content_type in checked.files:
-        _evidence_store(report=report, upload=upload, content_type=content_type, stored=stored)
+        _evidence_store(
+            report=report, upload=upload, content_type=content_type, stored=stored, deadline=deadline
+        )
     return report
 
 
@@ -727,10 +739,12 @@ def evidence_check(uploads: list[Any]) -> CheckedEvidence:
     return CheckedEvidence(files=files, errors=errors)
 
 
-def _evidence_store(*, report: ProgressReport, upload: Any, content_type: str, stored: list[str]) -> None:
+def _evidence_store(
+    *, report: ProgressReport, upload: Any, content_type: str, stored: list[str], deadline: float
+) -> None:
     """Write one checked file and its row; a PDF's digital signatures are checked here, bounded
-    in time and memory (docs/signatures.md), stored with it, and a signed one is recorded in
-    the task's history with its verdict."""
+    in memory and by the report's time ``deadline`` (docs/signatures.md), stored with it, and a
+    signed one is recorded in the task's history with its verdict."""
     name = getattr(upload, "name", "") or "evidence"
     item = EvidenceFile(report=report, original_name=name[:255], content_type=content_type, size=upload.size)
     item.file.save(name, upload, save=False)
@@ -738,7 +752,8 @@ def _evidence_store(*, report: ProgressReport, upload: Any, content_type: str, s
     item.save()
     if content_type == "application/pdf":
         upload.seek(0)
-        check = _signatures_check(upload.read(), moment=timezone.now())
+        seconds = max(deadline - time.monotonic(), 0.01)
+        check = _signatures_check(upload.read(), moment=timezone.now(), seconds=seconds)
         _signatures_store(item, check)
         if check.signatures:
             _signed_result_recorded(
@@ -902,14 +917,14 @@ def _trusted_root_ders() -> list[bytes]:
     return [bytes(der) for der in active.values_list("certificate", flat=True)]
 
 
-def _signatures_check(data: bytes, *, moment: dt.datetime) -> PdfCheck:
+def _signatures_check(data: bytes, *, moment: dt.datetime, seconds: float | None = None) -> PdfCheck:
     """The signatures of a PDF judged at ``moment`` against the active trusted roots, in a
     child process bounded in time and memory (``signatures.validation``)."""
     return check_pdf_bounded(
         data,
         trust_roots=_trusted_root_ders(),
         moment=moment,
-        seconds=settings.SIGNATURE_CHECK_SECONDS,
+        seconds=settings.SIGNATURE_CHECK_SECONDS if seconds is None else seconds,
         memory_bytes=settings.SIGNATURE_CHECK_MEMORY_BYTES,
     )
 

@@ -13,6 +13,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from agencies.auth import official_of
 from common.api.pagination import KeysetPagination
 from common.api.query import StrictQueryMixin
 from tasks.api.views import object_id
@@ -87,9 +88,9 @@ class SubscriptionViewSet(StrictQueryMixin, viewsets.GenericViewSet):
         return self.action in ("list", "deliveries")
 
     def get_queryset(self) -> QuerySet:
-        if not services.may_subscribe(self.request.user):
+        if not services.may_subscribe(official_of(self.request)):
             return WebhookSubscription.objects.none()
-        return WebhookSubscription.objects.filter(owner=self.request.user)
+        return WebhookSubscription.objects.filter(owner=official_of(self.request))
 
     def list(self, request: Request) -> Response:
         self._require_subscriber()
@@ -100,7 +101,7 @@ class SubscriptionViewSet(StrictQueryMixin, viewsets.GenericViewSet):
         self._require_subscriber()
         data = SubscriptionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        subscription, secret = services.subscription_create(actor=request.user, **data.validated_data)
+        subscription, secret = services.subscription_create(actor=official_of(request), **data.validated_data)
         body = SubscriptionCreatedSerializer(subscription).data
         body["secret"] = secret
         return Response(body, status=status.HTTP_201_CREATED)
@@ -112,11 +113,13 @@ class SubscriptionViewSet(StrictQueryMixin, viewsets.GenericViewSet):
         subscription = self._mine(pk)
         data = SubscriptionSerializer(subscription, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.subscription_update(actor=request.user, subscription=subscription, **data.validated_data)
+        services.subscription_update(
+            actor=official_of(request), subscription=subscription, **data.validated_data
+        )
         return Response(SubscriptionSerializer(subscription).data)
 
     def destroy(self, request: Request, pk=None) -> Response:
-        services.subscription_delete(actor=request.user, subscription=self._mine(pk))
+        services.subscription_delete(actor=official_of(request), subscription=self._mine(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -127,7 +130,7 @@ class SubscriptionViewSet(StrictQueryMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request: Request, pk=None) -> Response:
-        secret = services.subscription_rotate_secret(actor=request.user, subscription=self._mine(pk))
+        secret = services.subscription_rotate_secret(actor=official_of(request), subscription=self._mine(pk))
         return Response({"secret": secret})
 
     @extend_schema(
@@ -154,11 +157,11 @@ class SubscriptionViewSet(StrictQueryMixin, viewsets.GenericViewSet):
         ).first()
         if delivery is None:
             raise NotFound()
-        delivery = services.delivery_redeliver(actor=request.user, delivery=delivery)
+        delivery = services.delivery_redeliver(actor=official_of(request), delivery=delivery)
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
     def _require_subscriber(self) -> None:
-        if not services.may_subscribe(self.request.user):
+        if not services.may_subscribe(official_of(self.request)):
             raise PermissionDenied(_("Only monitors and agency leaders may manage webhooks."))
 
     def _mine(self, pk) -> WebhookSubscription:

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from agencies.api.filtersets import AGENCY_ORDERINGS, OFFICIAL_ORDERINGS, AgencyFilterSet, OfficialFilterSet
 from agencies.api.serializers import AgencySerializer, OfficialSerializer
+from agencies.auth import official_of
 from agencies.models import Agency, Official
 from common.api.pagination import KeysetPagination
 from common.api.query import StrictQueryMixin
@@ -77,7 +78,7 @@ class OfficialViewSet(_ListViewSet):
     default_ordering = "username"
 
     def get_queryset(self) -> QuerySet:
-        user = self.request.user
+        user = official_of(self.request)
         queryset = Official.objects.filter(is_active=True).select_related("agency", "supervisor")
         if not user.is_monitor:
             queryset = queryset.filter(agency_id=user.agency_id)

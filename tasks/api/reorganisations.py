@@ -14,6 +14,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from agencies.auth import official_of
 from agencies.choices import ReorganisationKind, ReorganisationStatus
 from agencies.models import Agency, Official, ReorganisationEvent
 from common.api.parsers import BoundedJSONParser
@@ -221,7 +222,7 @@ class ReorganisationViewSet(StrictQueryMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"])
     def preview(self, request: Request, pk=None) -> Response:
-        plan = reorganisation_preview(actor=request.user, event=_event(pk))
+        plan = reorganisation_preview(actor=official_of(request), event=_event(pk))
         return Response(PlanSerializer(plan).data)
 
     @extend_schema(
@@ -237,7 +238,7 @@ class ReorganisationViewSet(StrictQueryMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         plan = reorganisation_apply(
-            actor=request.user,
+            actor=official_of(request),
             event=event,
             successor_for_task=_choices(data, "successor_for_task", Task, "code"),
             successor_for_official=_choices(data, "successor_for_official", Official, "username"),

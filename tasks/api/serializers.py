@@ -98,6 +98,9 @@ class DirectiveInputSerializer(InputSerializer):
     number = serializers.CharField(max_length=64)
     kind = serializers.ChoiceField(choices=DirectiveKind.choices)
     title = serializers.CharField(max_length=500)
+    title_en = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text=_("The title in English.")
+    )
     issued_on = serializers.DateField()
     issuing_agency = agency_code_field(help_text=_("Agency code."))
     signer = serializers.CharField(max_length=255, required=False, allow_blank=True)
@@ -122,6 +125,12 @@ class _TaskFieldsSerializer(InputSerializer):
     expected_result = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     target_value = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
     target_unit = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    # English translations, shown to readers who prefer English (tasks.models.EnglishText)
+    title_en = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    description_en = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    deadline_phrase_en = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    expected_result_en = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    target_unit_en = serializers.CharField(max_length=64, required=False, allow_blank=True)
     requires_signed_result = serializers.BooleanField(
         required=False,
         help_text=_(
@@ -216,6 +225,11 @@ class TaskSerializer(serializers.Serializer):
     target_value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     target_unit = serializers.CharField()
     current_value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    title_en = serializers.CharField(help_text=_("English translation of the title (may be empty)."))
+    description_en = serializers.CharField()
+    deadline_phrase_en = serializers.CharField()
+    expected_result_en = serializers.CharField()
+    target_unit_en = serializers.CharField()
     requires_signed_result = serializers.BooleanField(
         help_text=_("Confirming needs a PDF with a valid digital signature from the lead agency.")
     )
@@ -285,6 +299,11 @@ TASK_ROW_FIELDS = (
     "target_value",
     "target_unit",
     "current_value",
+    "title_en",
+    "description_en",
+    "deadline_phrase_en",
+    "expected_result_en",
+    "target_unit_en",
     "requires_signed_result",
     "status",
     "progress",
@@ -337,6 +356,16 @@ def task_data(row: dict) -> dict:
         "target_value": _decimal(row["target_value"]),
         "target_unit": row["target_unit"],
         "current_value": _decimal(row["current_value"]),
+        **{
+            name: row[name]
+            for name in (
+                "title_en",
+                "description_en",
+                "deadline_phrase_en",
+                "expected_result_en",
+                "target_unit_en",
+            )
+        },
         "requires_signed_result": row["requires_signed_result"],
         "status": row["status"],
         "progress": row["progress"],
@@ -359,6 +388,7 @@ class DirectiveSerializer(serializers.Serializer):
     number = serializers.CharField()
     kind = serializers.ChoiceField(choices=DirectiveKind.choices)
     title = serializers.CharField()
+    title_en = serializers.CharField(help_text=_("English translation of the title (may be empty)."))
     issued_on = serializers.DateField()
     issuing_agency = serializers.CharField(help_text=_("Agency code."))
     signer = serializers.CharField()
@@ -371,6 +401,7 @@ class DirectiveSerializer(serializers.Serializer):
             "number": directive.number,
             "kind": directive.kind,
             "title": directive.title,
+            "title_en": directive.title_en,
             "issued_on": directive.issued_on,
             "issuing_agency": directive.issuing_agency.code,
             "signer": directive.signer,
@@ -537,4 +568,7 @@ class TokenRequestSerializer(InputSerializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text=_("Send it as `Authorization: Token <token>`; shown once."))
+    expiry = serializers.DateTimeField(
+        allow_null=True, help_text=_("When it stops working; ask for a new one then.")
+    )

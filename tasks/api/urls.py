@@ -9,6 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from agencies.api import tokens
 from agencies.api.views import AgencyViewSet, OfficialViewSet
 from tasks.api import views
 from tasks.api.reorganisations import ReorganisationViewSet
@@ -30,6 +31,9 @@ router.register("reorganisations", ReorganisationViewSet, basename="reorganisati
 
 v1 = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
+    path("auth/logout/", tokens.LogoutView.as_view(), name="api-logout"),
+    path("auth/tokens/", tokens.TokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<str:key>/", tokens.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("me/tasks/", views.MyTasksView.as_view(), name="api-my-tasks"),
     path("reports/backlog/", views.BacklogView.as_view(), name="api-backlog"),
     *router.urls,

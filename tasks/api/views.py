@@ -21,7 +21,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers as drf_serializers
 from rest_framework import status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
@@ -32,6 +31,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.auth import official_of
+from agencies.services import api_token_create
 from common.api.pagination import KeysetPagination
 from common.api.parsers import BoundedJSONParser
 from common.api.query import StrictQueryMixin
@@ -237,10 +238,12 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
         return super().get_keyset_orderings()
 
     def _task(self, pk) -> Task:
-        return task_get_for_user(user=self.request.user, task_id=object_id(pk))
+        return task_get_for_user(user=official_of(self.request), task_id=object_id(pk))
 
     def list(self, request: Request) -> Response:
-        return self.task_page(request, task_list_for_user(request.user), visibility_key(request.user))
+        return self.task_page(
+            request, task_list_for_user(official_of(request)), visibility_key(official_of(request))
+        )
 
     def retrieve(self, request: Request, pk=None) -> Response:
         return task_response(request.user, object_id(pk), as_of=_as_of(request))
@@ -248,7 +251,7 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         data = _input(s.TaskCreateSerializer, request)
         task = services.task_create(
-            actor=request.user,
+            actor=official_of(request),
             directive=data.pop("directive"),
             code=data.pop("code", None),
             coordinating_agencies=data.pop("coordinating_agencies", None),
@@ -264,7 +267,7 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
         version = expected_version(request, data.pop("version", None), task.version)
         if not data:
             raise ValidationError({"non_field_errors": [_("Nothing to change: send at least one field.")]})
-        services.task_update(actor=request.user, task=task, expected_version=version, **data)
+        services.task_update(actor=official_of(request), task=task, expected_version=version, **data)
         return task_response(request.user, task.pk)
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -353,7 +356,7 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
         data = _input(s.ProgressReportInputSerializer, request)
         version = expected_version(request, data.pop("version", None), task.version)
         report = services.progress_report_submit(
-            actor=request.user,
+            actor=official_of(request),
             task=task,
             expected_version=version,
             evidence=data.pop("evidence", ()),
@@ -399,7 +402,7 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
         data = _input(s.ExtensionRequestInputSerializer, request)
         version = expected_version(request, data.pop("version", None), task.version)
         extension = services.extension_request_create(
-            actor=request.user, task=task, expected_version=version, **data
+            actor=official_of(request), task=task, expected_version=version, **data
         )
         extension = ExtensionRequest.objects.select_related("requested_by", "decided_by").get(pk=extension.pk)
         return Response(s.ExtensionRequestSerializer(extension).data, status=status.HTTP_201_CREATED)
@@ -411,10 +414,10 @@ class ExtensionRequestViewSet(StrictQueryMixin, viewsets.GenericViewSet):
     parser_classes = [BoundedJSONParser]
 
     def _decide(self, request: Request, pk, approve: bool) -> Response:
-        extension = extension_get_for_user(user=request.user, extension_id=object_id(pk))
+        extension = extension_get_for_user(user=official_of(request), extension_id=object_id(pk))
         data = _input(s.DecisionSerializer, request)
         services.extension_request_decide(
-            actor=request.user, extension=extension.pk, approve=approve, note=data.get("note", "")
+            actor=official_of(request), extension=extension.pk, approve=approve, note=data.get("note", "")
         )
         extension = ExtensionRequest.objects.select_related("requested_by", "decided_by").get(pk=extension.pk)
         return Response(s.ExtensionRequestSerializer(extension).data)
@@ -479,7 +482,7 @@ class DirectiveViewSet(StrictQueryMixin, viewsets.GenericViewSet):
 
     def create(self, request: Request) -> Response:
         data = _input(s.DirectiveInputSerializer, request)
-        directive = services.directive_create(actor=request.user, **data)
+        directive = services.directive_create(actor=official_of(request), **data)
         directive = Directive.objects.select_related("issuing_agency").get(pk=directive.pk)
         return Response(s.DirectiveDetailSerializer(directive).data, status=status.HTTP_201_CREATED)
 
@@ -500,7 +503,7 @@ class MyTasksView(TaskListMixin, GenericAPIView):
         tags=["tasks"],
     )
     def get(self, request: Request) -> Response:
-        user = request.user
+        user = official_of(request)
         mine = task_list_for_user(user).filter(Q(responsible_official=user) | Q(accountable_leader=user))
         return self.task_page(request, mine, f"mine:{user.pk}:{visibility_key(user)}")
 
@@ -527,7 +530,7 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
 
         def report() -> dict:
             filterset = BacklogFilterSet(
-                data=request.query_params, queryset=task_list_for_user(request.user), request=request
+                data=request.query_params, queryset=task_list_for_user(official_of(request)), request=request
             )
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
@@ -596,5 +599,5 @@ class ObtainTokenView(StrictQueryMixin, APIView):
             if getattr(request, "axes_locked_out", False):  # DRF's Request reads through to Django's
                 raise LockedOut()
             raise ValidationError(credentials.errors)
-        token, _created = Token.objects.get_or_create(user=credentials.validated_data["user"])
-        return Response({"token": token.key})
+        instance, token = api_token_create(official=credentials.validated_data["user"])
+        return Response({"token": token, "expiry": instance.expiry})

@@ -5,6 +5,8 @@ The intake app's own admin module, found by the admin's autodiscovery.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +30,7 @@ def load_defaults(modeladmin, request, queryset):
 
 class IntakeAdmin(admin.ModelAdmin):
     actions = [load_defaults]
-    list_filter = ("language", "is_active")
+    list_filter: ClassVar[tuple[str, ...]] = ("language", "is_active")
     list_per_page = 100
 
 

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.auth import official_of
 from tasks.choices import Clear, Recurrence, ResultKind
 from tasks.intake.services import MAX_TEXT, directive_draft_tasks
 from tasks.models import Directive
@@ -74,14 +75,14 @@ class DirectiveDraftTasksView(APIView):
         tags=["intake"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        if not request.user.is_monitor:
+        if not official_of(request).is_monitor:
             raise PermissionDenied(_("Only a Government Office monitor can draft tasks from a directive."))
         directive = get_object_or_404(Directive, pk=pk)
         data = DraftTasksInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         # a refusal is answered by the API's exception handler (common.errors.refusal_for)
         drafts = directive_draft_tasks(
-            actor=request.user, directive=directive, text=data.validated_data.get("text", "")
+            actor=official_of(request), directive=directive, text=data.validated_data.get("text", "")
         )
         return Response(
             DraftTaskSerializer([d.as_dict() for d in drafts], many=True).data, status=status.HTTP_200_OK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -41,8 +42,8 @@ class IntakeTextForm(forms.Form):
         label=_("…or upload it"), required=False, help_text=_(".txt, .docx or .pdf, at most 10 MB.")
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         upload = data.get("upload")
         if upload:
             try:

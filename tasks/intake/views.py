@@ -19,12 +19,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms import BaseFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from agencies.auth import official_of
 from common.errors import ServiceError, refusal_for
 from tasks.choices import Clear
 from tasks.intake.forms import DraftForm, DraftFormSet, IntakeTextForm
@@ -66,7 +68,7 @@ def _raw(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _bound(rows: list[dict[str, Any]]) -> DraftFormSet:
+def _bound(rows: list[dict[str, Any]]) -> BaseFormSet:
     """A bound formset from rows of field values, so each draft is validated and its missing
     clears can be computed whichever button brought the page."""
     data = {
@@ -86,7 +88,7 @@ def _bound(rows: list[dict[str, Any]]) -> DraftFormSet:
     return DraftFormSet(data)
 
 
-def _rows(formset: DraftFormSet) -> list[dict[str, Any]]:
+def _rows(formset: BaseFormSet) -> list[dict[str, Any]]:
     return [{name: _stored(form[name].value()) for name in FIELDS} for form in formset.forms]
 
 
@@ -148,14 +150,14 @@ def _render_review(request: HttpRequest, batch: DraftBatch, page: int, status: i
 
 @login_required
 def intake_start(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_monitor:
+    if not official_of(request).is_monitor:
         return _refuse(request)
     form = IntakeTextForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         directive = form.cleaned_data["directive"]
         try:
             drafts = directive_draft_tasks(
-                actor=request.user, directive=directive, text=form.cleaned_data["text"]
+                actor=official_of(request), directive=directive, text=form.cleaned_data["text"]
             )
         except (ValidationError, ServiceError) as exc:
             status = apply_service_error(form, exc)
@@ -163,7 +165,7 @@ def intake_start(request: HttpRequest) -> HttpResponse:
         if not drafts:
             messages.warning(request, _("No task was found in this text."))
         batch = intake_batch_create(
-            actor=request.user,
+            actor=official_of(request),
             directive=directive,
             rows=[_row(DraftForm.initial_from(d)) for d in drafts],
         )
@@ -219,7 +221,7 @@ def _split(row: dict[str, Any], directive: Directive) -> list[dict[str, Any]]:
 def intake_review(request: HttpRequest, batch_id: int) -> HttpResponse:
     """One page of the drafts. Every button posts the page: its edits are saved to the batch
     first, then the button acts (drop, merge, split, another page, tick all, accept)."""
-    if not request.user.is_monitor:
+    if not official_of(request).is_monitor:
         return _refuse(request)
     batch = draft_batch_get_for_user(user=request.user, batch_id=batch_id)
     if request.method != "POST":
@@ -243,7 +245,7 @@ def intake_review(request: HttpRequest, batch_id: int) -> HttpResponse:
     elif op in ("tick", "untick"):
         for row in rows:
             row["accept"] = op == "tick"
-    intake_batch_save(actor=request.user, batch=batch, rows=rows)
+    intake_batch_save(actor=official_of(request), batch=batch, rows=rows)
     if op == "accept":
         return _accept(request, batch, page)
     return redirect(reverse("intake:review", args=[batch.pk]) + f"?page={target}")
@@ -275,10 +277,11 @@ def _accept(request: HttpRequest, batch: DraftBatch, page: int) -> HttpResponse:
         return _render_review(request, batch, invalid[0] // PER_PAGE + 1, status=400)
     try:
         tasks, left = intake_batch_accept(
-            actor=request.user, batch=batch, drafts=[(i, form.to_accepted()) for i, form in ticked]
+            actor=official_of(request), batch=batch, drafts=[(i, form.to_accepted()) for i, form in ticked]
         )
     except (ServiceError, ValidationError) as exc:
         refusal = refusal_for(exc)
+        assert refusal is not None  # a ServiceError or ValidationError always has a refusal
         for errors in (refusal.errors or {"": [refusal.message]}).values():
             for message in errors:
                 messages.error(request, message)

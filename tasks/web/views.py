@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from agencies.auth import official_of
 from agencies.models import Official
 from agencies.selectors import official_for_calendar_token
 from agencies.services import official_calendar_token_reset, official_calendar_token_revoke
@@ -176,7 +177,9 @@ def _filtered(request: HttpRequest, filterset_class, *, page_params: tuple[str, 
     invalid filter shows its error and no tasks rather than an unfiltered list. Returns the
     filterset, its form dressed for the page, and whether the filters are valid.
     """
-    filterset = filterset_class(data=request.GET, queryset=task_list_for_user(request.user), request=request)
+    filterset = filterset_class(
+        data=request.GET, queryset=task_list_for_user(official_of(request)), request=request
+    )
     form = web_filter_form(filterset)
     valid = filterset.is_valid()
     for name in request.GET:
@@ -232,7 +235,7 @@ def _backlog_for_request(request: HttpRequest):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    if request.user.is_monitor:
+    if official_of(request).is_monitor:
         return redirect("web:dashboard")
     return redirect("web:agency")
 
@@ -303,7 +306,7 @@ def _refused_export(form) -> HttpResponse:
 
 def _exported_by(request: HttpRequest) -> str:
     return _("Exported from Five Clear by %(user)s on %(date)s") % {
-        "user": request.user.get_full_name() or request.user.username,
+        "user": official_of(request).get_full_name() or official_of(request).username,
         "date": _today().strftime("%d/%m/%Y"),
     }
 
@@ -387,7 +390,7 @@ def task_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 def _get_task(request: HttpRequest, pk: int) -> Task:
     try:
-        return task_get_for_user(user=request.user, task_id=pk)
+        return task_get_for_user(user=official_of(request), task_id=pk)
     except Task.DoesNotExist:
         raise Http404(_("No such task.")) from None
 
@@ -444,8 +447,10 @@ def _render_task(request: HttpRequest, task: Task, *, bound: dict | None = None,
     missing = set(task.missing_clears)
     for clear in Clear:
         clears.append({"key": clear.value, "label": clear.label, "present": clear.value not in missing})
-    held = {a: reason for a, reason in held_actions(request.user, task).items() if a in SHOWN_WHEN_HELD}
-    forms = _action_forms(task, request.user, held, bound)
+    held = {
+        a: reason for a, reason in held_actions(official_of(request), task).items() if a in SHOWN_WHEN_HELD
+    }
+    forms = _action_forms(task, official_of(request), held, bound)
     context = {
         "task": task,
         "timeliness": timeliness_of(task, _today()),
@@ -490,7 +495,7 @@ def _run_task_action(request: HttpRequest, pk: int, name: str, form_class, call,
 @require_POST
 def task_start(request: HttpRequest, pk: int) -> HttpResponse:
     def call(task, data):
-        services.task_start(actor=request.user, task=task, expected_version=data["version"])
+        services.task_start(actor=official_of(request), task=task, expected_version=data["version"])
         return _("Work on the task has started.")
 
     return _run_task_action(request, pk, TaskAction.START, StartForm, call)
@@ -503,7 +508,7 @@ def task_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
     def call(task, data):
         services.progress_report_submit(
-            actor=request.user,
+            actor=official_of(request),
             task=task,
             note=data.get("note") or "",
             percent=data.get("percent"),
@@ -528,7 +533,7 @@ def task_progress(request: HttpRequest, pk: int) -> HttpResponse:
 def task_submit(request: HttpRequest, pk: int) -> HttpResponse:
     def call(task, data):
         services.task_submit(
-            actor=request.user,
+            actor=official_of(request),
             task=task,
             result_summary=data.get("result_summary") or "",
             expected_version=data["version"],
@@ -543,7 +548,7 @@ def task_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def task_extension(request: HttpRequest, pk: int) -> HttpResponse:
     def call(task, data):
         services.extension_request_create(
-            actor=request.user,
+            actor=official_of(request),
             task=task,
             proposed_deadline=data["proposed_deadline"],
             reason=data.get("reason") or "",
@@ -558,7 +563,7 @@ def task_extension(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     def call(task, data):
-        services.task_confirm(actor=request.user, task=task, expected_version=data["version"])
+        services.task_confirm(actor=official_of(request), task=task, expected_version=data["version"])
         return _("The result is confirmed; the task is completed.")
 
     return _run_task_action(request, pk, TaskAction.CONFIRM, ConfirmForm, call)
@@ -570,7 +575,10 @@ def task_signed_result(request: HttpRequest, pk: int) -> HttpResponse:
     def call(task, data):
         required = data["requires_signed_result"]
         services.task_update(
-            actor=request.user, task=task, expected_version=data["version"], requires_signed_result=required
+            actor=official_of(request),
+            task=task,
+            expected_version=data["version"],
+            requires_signed_result=required,
         )
         if required:
             return _("Confirming this task now needs a validly signed PDF from the lead agency.")
@@ -584,7 +592,10 @@ def task_signed_result(request: HttpRequest, pk: int) -> HttpResponse:
 def task_return(request: HttpRequest, pk: int) -> HttpResponse:
     def call(task, data):
         services.task_return(
-            actor=request.user, task=task, reason=data.get("reason") or "", expected_version=data["version"]
+            actor=official_of(request),
+            task=task,
+            reason=data.get("reason") or "",
+            expected_version=data["version"],
         )
         return _("The result was returned to the agency.")
 
@@ -595,7 +606,7 @@ def task_return(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        extension = extension_get_for_user(user=request.user, extension_id=pk)
+        extension = extension_get_for_user(user=official_of(request), extension_id=pk)
     except (ExtensionRequest.DoesNotExist, Task.DoesNotExist):
         raise Http404(_("No such extension request.")) from None
     task = _get_task(request, extension.task_id)
@@ -604,7 +615,10 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
         approve = form.cleaned_data["decision"] == "approve"
         try:
             services.extension_request_decide(
-                actor=request.user, extension=extension.pk, approve=approve, note=form.cleaned_data["note"]
+                actor=official_of(request),
+                extension=extension.pk,
+                approve=approve,
+                note=form.cleaned_data["note"],
             )
         except (ServiceError, ValidationError) as exc:
             status = apply_service_error(form, exc)
@@ -626,7 +640,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """Evidence is never public: each download is authorized through its task."""
     try:
-        evidence = evidence_get_for_user(user=request.user, evidence_id=pk)
+        evidence = evidence_get_for_user(user=official_of(request), evidence_id=pk)
     except (EvidenceFile.DoesNotExist, Task.DoesNotExist):
         raise Http404(_("No such file.")) from None
     response = FileResponse(
@@ -647,7 +661,7 @@ def _agency_open_tasks(request: HttpRequest, agency, as_of: dt.date):
     query = QueryDict(mutable=True)
     query.setlist("agency", [agency.code])
     query.setlist("status", [str(status) for status in OPEN_STATUSES])
-    filterset = TaskFilterSet(data=query, queryset=task_list_for_user(request.user), request=request)
+    filterset = TaskFilterSet(data=query, queryset=task_list_for_user(official_of(request)), request=request)
     if not filterset.is_valid():  # the agency came from the database: nothing here can fail
         raise ValidationError(filterset.errors)
     return with_timeliness(filterset.ordered(), as_of).select_related(
@@ -660,7 +674,7 @@ def _agency_open_tasks(request: HttpRequest, agency, as_of: dt.date):
 def agency_work(request: HttpRequest) -> HttpResponse:
     """A focal point's agency's open tasks, soonest deadline first; for a monitor, what waits
     for a decision, and any agency's list on request."""
-    user = request.user
+    user = official_of(request)
     as_of = _today()
     chooser = None
     agency = user.agency
@@ -690,10 +704,10 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
     token = None
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
-            official_calendar_token_revoke(official=request.user)
+            official_calendar_token_revoke(official=official_of(request))
             messages.success(request, _("Your calendar feeds are switched off."))
             return redirect("web:calendar")
-        token = official_calendar_token_reset(official=request.user)
+        token = official_calendar_token_reset(official=official_of(request))
     feeds = None
     if token:
         feeds = {
@@ -703,7 +717,7 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/calendar.html",
-        {"feeds": feeds, "has_token": bool(request.user.calendar_token_hash)},
+        {"feeds": feeds, "has_token": bool(official_of(request).calendar_token_hash)},
     )
 
 

@@ -7,18 +7,22 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from agencies.services import api_token_create
 from tasks import services
 from tests.factories import complete_task_fields
+
+
+def token_for(user) -> str:
+    """A real API token of the user (django-rest-knox, through the service)."""
+    return api_token_create(official=user)[1]
 
 
 def client_for(user, language: str = "en") -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
     return client
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from tasks import services
 from tasks.models import EvidenceFile, ExtensionRequest, ProgressReport, Task, TaskEvent
+from tests.api.conftest import token_for
 from tests.factories import complete_task_fields
 from tests.notifications.conftest import ROOT
 from tests.web.conftest import build_backlog
@@ -181,8 +181,7 @@ def test_permission_matrix_every_role_every_action(world, door, record):
             before = footprint(task)
             client = Client(HTTP_ACCEPT_LANGUAGE="en")
             if door == "api":
-                token, _ = Token.objects.get_or_create(user=who[role])
-                client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+                client.defaults["HTTP_AUTHORIZATION"] = f"Token {token_for(who[role])}"
                 response = api_call(client, action, task, extension)
             else:
                 client.force_login(who[role])
@@ -224,8 +223,7 @@ def test_guessed_ids_of_other_agencies_objects_are_404(world, record):
     ext_ids = list(ExtensionRequest.objects.values_list("pk", flat=True))
     versions = dict(Task.objects.values_list("pk", "version"))
     # When the MOJ focal point guesses every ID, through both doors
-    token, _ = Token.objects.get_or_create(user=world.moj_focal)
-    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {token_for(world.moj_focal)}")
     web = Client()
     web.force_login(world.moj_focal)
     answers: dict[int, int] = {}

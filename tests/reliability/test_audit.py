@@ -14,10 +14,10 @@ import uuid
 import psycopg
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from tasks.models import ExtensionRequest, Task, TaskEvent
 from tasks.selectors import backlog_by_lead_agency
+from tests.api.conftest import token_for
 from tests.conftest import service_missing
 from tests.notifications.conftest import ROOT
 from tests.reliability.conftest import test_database_url
@@ -52,7 +52,7 @@ def test_every_change_is_in_the_history_with_who_and_when(world, client, record)
         f"/tasks/{task.pk}/extension/",
         {"version": task.version, "proposed_deadline": "31/07/2025", "reason": "Chờ ý kiến"},
     )
-    token = Token.objects.get_or_create(user=world.monitor)[0].key
+    token = token_for(world.monitor)
     extension = ExtensionRequest.objects.get(task=task)
     response = client.post(
         f"/api/v1/extension-requests/{extension.pk}/approve/",

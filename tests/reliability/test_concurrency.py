@@ -12,13 +12,13 @@ import time
 import pytest
 from django.db import connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from notifications.choices import ReminderStatus
 from notifications.models import Reminder
 from notifications.services import reminders_send_pending, reminders_sweep
 from tasks import services
 from tasks.models import ProgressReport, Task
+from tests.api.conftest import token_for
 from tests.factories import OfficialFactory, build_world
 from tests.notifications.conftest import at, make_task
 from tests.reliability.conftest import WebClient, server_passwords
@@ -54,7 +54,7 @@ def test_two_focal_points_saving_the_same_task_at_once_one_wins_one_gets_412(gun
     one, two = WebClient(server.port), WebClient(server.port)
     one.login("t.mps.focal")
     two.login("t.mps.focal2")
-    tokens = [Token.objects.get_or_create(user=u)[0].key for u in (world.mps_focal, second)]
+    tokens = [token_for(u) for u in (world.mps_focal, second)]
     outcomes: dict[str, int] = {}
     for n in range(ROUNDS):
         # When both save the version they both read, at the same instant

@@ -17,7 +17,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tasks import services
-from tests.api.conftest import client_for
+from tests.api.conftest import client_for, token_for
 from tests.factories import build_world
 from tests.notifications.conftest import make_task
 from tests.reliability.valid_values import all_rows, list_endpoints, values_by_path
@@ -101,6 +101,10 @@ def fuzz(
                 run()
             except (KeyboardInterrupt, SystemExit):
                 raise
+            except Unsatisfiable:
+                if mode == GenerationMode.NEGATIVE:
+                    continue  # no parameter and no body (POST auth/logout/): nothing to get wrong
+                raise
             except BaseException as exc:  # every operation's failures are gathered, then reported
                 label = getattr(mode, "value", mode)
                 failures.append(f"{operation.method.upper()} {operation.path} ({label}): {exc}"[:3000])
@@ -125,7 +129,7 @@ def test_schemathesis_against_gunicorn_for_every_role(gunicorn, record):
         ("focal point", world.mps_focal, "vi"),
         ("leader", world.mps_leader, "en"),
     ):
-        token = Token.objects.get_or_create(user=user)[0].key
+        token = token_for(user)
         headers = {"Authorization": f"Token {token}", "Accept-Language": language}
         sent, found = fuzz(base_url, headers, ids, valid_query_values(user))
         totals[role] = sent

@@ -11,16 +11,16 @@ import unicodedata
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from tasks.models import TEXT_LIMIT, EvidenceFile, ExtensionRequest, ProgressReport, Task
+from tests.api.conftest import token_for
 from tests.reliability.test_hostile_web import DISGUISED, PDF, SCRIPT, VIETNAMESE
 
 pytestmark = [pytest.mark.usefixtures("postgres")]
 
 
 def api_client(user) -> Client:
-    token = Token.objects.get_or_create(user=user)[0].key
+    token = token_for(user)
     return Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_ACCEPT_LANGUAGE="en")
 
 

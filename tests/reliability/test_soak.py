@@ -19,12 +19,12 @@ import threading
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from notifications.choices import ReminderStatus
 from notifications.models import Reminder
 from notifications.services import reminders_send_pending, reminders_sweep
 from tasks.models import ProgressReport
+from tests.api.conftest import token_for
 from tests.factories import OfficialFactory, build_world
 from tests.notifications.conftest import ROOT, at, make_task
 from tests.reliability.conftest import PASSWORD, server_passwords
@@ -56,7 +56,7 @@ def test_soak_mixed_reads_reports_and_sweeps(gunicorn, smtp_server, tmp_path, re
         )
     server_passwords(*[p["user"] for p in plans])
     for plan in plans:
-        plan["token"] = Token.objects.get_or_create(user=plan.pop("user"))[0].key
+        plan["token"] = token_for(plan.pop("user"))
         plan["password"] = PASSWORD
     plan_path = tmp_path / "plan.json"
     plan_path.write_text(json.dumps(plans))

@@ -166,3 +166,26 @@ def test_admin_directive_edit_the_service_refuses_changes_nothing(client, world,
     world.directive.refresh_from_db()
     assert world.directive.issued_on.isoformat() == "2025-02-23"
     assert not DirectiveEvent.objects.filter(directive=world.directive, action="updated").exists()
+
+
+def test_saving_an_extension_request_page_writes_nothing(client, world, task):
+    # given a pending request, and a monitor on its change page
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    task = services.task_assign(actor=world.monitor, task=task)
+    extension = services.extension_request_create(
+        actor=world.mps_focal, task=task, proposed_deadline=dt.date(2025, 6, 30), reason="NA schedule"
+    )
+    world.monitor.is_staff = True
+    world.monitor.save()
+    client.force_login(world.monitor)
+    url = reverse("admin:tasks_extensionrequest_change", args=[extension.pk])
+    # when they press Save
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, {"_save": "Save"})
+    # then the request is not written: decisions go through the service (the action)
+    assert response.status_code == 302
+    assert not [q for q in queries if q["sql"].startswith('UPDATE "tasks_extensionrequest"')]

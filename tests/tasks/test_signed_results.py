@@ -305,3 +305,17 @@ def test_an_administrator_uploads_a_root_in_the_admin_and_stops_trusting_it(clie
     assert root.is_active is False
     listed = client.get(reverse("admin:tasks_evidencefile_changelist") + "?signature_verdict=valid")
     assert listed.status_code == 200
+
+
+def test_the_reports_files_share_one_time_budget(world, trusted, settings):
+    # Given a budget of half a second for the report, and a first PDF that needs seconds
+    from tests.signatures.test_validation import many_objects
+
+    settings.SIGNATURE_CHECK_SECONDS = 0.5
+    task = deliverable(world)
+    crowded = SimpleUploadedFile("crowded.pdf", many_objects(120_000), content_type="application/pdf")
+    # When it comes first in a report with a valid signed PDF
+    report_with(world, task, crowded, pdf_upload("valid"))
+    # Then the first spends the budget, and the second is not checked past it
+    verdicts = dict(EvidenceFile.objects.values_list("original_name", "signature_problem"))
+    assert verdicts == {"crowded.pdf": Problem.TIMEOUT, "ket-qua.pdf": Problem.TIMEOUT}

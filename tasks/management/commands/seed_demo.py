@@ -1,9 +1,13 @@
-"""Load the demo: the agency register, demo logins, Notice No. 56/TB-VPCP and its tasks.
+"""Load the demo: the agency register, demo logins, Notice No. 56/TB-VPCP and its tasks, and
+what happened to them in 2025 (``tasks.demo_2025``: the reorganisations and the outcomes public
+sources give, each on its date).
 
 Safe to run again and again (``make run`` runs it every time): agencies are matched by code,
 officials by username, the directive by number and tasks by their stable code, so a second run
 creates nothing and writes no history. Tasks are created and assigned through the services,
-as the Government Office monitor, so the five-clear rule and the history hold for seed data too.
+as the Government Office monitor, so the five-clear rule and the history hold for seed data too;
+they are entered as on the day the notice was issued (23 February 2025). Texts are Vietnamese,
+with the English kept beside them for readers who prefer English.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from django.db import transaction
 from agencies.models import Agency, Official
 from tasks import services
 from tasks.choices import TaskStatus
+from tasks.demo_2025 import ReplayResult, demo_2025_replay, moment, stamped
 from tasks.models import Directive, Task
 
 #: Demo only: every seeded login shares it, and nothing but this command creates those logins.
@@ -34,6 +39,8 @@ AGENCIES_FILE = "agencies.json"
 OFFICIALS_FILE = "demo_officials.json"
 NOTICE_FILE = "notice_56_tb_vpcp.json"
 MONITOR = "gov.monitor"
+#: Texts of a task given in Vietnamese with their English translation (``<name>_en``).
+TRANSLATED = ("title", "description", "deadline_phrase", "expected_result", "target_unit")
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -62,6 +69,17 @@ class Command(BaseCommand):
         "56/TB-VPCP and its tasks). Idempotent: running it again changes nothing."
     )
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--until",
+            type=dt.date.fromisoformat,
+            default=None,
+            help=(
+                "Replay 2025 only up to this date (YYYY-MM-DD), e.g. 2025-02-23 for the notice as "
+                "issued; a later run without it carries on. Default: everything the sources tell."
+            ),
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             agencies_new, agencies = self._agencies(_read(AGENCIES_FILE)["agencies"])
@@ -74,9 +92,12 @@ class Command(BaseCommand):
             monitor = officials[MONITOR]
             directive, directive_new = self._directive(notice["directive"], agencies, monitor)
             created, present = self._tasks(expand_tasks(notice), directive, agencies, officials, monitor)
+        # Each step of 2025 commits on its own (an interrupted replay resumes where it stopped).
+        replay = demo_2025_replay(monitor=monitor, today=options.get("until"))
         self._summary(
             agencies, agencies_new, officials, officials_new, directive, directive_new, created, present
         )
+        self._replay_summary(replay)
 
     # --- agencies and officials -------------------------------------------------------------
 
@@ -111,21 +132,24 @@ class Command(BaseCommand):
         new = 0
         password_hash = None  # hashed once: the hasher is slow on purpose
         for row in rows:
-            official, created = Official.objects.update_or_create(
-                username=row["username"],
-                defaults={
-                    "agency": agencies[row["agency"]] if row["agency"] else None,
-                    "role": row["role"],
-                    "position": row["position"],
-                    "language": row["language"],
-                    "first_name": row["first_name"],
-                    "last_name": row["last_name"],
-                    "email": row["email"],
-                    "is_staff": row["is_staff"],
-                    "is_superuser": row["is_superuser"],
-                    "is_active": True,
-                },
-            )
+            defaults = {
+                "agency": agencies[row["agency"]] if row["agency"] else None,
+                "role": row["role"],
+                "position": row["position"],
+                "language": row["language"],
+                "first_name": row["first_name"],
+                "last_name": row["last_name"],
+                "email": row["email"],
+                "is_staff": row["is_staff"],
+                "is_superuser": row["is_superuser"],
+                "is_active": True,
+            }
+            # The file has the agencies of February 2025. A reorganisation moved the people of
+            # an agency that has ended to its successor since: they stay there.
+            moved_on = defaults["agency"] is not None and defaults["agency"].ended_on is not None
+            if moved_on and Official.objects.filter(username=row["username"]).exists():
+                del defaults["agency"]
+            official, created = Official.objects.update_or_create(username=row["username"], defaults=defaults)
             # A demo password changed by hand is left alone; only new logins get the demo one.
             if created or not official.has_usable_password():
                 password_hash = password_hash or make_password(DEMO_PASSWORD)
@@ -154,6 +178,7 @@ class Command(BaseCommand):
             number=data["number"],
             kind=data["kind"],
             title=data["title"],
+            title_en=data.get("title_en", ""),
             issued_on=dt.date.fromisoformat(data["issued_on"]),
             issuing_agency=agencies[data["issuing_agency"]],
             signer=data.get("signer", ""),
@@ -177,33 +202,55 @@ class Command(BaseCommand):
         # leader the accountable one (the texts name no person).
         people = {(o.agency_id, o.role): o for o in officials.values() if o.agency_id}
         created, present = [], []
-        for entry in entries:
-            if entry["code"] in existing:
-                present.append(entry["code"])
-                continue
-            lead = agencies[entry["lead"]]
-            task = services.task_create(
-                actor=monitor,
-                directive=directive,
-                code=entry["code"],
-                title=entry["title"],
-                description=entry["description"],
-                field=entry["field"],
-                lead_agency=lead,
-                coordinating_agencies=[agencies[c] for c in entry["coordinating"]],
-                responsible_official=people.get((lead.pk, "focal_point")),
-                accountable_leader=people.get((lead.pk, "leader")),
-                deadline=dt.date.fromisoformat(entry["deadline"]) if entry["deadline"] else None,
-                deadline_phrase=entry["deadline_phrase"],
-                result_kind=entry["result_kind"],
-                expected_result=entry["expected_result"],
-                target_value=Decimal(entry["target_value"]) if entry["target_value"] else None,
-                target_unit=entry["target_unit"],
+        # The Government Office entered the notice's tasks on the day it issued it.
+        with stamped(directive.issued_on, note=""):
+            for entry in entries:
+                if entry["code"] in existing:
+                    present.append(entry["code"])
+                    continue
+                created.append(self._task(entry, directive, agencies, people, monitor))
+        if created:
+            entered = moment(directive.issued_on)
+            Task.objects.filter(pk__in=[t.pk for t in created]).update(created_at=entered)
+            Task.objects.filter(pk__in=[t.pk for t in created], assigned_at__isnull=False).update(
+                assigned_at=entered
             )
-            if not task.missing_clears:
-                task = services.task_assign(actor=monitor, task=task)
-            created.append(task)
         return created, present
+
+    def _task(
+        self,
+        entry: dict[str, Any],
+        directive: Directive,
+        agencies: dict[str, Agency],
+        people: dict[tuple[int, str], Official],
+        monitor: Official,
+    ) -> Task:
+        lead = agencies[entry["lead"]]
+        task = services.task_create(
+            actor=monitor,
+            directive=directive,
+            code=entry["code"],
+            title=entry["title"],
+            description=entry["description"],
+            field=entry["field"],
+            lead_agency=lead,
+            coordinating_agencies=[agencies[c] for c in entry["coordinating"]],
+            responsible_official=people.get((lead.pk, "focal_point")),
+            accountable_leader=people.get((lead.pk, "leader")),
+            deadline=dt.date.fromisoformat(entry["deadline"]) if entry["deadline"] else None,
+            deadline_phrase=entry["deadline_phrase"],
+            result_kind=entry["result_kind"],
+            expected_result=entry["expected_result"],
+            target_value=Decimal(entry["target_value"]) if entry["target_value"] else None,
+            target_unit=entry["target_unit"],
+            **{f"{name}_en": entry[f"{name}_en"] for name in TRANSLATED},
+            # The demo holds no signed evidence: its confirmations are reconstructed from public
+            # records (docs/demo-2025.md), not checked against a signed PDF.
+            requires_signed_result=False,
+        )
+        if not task.missing_clears:
+            task = services.task_assign(actor=monitor, task=task)
+        return task
 
     # --- report -----------------------------------------------------------------------------
 
@@ -238,4 +285,15 @@ class Command(BaseCommand):
             out.write("Drafts, lacking what the text does not give:")
             for missing, codes in by_missing.items():
                 out.write(f"  missing {missing} ({len(codes)}): {', '.join(codes)}")
+
+    def _replay_summary(self, replay: ReplayResult) -> None:
+        out = self.stdout
+        if replay.agencies_new:
+            out.write(f"Agencies of the 2025 reorganisation: {', '.join(replay.agencies_new)} new")
+        out.write(
+            f"2025 replayed: {len(replay.events_applied)} reorganisations applied, "
+            f"{len(replay.steps_done)} task steps done, {replay.steps_present} already present"
+        )
+        for refused in replay.steps_refused:
+            out.write(f"  left as it stands (the task was changed by hand): {refused}")
         out.write(self.style.SUCCESS("Demo data ready."))
