@@ -73,7 +73,9 @@ def refusal_for(exc: BaseException) -> Refusal | None:
     if isinstance(exc, ServiceError):
         return Refusal(status=exc.status, code=exc.code, message=exc.message)
     if isinstance(exc, ValidationError):
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+        errors: dict[str, list[str]] = (
+            exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+        )
         return Refusal(status=400, code="invalid", message=" ".join(exc.messages), errors=errors)
     if isinstance(exc, ObjectDoesNotExist):
         return Refusal(status=404, code="not_found", message=_("Not found."))

@@ -26,6 +26,7 @@ class DatabaseUnavailableMiddleware:
             "The connection to the database was lost while handling your request, so nothing was "
             "saved. Please try again in a moment."
         )
+        response: HttpResponse
         if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
             response = JsonResponse({"detail": message}, status=503)
         else:

@@ -74,6 +74,6 @@ def readyz(request):
             results[name] = f"error: {type(exc).__name__}"
         if results[name] not in ("ok", "not configured"):
             ready = False
-    body = {"status": "ready" if ready else "not ready", "checks": results}
+    body: dict[str, object] = {"status": "ready" if ready else "not ready", "checks": results}
     body["seconds"] = round(time.monotonic() - started, 4)
     return JsonResponse(body, status=200 if ready else 503)

@@ -55,4 +55,4 @@ def missing_clears(task: Task) -> list[str]:
         ),
         Clear.RESPONSIBILITY: task.lead_agency_id is not None and task.accountable_leader_id is not None,
     }
-    return [str(clear) for clear in Clear.values if not has[clear]]
+    return [str(clear) for clear in Clear if not has[clear]]

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.auth import official_of
 from agencies.selectors import api_tokens_of
 from agencies.services import api_token_revoke
 from common.api.authentication import TokenAuthentication
@@ -52,7 +53,7 @@ class LogoutView(_OwnTokensView):
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        api_token_revoke(official=request.user, key=request.auth.token_key)
+        api_token_revoke(official=official_of(request), key=request.auth.token_key)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -64,7 +65,7 @@ class TokenListView(_OwnTokensView):
     )
     def get(self, request: Request) -> Response:
         current = request.auth if isinstance(request.auth, AuthToken) else None
-        tokens = api_tokens_of(official=request.user)
+        tokens = api_tokens_of(official=official_of(request))
         return Response(ApiTokenSerializer(tokens, many=True, context={"current": current}).data)
 
 
@@ -76,7 +77,7 @@ class TokenRevokeView(_OwnTokensView):
     )
     def delete(self, request: Request, key: str) -> Response:
         try:
-            api_token_revoke(official=request.user, key=key)
+            api_token_revoke(official=official_of(request), key=key)
         except AuthToken.DoesNotExist:
             raise NotFound() from None
         return Response(status=status.HTTP_204_NO_CONTENT)
