@@ -2,19 +2,26 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 TASKS ?= 100000
 
 .PHONY: run test lint typecheck format worker beat bench migrate seed install messages browsers cluster cluster-stop cluster-status
 
-$(STAMP): requirements.txt
+# Production installs requirements.txt alone; a developer's and CI's venv adds the tools.
+$(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Pin everything again from the short lists of direct dependencies (requirements*.in), keeping
+# the versions already pinned unless an .in file asks for another (pip-tools).
+requirements: install
+	$(VENV)/bin/pip-compile --quiet --no-header --strip-extras --output-file requirements.txt requirements.in
+	$(VENV)/bin/pip-compile --quiet --no-header --strip-extras --output-file requirements-dev.txt requirements-dev.in
 
 migrate: install
 	$(PY) manage.py migrate --noinput
