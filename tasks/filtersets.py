@@ -313,11 +313,10 @@ class BacklogFilterSet(TaskFilterSet):
 
 
 class ClarityFilterSet(TaskFilterSet):
-    """The clarity index is about how tasks were written, not about a date: no timeliness, no
-    "as of", no order."""
+    """The clarity index is about how tasks were written: no timeliness and no order. "As of"
+    stays: it credits each task to the agency of that date (MIC before 1 March 2025, MOST after)."""
 
     ordering = None
-    as_of = None
     timeliness = None
 
 

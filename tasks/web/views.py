@@ -326,7 +326,9 @@ def clarity(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "by_directive": clarity_by_directive(queryset),
-        "by_agency": clarity_by_agency(queryset, attribution=filterset.attribution),
+        "by_agency": clarity_by_agency(
+            queryset, as_of=filterset.as_of_date, attribution=filterset.attribution
+        ),
         "clears": [(c.value, c.label) for c in Clear],
     }
     return render(request, "web/clarity.html", context, status=200 if valid else 400)

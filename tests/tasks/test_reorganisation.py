@@ -377,6 +377,19 @@ def test_clarity_by_agency_follows_the_same_attribution(world, merged):
     assert {row["lead_agency__code"]: row["tasks"] for row in today} == {"MOST": 2}
 
 
+def test_the_clarity_page_shows_the_agencies_of_its_date(world, merged, client):
+    client.force_login(world.monitor)
+
+    def rows(query):
+        page = client.get(f"/clarity/?{query}")
+        assert page.status_code == 200, page.content[:500]
+        return {row["lead_agency__code"]: row["tasks"] for row in page.context["by_agency"]}
+
+    assert rows("as_of=2025-02-15") == {"MIC": 2}
+    assert rows("as_of=2025-06-01") == {"MIC": 1, "MOST": 1}
+    assert rows("as_of=2025-06-01&agencies=today") == {"MOST": 2}
+
+
 @pytest.mark.usefixtures("merged")
 def test_lead_agency_filter_by_an_old_code_and_with_predecessors(world, most):
     def codes(queryset):

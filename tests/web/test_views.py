@@ -253,7 +253,8 @@ def test_clarity_index_counts_missing_clears_by_kind(backlog, logged_in):
     block = re.search(r'<tr data-directive="56/TB-VPCP">(.*?)</tr>', html, re.S).group(1)
     assert 'data-column="tasks">7<' in block
     assert 'data-column="complete">6<' in block
-    assert 'id="id_as_of"' not in html  # clarity is about the writing, not a date
+    assert 'id="id_as_of"' in html  # the agencies of a date (docs/reorganisation.md)
+    assert 'id="id_timeliness"' not in html  # clarity is about the writing, not about lateness
     assert html.count('<th scope="col" class="num">') == 2 * (3 + 5)  # both tables: counts + 5 clears
     response = client.get("/clarity/?lead_agency_kind=province")
     assert response.status_code == 200
