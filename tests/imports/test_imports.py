@@ -197,7 +197,7 @@ def test_only_monitors_import_and_bad_files_are_refused(world):
     with translation.override("en"):  # the messages in a known language, whatever ran before
         with pytest.raises(ValidationError, match="No header row"):
             preview(world, b"just,some,cells\n1,2,3\n")
-        with pytest.raises(ValidationError, match="readable .xlsx"):
+        with pytest.raises(ValidationError, match=r"readable \.xlsx"):
             preview(world, b"PK\x03\x04 not really a zip", "t.xlsx")
         with pytest.raises(ValidationError, match="UTF-8"):
             preview(world, "Task\nBảo vệ".encode("cp1258", errors="replace") + b"\xff\xfe")
