@@ -59,7 +59,7 @@ DIRECTIVE_ORDERINGS = {
     "-number": ("-number",),
 }
 
-SEARCH_MAX = 200
+SEARCH_MAX = 500  # as long as a title: pasting a whole directive title must find it
 
 
 def _none_chosen(value) -> bool:

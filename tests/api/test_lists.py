@@ -142,7 +142,7 @@ def test_timeliness_and_as_of_in_rows(api, tasks):
         ("page_size=1000", "page_size"),
         ("page_size=ten", "page_size"),
         ("cursor=not-a-cursor", "cursor"),
-        ("search=" + "x" * 201, "search"),
+        ("search=" + "x" * 501, "search"),
         ("search=a%00b", "search"),
         ("lead_agency=MP%00S", "lead_agency"),
     ],
