@@ -15,7 +15,6 @@ from django.core.management import call_command
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, Official, ReorganisationEvent
@@ -24,6 +23,7 @@ from tasks.choices import Timeliness
 from tasks.management.commands.seed_demo import DEMO_PASSWORD, expand_tasks
 from tasks.models import Task, TaskEvent, TaskTransfer, text_in_language
 from tasks.selectors import backlog_by_lead_agency, backlog_totals, timeliness_of, with_timeliness
+from tests.api.conftest import token_for
 
 NOTICE = "56/TB-VPCP"
 #: The day the issue asked the demo to be believable on ("today" when it was written).
@@ -309,8 +309,8 @@ def test_export_and_email_in_the_readers_language(seeded):
 
 def test_api_gives_both_languages_and_search_finds_the_vietnamese_without_accents(seeded):
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=Official.objects.get(username="gov.monitor"))
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = token_for(Official.objects.get(username="gov.monitor"))
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     response = client.get("/api/v1/tasks/", {"search": "luat bao ve du lieu ca nhan"})
     assert response.status_code == 200
     rows = {row["code"]: row for row in response.json()["results"]}
