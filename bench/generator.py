@@ -769,9 +769,10 @@ class Generator:
                 "full_text",
                 "link",
                 "created_at",
+                "title_en",
             ],
             (
-                (pk, number, kind, title, issued, issuer, "", "", "", ts(issued, 9))
+                (pk, number, kind, title, issued, issuer, "", "", "", ts(issued, 9), "")
                 for pk, number, kind, title, issued, issuer, _count, _field in plan
             ),
         )
@@ -1013,6 +1014,7 @@ class Generator:
                 lead,
                 responsible,
                 False,
+                *ENGLISH_BLANK,
             )
         )
         coordinating = self._coordinating(lead)
@@ -1139,7 +1141,14 @@ TASK_COLUMNS = [
     "lead_agency_id",
     "responsible_official_id",
     "requires_signed_result",
+    # the English translations (tasks.models.EnglishText): none in the synthetic data
+    "title_en",
+    "description_en",
+    "deadline_phrase_en",
+    "expected_result_en",
+    "target_unit_en",
 ]
+ENGLISH_BLANK = ("",) * 5
 REPORT_COLUMNS = [
     "id",
     "reported_on",
