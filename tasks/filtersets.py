@@ -59,6 +59,11 @@ DIRECTIVE_ORDERINGS = {
     "-number": ("-number",),
 }
 
+@extend_schema_field(OpenApiTypes.STR)
+class DirectiveNumberFilter(filters.ModelMultipleChoiceFilter):
+    """Directives by number ("56/TB-VPCP"): strings in the schema, which cannot guess them."""
+
+
 SEARCH_MAX = 500  # as long as a title: pasting a whole directive title must find it
 
 
@@ -112,7 +117,7 @@ class TaskFilterSet(ListFilterSet):
         label=_("Directive"),
         help_text=_("Directive id; repeat for several."),
     )
-    directive_number = filters.ModelMultipleChoiceFilter(
+    directive_number = DirectiveNumberFilter(
         queryset=Directive.objects.all(),
         to_field_name="number",
         method="filter_directive",

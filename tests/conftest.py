@@ -7,12 +7,14 @@ locally, and fails when REQUIRE_SERVICES=1 (as `.ci/run` sets).
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 
 import pytest
 from django.db import connection
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+CHROMIUM = "/usr/bin/chromium"
 
 
 def service_missing(reason: str) -> None:
@@ -86,3 +88,37 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="module")
+def chromium_browser():
+    """Debian's Chromium through Playwright, one per test module: the sync API keeps an event
+    loop running in this thread while it lives, and a loop left running would break every later
+    test that runs one of its own (pyHanko's validation calls asyncio.run)."""
+    if not os.path.exists(CHROMIUM) or shutil.which("chromium") is None:
+        service_missing(f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread for as long as it runs, and Django
+    # refuses database calls from a thread with a running loop unless told it is safe. It is here:
+    # one thread drives the browser, the live server answers from its own. Restored at the end.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

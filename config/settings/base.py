@@ -310,6 +310,7 @@ SPECTACULAR_SETTINGS = {
         "TimelinessEnum": "tasks.choices.Timeliness",
         "AgencyKindEnum": "agencies.choices.AgencyKind",
         "DirectiveKindEnum": "tasks.choices.DirectiveKind",
+        "VerdictEnum": "signatures.choices.Verdict",
     },
 }
 

@@ -10,13 +10,12 @@ import pytest
 
 from tasks.models import Task
 from tests.intake.test_views import LONG_NOTICE
-from tests.web.conftest import chromium_browser  # noqa: F401  (the browser fixture of tests/web)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_300_draft_notice_is_reviewed_across_pages_and_accepted_in_the_browser(
-    chromium_browser,  # noqa: F811
+    chromium_browser,
     live_server,
     people,
 ):

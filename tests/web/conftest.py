@@ -4,8 +4,6 @@ end-to-end tests."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -13,12 +11,10 @@ import pytest
 import time_machine
 
 from tasks import services
-from tests.conftest import service_missing
 from tests.factories import complete_task_fields
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 AS_OF = dt.date(2025, 6, 1)
-CHROMIUM = "/usr/bin/chromium"
 
 
 def at(day: dt.date, hour: int = 10):
@@ -114,34 +110,3 @@ def logged_in(client):
         return client
 
     return login
-
-
-@pytest.fixture(scope="session")
-def chromium_browser():
-    if not os.path.exists(CHROMIUM) or shutil.which("chromium") is None:
-        service_missing(f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread for as long as it runs, and Django
-    # refuses database calls from a thread with a running loop unless told it is safe. It is here:
-    # one thread drives the browser, the live server answers from its own. Restored at the end.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
