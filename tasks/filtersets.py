@@ -59,6 +59,7 @@ DIRECTIVE_ORDERINGS = {
     "-number": ("-number",),
 }
 
+
 @extend_schema_field(OpenApiTypes.STR)
 class DirectiveNumberFilter(filters.ModelMultipleChoiceFilter):
     """Directives by number ("56/TB-VPCP"): strings in the schema, which cannot guess them."""
