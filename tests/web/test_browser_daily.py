@@ -25,6 +25,13 @@ from tests.web.test_browser import SCREENSHOTS, log_in, open_page  # noqa: F401 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 VIEWPORTS = {"desk": (1280, 900), "phone": (390, 844)}
+#: The desk runs in English, the phone in Vietnamese (the official's language, set at login).
+LANGUAGES = {"desk": "en", "phone": "vi"}
+
+
+def _speaks(official, viewport: str) -> None:
+    official.language = LANGUAGES[viewport]
+    official.save(update_fields=["language"])
 
 
 def _fits(page, width: int) -> None:
@@ -57,6 +64,7 @@ def test_monitor_morning_and_drafts(open_page, viewport):  # noqa: F811
     world = build_world()
     world.monitor.is_staff = True
     world.monitor.save()
+    _speaks(world.monitor, viewport)
     today = timezone.localdate()
     fell = _assigned(
         world, title="Complete the draft Personal Data Protection Law", deadline=today - dt.timedelta(days=1)
@@ -159,6 +167,7 @@ def test_leader_sees_officials_and_reassigns(open_page, viewport):  # noqa: F811
     )
     _assigned(world, title="Issue the plan for Project 06", deadline=today + dt.timedelta(days=20))
 
+    _speaks(world.mps_leader, viewport)
     page = open_page(width=width, height=height)
     log_in(page, "t.mps.leader")
     page.wait_for_url(re.compile("/leader/$"))
@@ -203,6 +212,7 @@ def test_focal_point_reports_in_one_step_and_sees_reminders(open_page, viewport)
     reminders_send_pending(time_budget=20)
     assert Reminder.objects.filter(task=task, status="sent").exists()
 
+    _speaks(world.mps_focal, viewport)
     page = open_page(width=width, height=height)
     log_in(page, "t.mps.focal")
     page.locator(f'tr[data-task="{task.code}"] th a').click()
