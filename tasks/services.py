@@ -465,7 +465,9 @@ def tasks_create_many(*, actor: Official, directive: Directive, tasks: list[NewT
         seq += 1
         while f"{prefix}{seq:02d}" in taken:
             seq += 1
-        task = _task_new(actor=actor, directive=directive, code=f"{prefix}{seq:02d}", fields=dict(item.fields))
+        task = _task_new(
+            actor=actor, directive=directive, code=f"{prefix}{seq:02d}", fields=dict(item.fields)
+        )
         try:
             _validate_task_fields(task, item.coordinating_agencies)
             # The constraints are checked by the database on insert; the unique code above.

@@ -113,7 +113,9 @@ def test_accepting_in_bulk_writes_what_task_create_writes_in_a_few_queries(
     """300 drafts in one request: the bulk path keeps task_create's checks, numbering and
     history, in a number of queries that does not grow with the drafts."""
     law, _land = directive_draft_tasks(actor=people.monitor, directive=people.directive, text=TEXT)
-    one = intake_drafts_accept(actor=people.monitor, directive=people.directive, drafts=[draft_to_accepted(law)])
+    one = intake_drafts_accept(
+        actor=people.monitor, directive=people.directive, drafts=[draft_to_accepted(law)]
+    )
     by_one = TaskEvent.objects.get(task=one[0]).changes
     with django_assert_max_num_queries(20):
         many = intake_drafts_accept(

@@ -237,13 +237,12 @@ def test_another_monitors_batch_is_not_found(monitor_client, people, client):
 
 
 def test_a_500_kb_text_is_answered_within_two_seconds_drafted_or_refused_with_advice(monitor_client, people):
-    import time
-
     text = (TEXT + "\n") * (500_000 // (len(TEXT) + 1))
+    assert monitor_client.get("/intake/").status_code == 200  # the process's first request loads the URLs
     started = time.monotonic()
     response = monitor_client.post("/intake/", {"directive": people.directive.pk, "text": text})
     elapsed = time.monotonic() - started
-    assert elapsed < 2.5  # the parser's budget is 1.5 s; the rest is the request and the page
+    assert elapsed < 2.0, elapsed  # the parser's budget is 1 s; the rest is the request and the page
     if response.status_code == 400:
         html = response.content.decode()
         assert "too long to read at once" in html and "Split it into parts of at most" in html
