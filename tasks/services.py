@@ -144,7 +144,8 @@ def _value_for_history(value: Any) -> Any:
     return value
 
 
-def _snapshot(task: Task) -> dict[str, Any]:
+def _snapshot(task: Task, coordinating: list[Agency] | None = None) -> dict[str, Any]:
+    """The tracked fields' values; ``coordinating`` spares reading them back (a new task)."""
     snap = {}
     for name in TRACKED_FIELDS:
         field = Task._meta.get_field(name)
@@ -153,7 +154,9 @@ def _snapshot(task: Task) -> dict[str, Any]:
             snap[name] = _value_for_history(getattr(task, name)) if related_id else None
         else:
             snap[name] = _value_for_history(getattr(task, name))
-    if task.pk:
+    if coordinating is not None:
+        snap["coordinating_agencies"] = sorted({a.code for a in coordinating})
+    elif task.pk:
         snap["coordinating_agencies"] = sorted(task.coordinating_agencies.values_list("code", flat=True))
     return snap
 
@@ -377,17 +380,8 @@ def _next_task_code(directive: Directive) -> str:
         seq += 1
 
 
-@transaction.atomic
-def task_create(
-    *,
-    actor: Official,
-    directive: Directive,
-    code: str | None = None,
-    coordinating_agencies: list[Agency] | None = None,
-    **fields: Any,
-) -> Task:
-    """Create a task; it is a draft, listing its missing clears, until someone assigns it."""
-    _require(actor, "tasks.add_task", None, _("Only a Government Office monitor can create tasks."))
+def _task_new(*, actor: Official, directive: Directive, code: str, fields: dict[str, Any]) -> Task:
+    """A task as ``task_create`` and ``tasks_create_many`` build it, not yet checked or saved."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"task_create got unknown fields: {sorted(unknown)}")
@@ -400,7 +394,28 @@ def task_create(
     if task.recurrence is None:
         task.recurrence = Recurrence.NONE
     task.original_deadline = task.deadline
-    task.code = (code or "").strip() or _next_task_code(directive)
+    task.code = code
+    return task
+
+
+def _created_changes(task: Task, coordinating: list[Agency] | None) -> dict[str, Any]:
+    snap = _snapshot(task, coordinating or [])
+    return {k: {"old": None, "new": v} for k, v in snap.items() if v not in (None, "", [])}
+
+
+@transaction.atomic
+def task_create(
+    *,
+    actor: Official,
+    directive: Directive,
+    code: str | None = None,
+    coordinating_agencies: list[Agency] | None = None,
+    **fields: Any,
+) -> Task:
+    """Create a task; it is a draft, listing its missing clears, until someone assigns it."""
+    _require(actor, "tasks.add_task", None, _("Only a Government Office monitor can create tasks."))
+    code = (code or "").strip() or _next_task_code(directive)
+    task = _task_new(actor=actor, directive=directive, code=code, fields=fields)
     _validate_task_fields(task, coordinating_agencies)
     task.full_clean(exclude=["coordinating_agencies"])
     task.save()
@@ -411,9 +426,80 @@ def task_create(
         task=task,
         actor=actor,
         action=TaskEventAction.CREATED,
-        changes={k: {"old": None, "new": v} for k, v in _snapshot(task).items() if v not in (None, "", [])},
+        changes=_created_changes(task, coordinating_agencies),
     )
     return task
+
+
+@dataclass
+class NewTask:
+    """One task for ``tasks_create_many``: its fields (as ``task_create`` takes them) and its
+    coordinating agencies."""
+
+    fields: dict[str, Any]
+    coordinating_agencies: list[Agency]
+
+
+#: Fields whose rows the caller passes loaded: ``full_clean`` would query each one a task.
+_LOADED_RELATIONS = ["coordinating_agencies", "directive", "lead_agency", "created_by"]
+
+
+@transaction.atomic
+def tasks_create_many(*, actor: Official, directive: Directive, tasks: list[NewTask]) -> list[Task]:
+    """Create many tasks of one directive at once, all or none, under the checks of
+    ``task_create`` and with the same history, in a few queries rather than ~37 a task: a
+    notice of 300 tasks is accepted in one request (one by one it took 40-70 s).
+
+    Codes are numbered as ``task_create`` numbers them, under the same lock on the directive.
+    A refusal names the task by its place in the list ("task 3: deadline")."""
+    _require(actor, "tasks.add_task", None, _("Only a Government Office monitor can create tasks."))
+    if not tasks:
+        return []
+    Directive.objects.select_for_update().filter(pk=directive.pk).first()
+    prefix = f"{directive.number}-T"
+    taken = set(Task.objects.filter(code__startswith=prefix).values_list("code", flat=True))
+    seq = Task.objects.filter(directive=directive).count()
+    built: list[Task] = []
+    errors: dict[str, list[str]] = {}
+    for index, item in enumerate(tasks, start=1):
+        seq += 1
+        while f"{prefix}{seq:02d}" in taken:
+            seq += 1
+        task = _task_new(
+            actor=actor, directive=directive, code=f"{prefix}{seq:02d}", fields=dict(item.fields)
+        )
+        try:
+            _validate_task_fields(task, item.coordinating_agencies)
+            # The constraints are checked by the database on insert; the unique code above.
+            task.full_clean(exclude=_LOADED_RELATIONS, validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.setdefault(f"task {index}: {name}", []).extend(messages)
+        built.append(task)
+    if errors:
+        raise ValidationError(errors)
+    Task.objects.bulk_create(built)
+    through = Task.coordinating_agencies.through
+    through.objects.bulk_create(
+        [
+            through(task_id=task.pk, agency_id=agency.pk)
+            for task, item in zip(built, tasks, strict=True)
+            for agency in dict.fromkeys(item.coordinating_agencies)
+        ]
+    )
+    TaskEvent.objects.bulk_create(
+        [
+            TaskEvent(
+                task=task,
+                actor=actor,
+                action=TaskEventAction.CREATED,
+                changes=_created_changes(task, item.coordinating_agencies),
+            )
+            for task, item in zip(built, tasks, strict=True)
+        ]
+    )
+    tasks_changed()
+    return built
 
 
 @transaction.atomic
