@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from signatures.choices import Verdict, reason_label
 from tasks.choices import TaskEventAction, Timeliness
 from tasks.models import EvidenceFile, ExtensionRequest, Task
+from tasks.reorganisation import transfer_note_words
 
 register = template.Library()
 
@@ -85,6 +86,15 @@ def event_label(action: str) -> str:
         return str(TaskEventAction(action).label)
     except ValueError:
         return action
+
+
+@register.filter
+def event_note(event) -> str:
+    """A history entry's note; the notes the app writes itself (a reorganisation's transfer)
+    in the page's language, the users' own words as they wrote them."""
+    if event.action == TaskEventAction.TRANSFERRED:
+        return transfer_note_words(event.note)
+    return event.note
 
 
 def _history_field(name: str):
