@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies.auth import official_of
@@ -28,8 +29,17 @@ from agencies.selectors import official_for_calendar_token
 from agencies.services import official_calendar_token_reset, official_calendar_token_revoke
 from common.errors import ServiceError
 from tasks import exports, services
-from tasks.choices import OPEN_STATUSES, Clear, ExtensionStatus, ResultKind, TaskAction, Timeliness
-from tasks.filtersets import BacklogFilterSet, ClarityFilterSet, TaskFilterSet
+from tasks.choices import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Clear,
+    ExtensionStatus,
+    ResultKind,
+    TaskAction,
+    TaskStatus,
+    Timeliness,
+)
+from tasks.filtersets import TASK_ORDERINGS, BacklogFilterSet, ClarityFilterSet, TaskFilterSet
 from tasks.models import EvidenceFile, ExtensionRequest, Task
 from tasks.selectors import (
     BACKLOG_COLUMNS,
@@ -67,6 +77,7 @@ from tasks.web.forms import (
     apply_service_error,
     web_filter_form,
 )
+from tasks.web.paging import CURSOR, keyset_page
 from tasks.web.panels import task_panels_render
 
 PAGE_SIZE = 50
@@ -170,15 +181,20 @@ def renamed_filters(view):
     return wrapper
 
 
-def _filtered(request: HttpRequest, filterset_class, *, page_params: tuple[str, ...] = ()):
-    """The page's FilterSet over the user's tasks, from the query string, as the API builds it.
+def _filtered(
+    request: HttpRequest, filterset_class, *, page_params: tuple[str, ...] = (), data: QueryDict | None = None
+):
+    """The page's FilterSet over the user's tasks, from the query string (or ``data``, the query
+    string with the page's defaults), as the API builds it.
 
     A parameter the page does not know is an error on the form (the API answers 400), and an
     invalid filter shows its error and no tasks rather than an unfiltered list. Returns the
     filterset, its form dressed for the page, and whether the filters are valid.
     """
     filterset = filterset_class(
-        data=request.GET, queryset=task_list_for_user(official_of(request)), request=request
+        data=request.GET if data is None else data,
+        queryset=task_list_for_user(official_of(request)),
+        request=request,
     )
     form = web_filter_form(filterset)
     valid = filterset.is_valid()
@@ -334,34 +350,117 @@ def clarity(request: HttpRequest) -> HttpResponse:
     return render(request, "web/clarity.html", context, status=200 if valid else 400)
 
 
+#: The task list's tabs and the statuses each shows: the work in hand (overdue first, as the
+#: list runs by deadline), the drafts apart from it, the closed tasks, everything.
+TASK_TABS = (
+    ("open", _lazy("Open"), tuple(OPEN_STATUSES)),
+    ("drafts", _lazy("Drafts"), (TaskStatus.DRAFT,)),
+    ("closed", _lazy("Closed"), tuple(CLOSED_STATUSES)),
+    ("all", _lazy("All"), tuple(TaskStatus)),
+)
+#: Filters that already say which tasks are wanted: with none of them the list opens on its
+#: first tab (a search looks everywhere; a timeliness names its own statuses).
+STATUS_NAMING = ("status", "timeliness", "search")
+
+
+def _task_list_data(request: HttpRequest) -> QueryDict:
+    """The query string with the list's default: a list asked for no status, timeliness or
+    search shows the open tasks, so drafts and closed tasks never come before overdue ones.
+    The default is put in as an ordinary ``status`` filter, so the form shows it and the list
+    is the API's answer to the same statuses."""
+    data = request.GET
+    if any(name in data for name in STATUS_NAMING):
+        return data
+    data = data.copy()
+    data.setlist("status", [str(status) for status in TASK_TABS[0][2]])
+    return data
+
+
+def _task_tabs(request: HttpRequest, filterset) -> list[dict]:
+    """Each tab as a link keeping the other filters, and which one the chosen statuses are."""
+    cleaned = getattr(filterset.form, "cleaned_data", None) or {}
+    chosen = set(cleaned.get("status") or ())
+    params = request.GET.copy()
+    for name in ("status", CURSOR):
+        params.pop(name, None)
+    tabs = []
+    for key, label, statuses in TASK_TABS:
+        params.setlist("status", [str(status) for status in statuses])
+        tabs.append(
+            {
+                "key": key,
+                "label": label,
+                "url": _task_list_url(params),
+                "current": chosen == {str(status) for status in statuses},
+            }
+        )
+    return tabs
+
+
 def _task_list_queryset(request: HttpRequest):
     """The task list's filters and order: those of ``/api/v1/tasks/``, the same ids in the same
-    order (the API pages by keyset, this page by number)."""
-    filterset, form, valid = _filtered(request, TaskFilterSet, page_params=("page",))
+    order (both page by keyset)."""
+    filterset, form, valid = _filtered(
+        request, TaskFilterSet, page_params=(CURSOR,), data=_task_list_data(request)
+    )
     as_of = filterset.as_of_date
     queryset = filterset.ordered() if valid else Task.objects.none()
-    queryset = with_timeliness(queryset, as_of).select_related(
+    return form, valid, queryset, as_of, filterset
+
+
+def _tasks_shown(rows: list[dict], as_of: dt.date) -> list[Task]:
+    """The page's tasks with what the table shows, by id in the page's order (one query)."""
+    ids = [row["id"] for row in rows]
+    tasks = with_timeliness(Task.objects.filter(pk__in=ids), as_of).select_related(
         "directive", "lead_agency", "responsible_official"
     )
-    return form, valid, queryset, as_of, _one_directive(filterset), filterset.attribution
+    by_id = {task.pk: task for task in tasks}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _keyset_tasks(request: HttpRequest, queryset, form, default: str, as_of: dt.date):
+    """A keyset page of ``queryset`` (the API's paginator), its tasks and the next page's link;
+    a cursor from another ordering is an error on the form."""
+    try:
+        page = keyset_page(request, queryset, orderings=TASK_ORDERINGS, default=default, page_size=PAGE_SIZE)
+    except ValidationError as exc:
+        for message in exc.messages:
+            form.add_error(None, message)
+        return None, [], None
+    following = None
+    if page.next_cursor:
+        query = request.GET.copy()
+        query[CURSOR] = page.next_cursor
+        following = "?" + query.urlencode()
+    first = None
+    if not page.first:
+        query = request.GET.copy()
+        query.pop(CURSOR, None)
+        first = "?" + query.urlencode()
+    return page, _tasks_shown(page.object_list, as_of), {"next": following, "first": first}
 
 
 @login_required
 @require_GET
 @renamed_filters
 def task_list(request: HttpRequest) -> HttpResponse:
-    form, valid, queryset, as_of, directive, _attribution = _task_list_queryset(request)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    form, valid, queryset, as_of, filterset = _task_list_queryset(request)
+    tasks, pager = [], None
+    if valid:
+        page, tasks, pager = _keyset_tasks(request, queryset, form, filterset.ordering_name, as_of)
+        valid = page is not None
     export_query = request.GET.copy()
-    export_query.pop("page", None)
+    export_query.pop(CURSOR, None)
     return render(
         request,
         "web/task_list.html",
         {
             "form": form,
-            "page": page,
+            "tasks": tasks,
+            "pager": pager,
+            "tabs": _task_tabs(request, filterset) if valid else [],
             "as_of": as_of,
-            "directive": directive,
+            "directive": _one_directive(filterset),
             "export_query": export_query.urlencode(),
         },
         status=200 if valid else 400,
@@ -372,9 +471,13 @@ def task_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @renamed_filters
 def task_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    form, valid, queryset, as_of, directive, attribution = _task_list_queryset(request)
+    form, valid, queryset, as_of, filterset = _task_list_queryset(request)
     if not valid:
         return _refused_export(form)
+    directive, attribution = _one_directive(filterset), filterset.attribution
+    queryset = with_timeliness(queryset, as_of).select_related(
+        "directive", "lead_agency", "responsible_official"
+    )
     table = exports.task_table(with_signed_result(queryset), credited_agencies(queryset, as_of, attribution))
     headers = exports.task_headers()
     stem = f"tasks-{as_of.isoformat()}"
