@@ -53,7 +53,7 @@ def keyset_page(
     view = SimpleNamespace(get_keyset_orderings=lambda: (orderings, default))
     drf_request = Request(request)
     try:
-        name, keys = paginator.get_ordering(drf_request, view)
+        _name, keys = paginator.get_ordering(drf_request, view)
         fields = {key.lstrip("-") for key in keys} | {"id"}
         rows = paginator.paginate_queryset(queryset.values(*sorted(fields)), drf_request, view)
     except APIValidationError as exc:
