@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,15 +46,14 @@ from tasks.selectors import (
     awaiting_decision,
     backlog_report,
     backlog_totals,
-    clarity_by_agency,
-    clarity_by_directive,
+    clarity_report,
     credited_agencies,
     deadline_feed_tasks,
     evidence_get_for_user,
     extension_get_for_user,
     held_actions,
     on_time_rate,
-    overdue_trend,
+    overdue_trend_report,
     task_get_for_user,
     task_list_for_user,
     task_page_related,
@@ -77,11 +75,19 @@ from tasks.web.forms import (
     apply_service_error,
     web_filter_form,
 )
-from tasks.web.paging import CURSOR, keyset_page
+from tasks.web.paging import CURSOR, keyset_page, list_page
 from tasks.web.panels import task_panels_render
 
 PAGE_SIZE = 50
 SORTABLE = ("lead_agency__code", *BACKLOG_COLUMNS, "total", "rate")
+#: The dashboard's first order: the agencies with the most overdue tasks first.
+WORST_FIRST = f"-{Timeliness.IN_PROGRESS_OVERDUE.value}"
+#: Agencies per page of the dashboard (table and chart): the worst at a glance, 700 on request.
+DASHBOARD_ROWS = 25
+#: Rows per page of each table of the clarity index.
+CLARITY_ROWS = 50
+#: The clarity index's page parameters, one per table.
+CLARITY_PAGES = ("directive_page", "agency_page")
 
 
 # --- login -------------------------------------------------------------------------------------
@@ -142,9 +148,24 @@ def _link(params: QueryDict, **changes) -> str:
     return _task_list_url(query)
 
 
+def _page_links(request: HttpRequest, page, name: str = "page") -> dict:
+    """The links of a page of rows: previous, next, all of them, the first pages again."""
+
+    def to(value) -> str:
+        query = request.GET.copy()
+        query[name] = str(value)
+        return "?" + query.urlencode()
+
+    return {
+        "previous": to(page.number - 1) if page.has_previous else None,
+        "next": to(page.number + 1) if page.has_next else None,
+        "all": to("all") if page.num_pages > 1 else None,
+        "paged": to(1) if page.everything else None,
+    }
+
+
 def _rows_with_links(rows: list[dict], base_params: QueryDict, as_of: dt.date) -> list[dict]:
     for row in rows:
-        row["rate"] = on_time_rate(row)
         code = row["lead_agency__code"]
         params = {"lead_agency": code, "as_of": as_of.isoformat()}
         row["links"] = {c: _link(base_params, **params, timeliness=c) for c in BACKLOG_COLUMNS}
@@ -221,10 +242,12 @@ def _one_directive(filterset):
 
 
 def _sort_rows(rows: list[dict], sort: str) -> tuple[list[dict], str]:
+    """Rows by a column (missing values last either way), ties by agency code."""
     key = sort.lstrip("-")
     if key not in SORTABLE:
-        return rows, "lead_agency__code"
+        sort, key = WORST_FIRST, WORST_FIRST.lstrip("-")
     descending = sort.startswith("-")
+    rows = sorted(rows, key=lambda row: row["lead_agency__code"] or "")
 
     def value(row):
         v = row.get(key)
@@ -238,7 +261,7 @@ def _sort_rows(rows: list[dict], sort: str) -> tuple[list[dict], str]:
 def _backlog_for_request(request: HttpRequest):
     """The backlog's filters from the query string, then the counts by the one selector the API
     uses: the dashboard and ``/api/v1/reports/backlog/`` answer the same question."""
-    filterset, form, valid = _filtered(request, BacklogFilterSet, page_params=("sort",))
+    filterset, form, valid = _filtered(request, BacklogFilterSet, page_params=("sort", "page"))
     as_of = filterset.as_of_date
     queryset = filterset.qs if valid else Task.objects.none()
     rows = backlog_report(queryset, as_of, filterset.attribution) if valid else []
@@ -260,24 +283,34 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @renamed_filters
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The backlog, the worst agencies first (most overdue), a page of them in the table and the
+    chart; the rest a page away or all on request, so the page stays small at any scale."""
     form, valid, queryset, rows, totals, as_of, params, directive = _backlog_for_request(request)
-    rows = _rows_with_links(rows, params, as_of)
     totals["rate"] = on_time_rate(totals)
     totals["links"] = {c: _link(params, as_of=as_of.isoformat(), timeliness=c) for c in BACKLOG_COLUMNS}
     totals["links"]["total"] = _link(params, as_of=as_of.isoformat(), timeliness=list(BACKLOG_COLUMNS))
-    rows, sort = _sort_rows(rows, request.GET.get("sort", "lead_agency__code"))
+    for row in rows:
+        row["rate"] = on_time_rate(row)
+    rows, sort = _sort_rows(rows, request.GET.get("sort", WORST_FIRST))
+    requested = request.GET.get("page")
+    page = list_page(rows, requested, size=DASHBOARD_ROWS, everything=requested == "all")
+    rows = _rows_with_links(page.object_list, params, as_of)
     sort_links = {}
     for key in SORTABLE:
         direction = key if sort != key else f"-{key}"
         query = request.GET.copy()
+        query.pop("page", None)
         query["sort"] = direction
         sort_links[key] = "?" + query.urlencode()
     export_query = request.GET.copy()
     export_query.pop("sort", None)
-    trend = overdue_trend(queryset, charts.month_ends(as_of)) if valid else []
+    export_query.pop("page", None)
+    trend = overdue_trend_report(queryset, charts.month_ends(as_of)) if valid else []
     context = {
         "form": form,
         "rows": rows,
+        "page": page,
+        "page_links": _page_links(request, page),
         "totals": totals,
         "as_of": as_of,
         "directive": directive,
@@ -337,14 +370,23 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 @require_GET
 @renamed_filters
 def clarity(request: HttpRequest) -> HttpResponse:
-    filterset, form, valid = _filtered(request, ClarityFilterSet)
-    queryset = filterset.qs if valid else Task.objects.none()
+    """The clarity index by directive and by lead agency, a page of each table at a time (the
+    counts are one grouped query each, kept in the shared cache as the backlog's are)."""
+    filterset, form, valid = _filtered(request, ClarityFilterSet, page_params=CLARITY_PAGES)
+    report = {"by_directive": [], "by_agency": []}
+    if valid:
+        report = clarity_report(filterset.qs, as_of=filterset.as_of_date, attribution=filterset.attribution)
+    pages = {}
+    tables = (("directives", report["by_directive"]), ("agencies", report["by_agency"]))
+    for (key, rows), name in zip(tables, CLARITY_PAGES, strict=True):
+        requested = request.GET.get(name)
+        page = list_page(rows, requested, size=CLARITY_ROWS, everything=requested == "all")
+        pages[key] = {"page": page, "links": _page_links(request, page, name)}
     context = {
         "form": form,
-        "by_directive": clarity_by_directive(queryset),
-        "by_agency": clarity_by_agency(
-            queryset, as_of=filterset.as_of_date, attribution=filterset.attribution
-        ),
+        "by_directive": pages["directives"]["page"].object_list,
+        "by_agency": pages["agencies"]["page"].object_list,
+        "pages": pages,
         "clears": [(c.value, c.label) for c in Clear],
     }
     return render(request, "web/clarity.html", context, status=200 if valid else 400)
@@ -418,15 +460,13 @@ def _tasks_shown(rows: list[dict], as_of: dt.date) -> list[Task]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def _keyset_tasks(request: HttpRequest, queryset, form, default: str, as_of: dt.date):
-    """A keyset page of ``queryset`` (the API's paginator), its tasks and the next page's link;
-    a cursor from another ordering is an error on the form."""
+def _keyset_tasks(request: HttpRequest, queryset, default: str, as_of: dt.date):
+    """A keyset page of ``queryset`` (the API's paginator), its tasks and the links to the next
+    and the first page; or, for a cursor from another ordering, the errors to show."""
     try:
         page = keyset_page(request, queryset, orderings=TASK_ORDERINGS, default=default, page_size=PAGE_SIZE)
     except ValidationError as exc:
-        for message in exc.messages:
-            form.add_error(None, message)
-        return None, [], None
+        return [], None, exc.messages
     following = None
     if page.next_cursor:
         query = request.GET.copy()
@@ -437,7 +477,7 @@ def _keyset_tasks(request: HttpRequest, queryset, form, default: str, as_of: dt.
         query = request.GET.copy()
         query.pop(CURSOR, None)
         first = "?" + query.urlencode()
-    return page, _tasks_shown(page.object_list, as_of), {"next": following, "first": first}
+    return _tasks_shown(page.object_list, as_of), {"next": following, "first": first}, []
 
 
 @login_required
@@ -447,8 +487,10 @@ def task_list(request: HttpRequest) -> HttpResponse:
     form, valid, queryset, as_of, filterset = _task_list_queryset(request)
     tasks, pager = [], None
     if valid:
-        page, tasks, pager = _keyset_tasks(request, queryset, form, filterset.ordering_name, as_of)
-        valid = page is not None
+        tasks, pager, errors = _keyset_tasks(request, queryset, filterset.ordering_name, as_of)
+        for message in errors:
+            form.add_error(None, message)
+        valid = not errors
     export_query = request.GET.copy()
     export_query.pop(CURSOR, None)
     return render(
@@ -769,9 +811,7 @@ def _agency_open_tasks(request: HttpRequest, agency, as_of: dt.date):
     filterset = TaskFilterSet(data=query, queryset=task_list_for_user(official_of(request)), request=request)
     if not filterset.is_valid():  # the agency came from the database: nothing here can fail
         raise ValidationError(filterset.errors)
-    return with_timeliness(filterset.ordered(), as_of).select_related(
-        "directive", "lead_agency", "responsible_official"
-    )
+    return filterset.ordered()
 
 
 @login_required
@@ -788,18 +828,24 @@ def agency_work(request: HttpRequest) -> HttpResponse:
         chooser = AgencyChoiceForm(request.GET or None)
         agency = chooser.cleaned_data.get("agency") if chooser.is_bound and chooser.is_valid() else None
         waiting = awaiting_decision(user)
-    tasks = _agency_open_tasks(request, agency, as_of) if agency is not None else None
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page")) if tasks is not None else None
+    tasks, pager, errors = [], None, []
+    if agency is not None:
+        tasks, pager, errors = _keyset_tasks(
+            request, _agency_open_tasks(request, agency, as_of), "deadline", as_of
+        )
     return render(
         request,
         "web/agency.html",
         {
             "agency": agency,
-            "page": page,
+            "tasks": tasks,
+            "pager": pager,
             "chooser": chooser,
             "waiting": waiting,
             "as_of": as_of,
+            "errors": errors,
         },
+        status=400 if errors else 200,
     )
 
 

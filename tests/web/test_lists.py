@@ -112,3 +112,92 @@ def test_a_cursor_of_another_ordering_is_an_error_on_the_page(backlog, logged_in
     assert response.status_code == 400
     assert 'class="form-errors"' in response.content.decode()
     assert _codes(response.content.decode()) == []
+
+
+# --- filters that search as you type ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/tasks/", "/dashboard/", "/clarity/"])
+def test_agency_and_official_filters_are_pickers_fed_by_the_api_not_selects(backlog, logged_in, path):
+    client = logged_in(backlog.world.monitor)
+    html = client.get(f"{path}?{AS_OF}").content.decode()
+    for name, kind, url in (
+        ("lead_agency", "agencies", "/api/v1/agencies/"),
+        ("agency", "agencies", "/api/v1/agencies/"),
+        ("responsible", "officials", "/api/v1/officials/"),
+    ):
+        box = re.search(rf'<input type="text" name="{name}"[^>]*>', html).group(0)
+        assert f'data-picker="{kind}"' in box
+        assert f'data-picker-url="{url}"' in box
+    assert '<select name="lead_agency"' not in html
+    assert html.count("<option") < 40  # statuses, kinds, fields: never one per agency or official
+    assert "/static/js/picker.js" in html
+
+
+def test_the_pickers_api_answers_the_signed_in_page_by_its_session(backlog, logged_in):
+    client = logged_in(backlog.world.monitor)
+    agencies = client.get("/api/v1/agencies/?search=mp&page_size=8")
+    assert agencies.status_code == 200
+    assert [row["code"] for row in agencies.json()["results"]] == ["MPS"]
+    officials = client.get("/api/v1/officials/?search=t.mic&page_size=8")
+    assert "t.mic.focal" in [row["username"] for row in officials.json()["results"]]
+
+
+def test_a_typed_code_works_without_the_script(backlog, logged_in):
+    client = logged_in(backlog.world.monitor)
+    html = client.get(f"/tasks/?{AS_OF}&lead_agency=MIC&responsible=t.mic.focal").content.decode()
+    assert _codes(html) == [backlog.mic_overdue.code]
+
+
+def test_the_agency_page_takes_a_typed_code_and_pages_by_keyset(backlog, logged_in, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    client = logged_in(backlog.world.monitor)
+    html = client.get("/agency/").content.decode()
+    assert '<select name="agency"' not in html
+    assert 'data-picker="agencies"' in html
+    with CaptureQueriesContext(connection) as captured:
+        first = client.get("/agency/?agency=MPS").content.decode()
+    assert "OFFSET" not in _task_sql(captured)
+    assert "COUNT(" not in _task_sql(captured)
+    shown = _codes(first)
+    following = client.get(f"/agency/{_next(first)}").content.decode()
+    assert len(shown) == 1
+    assert _codes(following) and _codes(following)[0] not in shown
+    unknown = client.get("/agency/?agency=NOPE")
+    assert "No active agency has this code." in unknown.content.decode()
+
+
+# --- the dashboard and the clarity index, a page of rows at a time ---------------------------
+
+
+def _agencies(html: str) -> list[str]:
+    return re.findall(r'<tr data-agency="([^"_]+)">', html)
+
+
+def test_the_dashboard_shows_the_worst_agencies_first_and_the_rest_on_demand(backlog, logged_in, monkeypatch):
+    monkeypatch.setattr(views, "DASHBOARD_ROWS", 1)
+    client = logged_in(backlog.world.monitor)
+    # given MIC and MPS with one overdue task each and MOJ with none, as of 01/06/2025
+    first = client.get(f"/dashboard/?{AS_OF}").content.decode()
+    # then the first page holds one agency with the most overdue, its bar and no other
+    assert _agencies(first) == ["MIC"]
+    assert first.count('class="bar-label"') == 1
+    assert 'data-agency="__total__"' in first  # the totals are of every agency
+    # and the next page and "show all" bring the rest, worst first, ties by code
+    second = client.get(f"/dashboard/{_next(first)}").content.decode()
+    assert _agencies(second) == ["MPS"]
+    everything = re.search(r'<a href="([^"]+)" data-show="all">', first).group(1).replace("&amp;", "&")
+    assert _agencies(client.get(f"/dashboard/{everything}").content.decode()) == ["MIC", "MPS", "MOJ"]
+
+
+def test_the_clarity_index_pages_each_table(backlog, logged_in, monkeypatch):
+    monkeypatch.setattr(views, "CLARITY_ROWS", 1)
+    client = logged_in(backlog.world.monitor)
+    html = client.get("/clarity/").content.decode()
+    assert len(re.findall(r'<tr data-agency="', html)) == 1
+    following = re.search(
+        r'<nav class="pager" aria-label="[^"]*">.*?</nav>', html.split('id="by-agency"')[1], re.S
+    )
+    link = re.search(r'<a href="([^"]+)" rel="next">', following.group(0)).group(1).replace("&amp;", "&")
+    second = client.get(f"/clarity/{link}").content.decode()
+    assert re.findall(r'<tr data-agency="([^"]*)"', second) != re.findall(r'<tr data-agency="([^"]*)"', html)
