@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Agency
 from common.errors import refusal_for
 
-#: Dates as Vietnamese officials write them; ISO also accepted (links and browsers use it).
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
+#: Dates as Vietnamese officials write them, on Vietnamese and English forms alike; "31 May 2025"
+#: as English pages show them, and ISO (links and browsers use it), are also accepted.
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%d %b %Y", "%d %B %Y", "%Y-%m-%d"]
 DATE_DISPLAY_FORMAT = "%d/%m/%Y"
 
 
@@ -68,6 +69,24 @@ WEB_HELP = {
     "agency": _("Agency codes, separated by commas; leading or coordinating."),
     "responsible": _("Usernames, separated by commas."),
     "directive_number": _("Numbers, separated by commas, e.g. 56/TB-VPCP."),
+}
+
+
+#: The sort orders of a list in words (the API names them by their codes).
+ORDERING_LABELS = {
+    "deadline": _("Deadline, soonest first"),
+    "-deadline": _("Deadline, latest first"),
+    "code": _("Code, A to Z"),
+    "-code": _("Code, Z to A"),
+    "id": _("Oldest entered first"),
+    "-id": _("Newest entered first"),
+    "updated_at": _("Least recently changed first"),
+    "-updated_at": _("Most recently changed first"),
+    "relevance": _("Best match first (with a search)"),
+    "issued_on": _("Issued, oldest first"),
+    "-issued_on": _("Issued, newest first"),
+    "number": _("Number, A to Z"),
+    "-number": _("Number, Z to A"),
 }
 
 
@@ -129,6 +148,11 @@ def web_filter_form(filterset) -> forms.Form:
             field.input_formats = DATE_INPUT_FORMATS
             field.widget = VNDateField().widget
             field.error_messages["invalid"] = VNDateField().error_messages["invalid"]
+        elif name == "ordering" and isinstance(field, forms.ChoiceField):
+            field.choices = [
+                ("", _("Default order")),
+                *((code, ORDERING_LABELS.get(code, code)) for code, _label in field.choices if code),
+            ]
         elif isinstance(field.widget, forms.SelectMultiple):
             field.widget.attrs["size"] = min(len(field.choices), 4)
     return form

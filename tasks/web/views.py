@@ -77,8 +77,8 @@ from tasks.web.forms import (
     apply_service_error,
     web_filter_form,
 )
-from tasks.web.paging import CURSOR, keyset_page, list_page
 from tasks.web.monitor import draft_forms
+from tasks.web.paging import CURSOR, keyset_page, list_page
 from tasks.web.panels import task_panels_render
 
 PAGE_SIZE = 50
