@@ -128,6 +128,9 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as people write them: 31/05/2025 on Vietnamese pages, 31 May 2025 on English ones
+# (config/formats/<lang>/formats.py); templates say |date or |date:"DATETIME_FORMAT".
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 # Deadlines fall at the end of their day in Hanoi; every local date is taken in this zone.
 TIME_ZONE = "Asia/Ho_Chi_Minh"
