@@ -7,7 +7,7 @@ import datetime as dt
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import formats, timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext as _
 
 from signatures.choices import Verdict, reason_label
@@ -16,6 +16,9 @@ from tasks.models import EvidenceFile, ExtensionRequest, Task
 from tasks.reorganisation import transfer_note_words
 
 register = template.Library()
+
+#: Timeliness of a task still in the agency's hands (not completed as of the date).
+RUNNING = (Timeliness.IN_PROGRESS_OVERDUE.value, Timeliness.IN_PROGRESS_WITHIN_DEADLINE.value)
 
 
 def _is_vi() -> bool:
@@ -47,6 +50,27 @@ def rate(value) -> str:
     if value is None:
         return "—"
     return f"{round(value * 100)}%"
+
+
+@register.filter
+def deadline_days(task, as_of) -> dict | None:
+    """How late an unfinished task is, or how long it has left, as of ``as_of``: the
+    ``kind`` (overdue, due, left) and the words; None for a task finished or without a deadline
+    (``timeliness``, the backlog's rule, says which tasks are still running)."""
+    if task.deadline is None or getattr(task, "timeliness", None) not in RUNNING:
+        return None
+    days = (as_of - task.deadline).days
+    if days > 0:
+        text = ngettext("%(n)s day overdue", "%(n)s days overdue", days) % {"n": days}
+        return {"kind": "overdue", "days": days, "text": text}
+    if days == 0:
+        return {"kind": "due", "days": 0, "text": gettext("due today")}
+    left = -days
+    return {
+        "kind": "left",
+        "days": left,
+        "text": ngettext("%(n)s day left", "%(n)s days left", left) % {"n": left},
+    }
 
 
 @register.filter

@@ -11,6 +11,7 @@ import re
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
@@ -106,6 +107,28 @@ class CodesInput(forms.TextInput):
         return super().format_value(value)
 
 
+#: Filters whose box searches as you type (``static/js/picker.js``), and the API list it asks:
+#: the box still takes typed codes and logins when the script does not run.
+PICKERS = {
+    "lead_agency": "agencies",
+    "agency": "agencies",
+    "responsible": "officials",
+    "directive_number": "directives",
+}
+PICKER_URLS = {"agencies": "agency-list", "officials": "official-list", "directives": "directive-list"}
+
+
+def picker_attrs(kind: str, *, multiple: bool = True) -> dict[str, str]:
+    """The attributes that make a text box a search-as-you-type picker of ``kind``."""
+    return {
+        "data-picker": kind,
+        "data-picker-url": reverse(PICKER_URLS[kind]),
+        "data-picker-multiple": "true" if multiple else "false",
+        "autocomplete": "off",
+        "spellcheck": "false",
+    }
+
+
 def web_filter_form(filterset) -> forms.Form:
     """The FilterSet's own form, dressed for a page: codes typed in a box, dates as officials
     write them (ISO still accepted), help in words rather than in parameters. The filters,
@@ -117,6 +140,8 @@ def web_filter_form(filterset) -> forms.Form:
             # by id, from the links of other pages: carried, not typed (a national list of
             # directives is tens of thousands of options)
             field.widget = forms.MultipleHiddenInput()
+        elif name in PICKERS:
+            field.widget = CodesInput(attrs=picker_attrs(PICKERS[name]))
         elif name in CODE_FILTERS:
             field.widget = CodesInput(attrs={"autocomplete": "off", "spellcheck": "false"})
         elif isinstance(field, forms.DateField):
@@ -134,13 +159,21 @@ def web_filter_form(filterset) -> forms.Form:
 
 
 class AgencyChoiceForm(forms.Form):
+    """A monitor's choice of agency: its code typed (or picked as you type), not one of
+    hundreds of options."""
+
     agency = forms.ModelChoiceField(
         label=_("Agency"),
-        queryset=Agency.objects.filter(is_active=True).order_by("code"),
+        queryset=Agency.objects.filter(is_active=True),
         to_field_name="code",
         required=False,
-        empty_label=_("Choose an agency"),
+        help_text=_("Agency code, e.g. MPS; type a few letters of the code or the name to search."),
+        error_messages={"invalid_choice": _("No active agency has this code.")},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].widget = forms.TextInput(attrs=picker_attrs("agencies", multiple=False))
 
 
 # --- actions ---------------------------------------------------------------------------------
