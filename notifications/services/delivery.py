@@ -19,11 +19,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from agencies.models import Official
 from notifications.choices import ReminderStatus
 from notifications.models import Reminder
 from notifications.selectors import transfer_notices
 from notifications.services.ladder import REMINDED_STATUSES
-from notifications.services.messages import build_message
+from notifications.services.messages import Addressed, build_message
 from tasks.models import Task
 
 logger = logging.getLogger(__name__)
@@ -146,9 +147,7 @@ def _send_claimed(
 ) -> bool:
     """Send one claimed batch over one connection. False when SMTP could not be used."""
     reminders = list(
-        Reminder.objects.filter(id__in=ids, claim_token=token)
-        .select_related("recipient", "rule")
-        .order_by("id")
+        Reminder.objects.filter(id__in=ids, claim_token=token).select_related("rule").order_by("id")
     )
     tasks = {
         task.pk: task
@@ -157,6 +156,7 @@ def _send_claimed(
         .prefetch_related("coordinating_agencies")
     }
     notices = transfer_notices(reminders)
+    people = _people_now(reminders)
     units: list[list[Reminder]] = []
     digests: dict[int, list[Reminder]] = {}
     for reminder in reminders:
@@ -182,7 +182,9 @@ def _send_claimed(
             if time.monotonic() >= budget_end:
                 _release([r for rest in units[index:] for r in rest], token=token, when=None)
                 return False
-            outcome = _deliver(smtp, unit, token=token, now=now, tasks=tasks, result=result, notices=notices)
+            outcome = _deliver(
+                smtp, unit, token=token, now=now, tasks=tasks, result=result, notices=notices, people=people
+            )
             if outcome == _Outcome.BROKEN:
                 later = now + dt.timedelta(seconds=settings.NOTIFICATIONS_RETRY_BASE_SECONDS)
                 _release([r for rest in units[index + 1 :] for r in rest], token=token, when=later)
@@ -193,6 +195,35 @@ def _send_claimed(
         except (OSError, smtplib.SMTPException):
             logger.info("SMTP connection closed uncleanly", exc_info=True)
     return True
+
+
+def _people_now(reminders: list[Reminder]) -> dict[int, tuple[str, bool, str]]:
+    """The current address, whether still active, and name of everyone the batch's messages are
+    for (one query): an address fixed after the sweep is used, a person who left is not mailed."""
+    ids = {entry["id"] for reminder in reminders for entry in reminder.addressees}
+    return {
+        pk: (email, active, f"{first} {last}".strip() or username)
+        for pk, email, active, first, last, username in Official.objects.filter(pk__in=ids).values_list(
+            "id", "email", "is_active", "first_name", "last_name", "username"
+        )
+    }
+
+
+def _addressed(unit: list[Reminder], people: dict[int, tuple[str, bool, str]]) -> Addressed:
+    """Who gets this unit: a digest's one official, or the people a message is for (each
+    once, with the address they have now)."""
+    names: list[str] = []
+    emails: list[str] = []
+    seen: set[int] = set()
+    for reminder in unit:
+        for entry in reminder.addressees:
+            email, active, name = people.get(entry["id"], ("", False, entry.get("name", "")))
+            if entry["id"] in seen or not active or not email:
+                continue
+            seen.add(entry["id"])
+            names.append(name)
+            emails.append(email)
+    return Addressed(names=names, emails=emails, language=unit[0].language)
 
 
 def _lock_tasks_for_share(task_ids: set[int]) -> dict[int, tuple[str, dt.date | None]]:
@@ -223,6 +254,7 @@ def _deliver(
     tasks,
     result: SendResult,
     notices: dict | None = None,
+    people: dict[int, tuple[str, bool, str]],
 ) -> str:
     with transaction.atomic():
         live = _lock_tasks_for_share({r.task_id for r in unit})
@@ -239,13 +271,13 @@ def _deliver(
                 valid.append(reminder)
         if not valid:
             return _Outcome.OK
-        recipient = valid[0].recipient
-        if not recipient.email:
+        to = _addressed(valid, people)
+        if not to.emails:
             _finish(
                 valid, token, ReminderStatus.NO_ADDRESS, result, error="The official has no email address."
             )
             return _Outcome.OK
-        message = build_message(valid, tasks=tasks, now=now, notices=notices)
+        message = build_message(valid, tasks=tasks, now=now, to=to, notices=notices)
         try:
             smtp.send_messages([message])
         except smtplib.SMTPRecipientsRefused as exc:
@@ -260,7 +292,6 @@ def _deliver(
             status=ReminderStatus.SENT,
             sent_at=timezone.now(),
             message_id=message.extra_headers["Message-ID"],
-            email=recipient.email,
             attempts=F("attempts") + 1,
             error="",
             claim_token=None,
