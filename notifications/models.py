@@ -162,7 +162,7 @@ class Reminder(models.Model):
         blank=True,
         db_index=False,
     )
-    # [{"id", "name", "email", "language", "state"}]: "to" for the people this message is
+    # [{"id", "user", "name", "email", "state"}]: "to" for the people this message is
     # for; a ReminderStatus value (skipped, no_address, readdressed, ...) for people named by
     # the rung who do not get it, so the record shows why.
     recipients = models.JSONField(_("recipients"), default=list, blank=True)

@@ -109,7 +109,7 @@ def reminders_readdress(*, task_ids: list[int], event=None) -> int:
                 continue
             count += 1
             entry = recipient_entry(people, person, RECIPIENT_TO if people.info[person][0] else "no_address")
-            language = entry["language"]
+            language = people.info[person][1]
             if person not in people.digest and language in by_language:
                 by_language[language].recipients.append(entry)
                 changed[by_language[language].pk] = by_language[language]

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import orjson
 from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
@@ -271,7 +272,6 @@ def _new_people_only(rows: list[list], written: dict[tuple, tuple[set, int]]) ->
     """A rung already written keeps its messages; people it does not name yet (the task's lead
     agency changed, a focal point was appointed since) get a message of its own, with the next
     part; nobody named is named again. Rows are serialised for the database here."""
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     parts: dict[tuple, int] = {}
     for row in rows:
         rung = tuple(row[_RUNG])
@@ -285,7 +285,8 @@ def _new_people_only(rows: list[list], written: dict[tuple, tuple[set, int]]) ->
             if not row[_DIGEST]:
                 parts[rung] = parts.get(rung, top) + 1
                 row[_PART] = parts[rung]
-        row[_RECIPIENTS] = dumps(row[_RECIPIENTS])
+        # orjson: the standard encoder took a third of the sweep's Python time at 13,000 rows.
+        row[_RECIPIENTS] = orjson.dumps(row[_RECIPIENTS]).decode()
         yield row
 
 
