@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.message import sanitize_address
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F
@@ -21,7 +22,7 @@ from django.utils import timezone
 
 from agencies.models import Official
 from notifications.choices import ReminderStatus
-from notifications.models import Reminder
+from notifications.models import RECIPIENT_TO, Reminder
 from notifications.selectors import transfer_notices
 from notifications.services.ladder import REMINDED_STATUSES
 from notifications.services.messages import Addressed, build_message
@@ -214,6 +215,7 @@ def _addressed(unit: list[Reminder], people: dict[int, tuple[str, bool, str]]) -
     once, with the address they have now)."""
     names: list[str] = []
     emails: list[str] = []
+    ids: list[int] = []
     seen: set[int] = set()
     for reminder in unit:
         for entry in reminder.addressees:
@@ -221,9 +223,10 @@ def _addressed(unit: list[Reminder], people: dict[int, tuple[str, bool, str]]) -
             if entry["id"] in seen or not active or not email:
                 continue
             seen.add(entry["id"])
+            ids.append(entry["id"])
             names.append(name)
             emails.append(email)
-    return Addressed(names=names, emails=emails, language=unit[0].language)
+    return Addressed(names=names, emails=emails, language=unit[0].language, ids=ids)
 
 
 def _lock_tasks_for_share(task_ids: set[int]) -> dict[int, tuple[str, dt.date | None]]:
@@ -279,7 +282,7 @@ def _deliver(
             return _Outcome.OK
         message = build_message(valid, tasks=tasks, now=now, to=to, notices=notices)
         try:
-            smtp.send_messages([message])
+            refused = _send(smtp, message)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             return _refused(valid, token, now, code, text, result)
@@ -288,7 +291,9 @@ def _deliver(
         except (smtplib.SMTPException, OSError) as exc:
             _retry_later(valid, token=token, now=now, error=repr(exc), result=result)
             return _Outcome.BROKEN
+        partly = _note_refused(valid, to, refused)
         sent = Reminder.objects.filter(id__in=[r.id for r in valid], claim_token=token).update(
+            **partly,
             status=ReminderStatus.SENT,
             sent_at=timezone.now(),
             message_id=message.extra_headers["Message-ID"],
@@ -303,6 +308,45 @@ def _deliver(
         result.messages += 1
         result.outcomes[ReminderStatus.SENT].extend(r.id for r in valid)
     return _Outcome.OK
+
+
+def _send(smtp, message) -> dict[str, tuple[int, bytes]]:
+    """Send one message; returns the addresses the SMTP server refused while it accepted others.
+
+    Django's SMTP backend drops that answer of ``sendmail``, so over SMTP the message is sent
+    here as that backend sends it; other backends (the console, files, tests' locmem) refuse
+    nobody in part."""
+    connection = getattr(smtp, "connection", None)
+    if not isinstance(connection, smtplib.SMTP):
+        smtp.send_messages([message])
+        return {}
+    encoding = message.encoding or settings.DEFAULT_CHARSET
+    return connection.sendmail(
+        sanitize_address(message.from_email, encoding),
+        [sanitize_address(address, encoding) for address in message.recipients()],
+        message.message().as_bytes(linesep="\r\n"),
+    )
+
+
+def _note_refused(valid: list[Reminder], to: Addressed, refused: dict) -> dict:
+    """The people whose address the server refused, in a message it accepted for others, are
+    named ``failed`` with its answer (the others got it: the message is sent, not retried)."""
+    if not refused or len(valid) != 1:
+        return {}
+    encoding = settings.DEFAULT_CHARSET
+    answers = {
+        person: refused[sanitize_address(email, encoding)]
+        for person, email in zip(to.ids, to.emails, strict=True)
+        if sanitize_address(email, encoding) in refused
+    }
+    recipients = valid[0].recipients
+    for entry in recipients:
+        if entry["id"] in answers and entry.get("state") == RECIPIENT_TO:
+            code, text = answers[entry["id"]]
+            detail = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+            entry["state"], entry["error"] = str(ReminderStatus.FAILED), f"{code} {detail}"[:500]
+    logger.warning("Message %s: the SMTP server refused %s", valid[0].pk, sorted(refused))
+    return {"recipients": recipients}
 
 
 def _refused(valid, token, now, code: int, text, result: SendResult) -> str:

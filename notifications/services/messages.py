@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.header import Header
 from email.message import Message
 
@@ -90,6 +90,7 @@ class Addressed:
     names: list[str]
     emails: list[str]
     language: str
+    ids: list[int] = field(default_factory=list)  # the officials, in the order of ``emails``
 
 
 def build_message(

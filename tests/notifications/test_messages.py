@@ -133,3 +133,21 @@ def test_an_extension_starts_a_fresh_ladder_of_messages(world, overdue):
     reminders_send_pending(now=at("2025-06-16"))
     assert received() == {world.mps_focal.email: 1}
     assert Reminder.objects.filter(task=overdue, deadline=D(2025, 6, 30)).count() == 1
+
+
+@pytest.mark.smtp
+def test_an_address_refused_in_a_message_accepted_for_the_others_is_named_failed(world, overdue, smtp_server):
+    # Given a mail server that does not know the monitor's address
+    smtp_server.handler.reject.add(world.monitor.email)
+    reminders_sweep(as_of=at("2025-06-06"))
+    # When the English message to the focal point and the monitor is sent
+    reminders_send_pending(now=at("2025-06-06"))
+    # Then it went out once (to the focal point), and the monitor is named failed with the answer
+    english = Reminder.objects.get(task=overdue, language="en")
+    assert english.status == ReminderStatus.SENT
+    states = {entry["user"]: (entry["state"], entry.get("error", "")[:3]) for entry in english.recipients}
+    assert states == {"t.mps.focal": ("to", ""), "t.monitor": ("failed", "550")}
+    assert len(smtp_server.handler.messages) == 2  # the English message and the Vietnamese one
+    # and a later send does not try again
+    reminders_send_pending(now=at("2025-06-06", 9))
+    assert len(smtp_server.handler.messages) == 2
