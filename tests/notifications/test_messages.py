@@ -151,3 +151,20 @@ def test_an_address_refused_in_a_message_accepted_for_the_others_is_named_failed
     # and a later send does not try again
     reminders_send_pending(now=at("2025-06-06", 9))
     assert len(smtp_server.handler.messages) == 2
+
+
+def test_the_admin_lists_messages_with_their_people_and_finds_them_by_address(world, overdue, client):
+    from agencies.choices import Role as Roles
+    from agencies.models import Official
+
+    reminders_sweep(as_of=at("2025-06-06"))
+    admin = Official.objects.create_superuser(
+        "t.admin", "admin@example.gov.vn", "x-Pass-12345", role=Roles.ADMIN
+    )
+    client.force_login(admin)
+    page = client.get("/admin/notifications/reminder/").content.decode()
+    assert world.monitor.email in page and world.mps_leader.email in page
+    found = client.get("/admin/notifications/reminder/", {"q": world.monitor.email}).content.decode()
+    assert world.monitor.email in found and world.mps_leader.email not in found
+    message = Reminder.objects.get(task=overdue, language="en")
+    assert client.get(f"/admin/notifications/reminder/{message.pk}/change/").status_code == 200
