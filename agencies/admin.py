@@ -42,7 +42,7 @@ class OfficialAdmin(UserAdmin):
     autocomplete_fields = ("agency", "supervisor")
     list_select_related = ("agency",)
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         (_("Five Clear"), {"fields": ("agency", "position", "role", "language", "supervisor")}),
     )
     add_fieldsets = (

@@ -143,6 +143,10 @@ class Official(AbstractUser):
         full = self.get_full_name()
         return f"{full} ({self.username})" if full else self.username
 
+    # Django's AbstractBaseUser keeps a raw password set by set_password here until the save;
+    # django-stubs do not declare it.
+    _password: str | None
+
     def save(self, *args, **kwargs) -> None:
         """A new password revokes every API token of the account: a token obtained with the
         old password (by whoever knew it) must not outlive it. Django marks a password set by

@@ -249,6 +249,9 @@ DELIVERABLES = [
     "Hệ thống vận hành chính thức",
     "Kế hoạch được ban hành",
 ]
+#: How many more tasks an agency of each kind leads than a ministry or province (4).
+KIND_WEIGHT: dict[str, int] = {AgencyKind.GOVERNMENT_OFFICE: 2, AgencyKind.DEPARTMENT: 1, AgencyKind.CITY: 8}
+
 INDICATORS = [
     ("Tỷ lệ hồ sơ được xử lý trực tuyến", 80, "%"),
     ("Số thủ tục hành chính được cắt giảm", 120, "thủ tục"),
@@ -571,10 +574,7 @@ class Generator:
         )
         self.agency_ids = [r[0] for r in rows]
         # Bigger agencies lead more tasks: weights used throughout.
-        self.weight = {
-            pk: {AgencyKind.GOVERNMENT_OFFICE: 2, AgencyKind.DEPARTMENT: 1, AgencyKind.CITY: 8}.get(kind, 4)
-            for pk, kind in self.agency_kind.items()
-        }
+        self.weight = {pk: KIND_WEIGHT.get(kind, 4) for pk, kind in self.agency_kind.items()}
         self.log(f"agencies: {len(rows)}")
 
     def _officials(self) -> None:
@@ -661,7 +661,8 @@ class Generator:
         for agency in self.agency_ids:
             count = per_agency[agency]
             code = self.agency_code[agency].lower()
-            parent_head = self.heads.get(self.agency_parent[agency]) if self.agency_parent[agency] else None
+            parent = self.agency_parent[agency]
+            parent_head = self.heads.get(parent) if parent else None
             head = add(f"{code}.01", agency, Role.LEADER, "Thủ trưởng cơ quan", parent_head, *name())
             self.heads[agency] = head
             leaders = [head]
@@ -866,7 +867,7 @@ class Generator:
         verb, obj = rng.choice(VERBS), rng.choice(OBJECTS[field_])
         title = f"{verb} {obj}"
         description = f"{title}; bảo đảm chất lượng, đúng tiến độ theo {number}."
-        responsible = rng.choice(self.staff[lead])
+        responsible: int | None = rng.choice(self.staff[lead])
         leader = rng.choice(self.leaders[lead][:2])
         # Only a Government Office monitor may create a task (tasks.add_task); each follows a
         # share of the directives.
@@ -878,7 +879,8 @@ class Generator:
             result_kind = ResultKind.INDICATOR
         assigned_day = min(issued + dt.timedelta(days=rng.randint(0, 7)), as_of)
         recurrence = Recurrence.NONE
-        deadline: dt.date | None = issued + dt.timedelta(days=self._deadline_lead())
+        planned = issued + dt.timedelta(days=self._deadline_lead())
+        deadline: dt.date | None = planned
         original = deadline
         roll = rng.random()
         recent = (as_of - issued).days < 60
@@ -902,11 +904,10 @@ class Generator:
         elif roll < 0.05:
             status = TaskStatus.CANCELLED
         else:
-            status = self._status_for(deadline)
+            status = self._status_for(planned)
         extensions: list[tuple] = []
         open_ = status in OPEN_STATUSES
-        reminded = deadline is not None and status in ACTIVE_STATUSES
-        if reminded and not designated:
+        if deadline is not None and status in ACTIVE_STATUSES and not designated:
             # Only the designated tasks may sit on a deadline that has a rung due today.
             while deadline in self._due:
                 deadline += DAY
@@ -916,7 +917,8 @@ class Generator:
         # A few tasks had a deadline moved by an approved extension; the original is kept.
         if deadline is not None and status != TaskStatus.DRAFT and rng.random() < 0.06:
             moved = rng.randint(15, 90)
-            if original - dt.timedelta(days=moved) > assigned_day + dt.timedelta(days=7):
+            # (original is still the deadline here: nothing has moved it yet)
+            if deadline - dt.timedelta(days=moved) > assigned_day + dt.timedelta(days=7):
                 original = deadline - dt.timedelta(days=moved)
                 self.extension_id += 1
                 requested = max(original - dt.timedelta(days=10), assigned_day)
@@ -970,6 +972,7 @@ class Generator:
             submitted_at, version, progress, updated, report_end = ts(day, 15), 4, 100, day, day
             summary_text = "Đã hoàn thành, gửi kèm báo cáo kết quả."
         elif status == TaskStatus.COMPLETED:
+            assert deadline is not None  # only _status_for, given a deadline, yields COMPLETED
             completion_date = self._completion_day(assigned_day, deadline)
             confirmed_on = min(completion_date + dt.timedelta(days=rng.randint(0, 14)), as_of)
             submitted_at, completed_at = ts(completion_date, 15), ts(confirmed_on, 10)
@@ -978,7 +981,7 @@ class Generator:
         elif status == TaskStatus.CANCELLED:
             day = min(assigned_day + dt.timedelta(days=rng.randint(1, 60)), as_of)
             version, updated, reason = 3, day, "Nhiệm vụ không còn phù hợp, đã được thay thế."
-        if result_kind == ResultKind.INDICATOR:
+        if result_kind == ResultKind.INDICATOR and target is not None:
             current = target if status == TaskStatus.COMPLETED else round(target * progress / 100, 2)
         buffers["tasks"].append(
             (

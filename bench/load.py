@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,7 +67,8 @@ def hammer(
 
     def worker(index: int, headers: dict) -> None:
         connection = http.client.HTTPConnection(host, port, timeout=60)
-        mine, my_statuses = [], {}
+        mine: list[float] = []
+        my_statuses: dict[int, int] = {}
         due = started_at + (index / rate if rate else 0.0)
         while True:
             if rate:
@@ -365,6 +367,16 @@ class GenerationTicker:
             self.thread.join(5)
 
 
+class LoadShape(TypedDict):
+    """What every endpoint of one load run shares: callers, clients, duration, server size."""
+
+    tokens: list[str]
+    clients: int
+    seconds: float
+    workers: int
+    threads: int
+
+
 def measure_endpoint(
     *,
     path: str,
@@ -443,7 +455,13 @@ def load_figures(
     workers = workers or 2 * (os.cpu_count() or 1)
     tokens = monitor_tokens(clients)
     kind = "gthread" if threads > 1 else "sync"
-    run = {"tokens": tokens, "clients": clients, "seconds": seconds, "workers": workers, "threads": threads}
+    run: LoadShape = {
+        "tokens": tokens,
+        "clients": clients,
+        "seconds": seconds,
+        "workers": workers,
+        "threads": threads,
+    }
     served = (
         f"gunicorn {workers} {kind} workers, production settings, Redis cache; {len(tokens)} callers' tokens"
     )

@@ -9,7 +9,7 @@ import time
 
 from django.conf import settings
 
-from bench.measure import Context, Figure, median, ms_since
+from bench.measure import Context, Figure, floor_median, median, ms_since
 from signatures.choices import Verdict
 from signatures.samples import pki, sign, signed_pdf
 from signatures.validation import check_pdf, check_pdf_bounded
@@ -53,7 +53,7 @@ def signature_figures(ctx: Context) -> list[Figure]:
             Figure(
                 name=f"signature check per PDF ({label})",
                 median_ms=median(timed),
-                floor_ms=median(floors),
+                floor_ms=floor_median(floors),
                 target_ms=TARGET_MS,
                 runs=runs,
                 floor="the same check in this process (no fork, no limits)",

@@ -6,9 +6,12 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
 
-from notifications.choices import OPEN_REMINDER_STATUSES, ReminderStatus
-from notifications.models import RECIPIENT_TO, Reminder, SweepState
+from notifications.calendar import load_calendar
+from notifications.choices import OPEN_REMINDER_STATUSES, Level, OffsetUnit, ReminderStatus
+from notifications.models import RECIPIENT_TO, EscalationRule, Reminder, SweepState
+from notifications.services.ladder import REMINDED_STATUSES, last_due_day, rungs_for_deadline
 from tasks.choices import TransferRole
 from tasks.models import TaskTransfer
 
@@ -39,6 +42,39 @@ def reminder_lines(reminders: Iterable[Reminder]) -> list[dict]:
                 }
             )
     return lines
+
+
+#: How many of a task's reminders still to come its page lists (a weekly repeat never ends).
+UPCOMING_SHOWN = 12
+
+
+def upcoming_reminders(task, *, now: dt.datetime | None = None) -> list[dict]:
+    """The reminders the ladder will still send about ``task`` for its current deadline: each
+    active rule's rungs (repetitions too) that fall due after the last day already due, with
+    the day, the level and whom that level reaches; none for a task the ladder leaves alone
+    (not assigned or in progress, or a standing task without a deadline). Read from the same
+    ladder and calendar as the sweep, so the page says what the sweep will write."""
+    if task.status not in REMINDED_STATUSES or task.deadline is None:
+        return []
+    rules = {rule.pk: rule for rule in EscalationRule.objects.filter(is_active=True)}
+    if not rules:
+        return []
+    after = last_due_day(now or timezone.now())
+    # Far enough to hold every rung once (a working day offset spans at most twice its
+    # days) and the first repetitions after the deadline.
+    reach = max(
+        2 * abs(r.offset) if r.unit == OffsetUnit.WORKING_DAYS else abs(r.offset) for r in rules.values()
+    )
+    through = max(after, task.deadline) + dt.timedelta(days=reach + 31)
+    calendar = load_calendar(min(after, task.deadline).year - 1, through.year + 1)
+    rungs = [
+        r for r in rungs_for_deadline(calendar, rules.values(), task.deadline, through) if r.due_on > after
+    ]
+    rungs.sort(key=lambda r: (r.due_on, r.level, r.offset, r.period))
+    return [
+        {"due_on": r.due_on, "level": r.level, "who": Level(r.level).label, "rule": rules[r.rule_id].name}
+        for r in rungs[:UPCOMING_SHOWN]
+    ]
 
 
 def reminders_by_ids(ids: Iterable[int]) -> QuerySet[Reminder]:

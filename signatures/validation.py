@@ -98,7 +98,7 @@ def _verdict(status: PdfSignatureStatus) -> tuple[str, str]:
         return Verdict.MODIFIED, level.name if level is not None else "unknown"
     if not status.trusted:
         indic = status.trust_problem_indic
-        return Verdict.UNTRUSTED, indic.name if indic is not None else "NO_CERTIFICATE_CHAIN_FOUND"
+        return Verdict.UNTRUSTED, indic.standard_name if indic is not None else "NO_CERTIFICATE_CHAIN_FOUND"
     return Verdict.VALID, ""
 
 
@@ -109,7 +109,7 @@ def _one(embedded, roots: list[x509.Certificate], moment: dt.datetime) -> Signat
         status = validate_pdf_signature(embedded, signer_validation_context=context)
         ts = status.timestamp_validity
         ts_trusted = bool(ts is not None and ts.valid and ts.intact and ts.trusted)
-        if ts_trusted and ts.timestamp < moment and not status.trusted:
+        if ts_trusted and ts is not None and ts.timestamp < moment and not status.trusted:
             # A trusted timestamp proves the signature existed at its time: judge the
             # signer's certificate then (a certificate that expired later is no objection).
             status = validate_pdf_signature(

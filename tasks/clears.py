@@ -3,14 +3,11 @@ the service checks, so that a draft means the same thing everywhere."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.db.models import Q
 
 from tasks.choices import Clear, Recurrence, ResultKind
-
-if TYPE_CHECKING:
-    from tasks.models import Task
 
 #: For each clear, the condition under which a task has it, as a database expression.
 CLEAR_CONDITIONS: dict[str, Q] = {
@@ -35,7 +32,35 @@ def all_clears_q() -> Q:
     return q
 
 
-def missing_clears(task: Task) -> list[str]:
+class Clearable(Protocol):
+    """What ``missing_clears`` reads: a Task, or the plain row of an import preview. Only
+    whether ``deadline`` and ``target_value`` are set matters, so any value will do."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def responsible_official_id(self) -> int | None: ...
+    @property
+    def accountable_leader_id(self) -> int | None: ...
+    @property
+    def lead_agency_id(self) -> int | None: ...
+    @property
+    def deadline(self) -> object: ...
+    @property
+    def recurrence(self) -> str: ...
+    @property
+    def result_kind(self) -> str: ...
+    @property
+    def expected_result(self) -> str: ...
+    @property
+    def target_value(self) -> object: ...
+    @property
+    def target_unit(self) -> str: ...
+
+
+def missing_clears(task: Clearable) -> list[str]:
     """The clears a task lacks, in the order the directives list them.
 
     Mirrors CLEAR_CONDITIONS for an object in memory; tests check that the two agree.

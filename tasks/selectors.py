@@ -525,3 +525,64 @@ def with_signed_result(queryset: QuerySet[Task]) -> QuerySet[Task]:
         .values("signature_verdict")[:1]
     )
     return queryset.annotate(signed_result=Subquery(best))
+
+
+# --- the daily job of each role (issue 16) ------------------------------------------------------
+
+
+def last_progress_report(*, task: Task, agency_id: int | None):
+    """The latest report of this agency on the task (its contribution, for a coordinator): the
+    report form starts from its figures, so a focal point changes what moved, not everything."""
+    if agency_id is None:
+        return None
+    return task.progress_reports.filter(agency_id=agency_id).order_by("-reported_on", "-id").first()
+
+
+def drafts_for_user(user: Official) -> QuerySet[Task]:
+    """The drafts a user may see, oldest directive first, for the monitor's drafts list."""
+    return (
+        task_list_for_user(user)
+        .filter(status=TaskStatus.DRAFT)
+        .select_related("directive", "lead_agency", "responsible_official", "accountable_leader")
+        .order_by("directive__issued_on", "code", "pk")
+    )
+
+
+def morning_view(user: Official, *, today: dt.date, since: dt.date | None = None) -> dict:
+    """What a monitor looks at first each morning: the open tasks that fell overdue since
+    ``since`` (yesterday unless told; on a Monday, say, Friday), that is whose deadline day
+    ended on or after ``since`` and before ``today``, by the backlog's rule; then what waits
+    for a decision (``awaiting_decision``)."""
+    since = since or today - dt.timedelta(days=1)
+    newly_overdue = (
+        task_list_for_user(user)
+        .filter(status__in=OPEN_STATUSES, deadline__gte=since, deadline__lt=today)
+        .select_related("directive", "lead_agency", "responsible_official")
+        .order_by("deadline", "lead_agency__code", "code")
+    )
+    return {"since": since, "today": today, "newly_overdue": list(newly_overdue), **awaiting_decision(user)}
+
+
+def agency_officials_workload(*, agency: Agency, as_of: dt.date) -> QuerySet[Official]:
+    """The active officials of an agency, each with the open tasks they are responsible for,
+    how many of those are overdue, and how many of their tasks were completed late (as of
+    ``as_of``, by the backlog's rule): one grouped query, the most overdue first."""
+    mine = "tasks_responsible"
+    open_q = Q(**{f"{mine}__status__in": OPEN_STATUSES})
+    overdue_q = open_q & Q(**{f"{mine}__deadline__lt": as_of})
+    late_q = Q(
+        **{
+            f"{mine}__status": TaskStatus.COMPLETED,
+            f"{mine}__completion_confirmed_on__lte": as_of,
+            f"{mine}__completion_date__gt": F(f"{mine}__deadline"),
+        }
+    )
+    return (
+        Official.objects.filter(agency=agency, is_active=True)
+        .annotate(
+            open_count=Count(mine, filter=open_q),
+            overdue_count=Count(mine, filter=overdue_q),
+            late_count=Count(mine, filter=late_q),
+        )
+        .order_by("-overdue_count", "-open_count", "last_name", "first_name", "username")
+    )

@@ -41,7 +41,7 @@ from tasks.choices import (
     TaskEventAction,
     TaskStatus,
 )
-from tasks.errors import ActionNotAllowed, InvalidTransition, StaleVersion
+from tasks.errors import ActionNotAllowed, InvalidTransition, ServiceError, StaleVersion
 from tasks.models import (
     TEXT_LIMIT,
     Directive,
@@ -144,7 +144,8 @@ def _value_for_history(value: Any) -> Any:
     return value
 
 
-def _snapshot(task: Task) -> dict[str, Any]:
+def _snapshot(task: Task, coordinating: list[Agency] | None = None) -> dict[str, Any]:
+    """The tracked fields' values; ``coordinating`` spares reading them back (a new task)."""
     snap = {}
     for name in TRACKED_FIELDS:
         field = Task._meta.get_field(name)
@@ -153,7 +154,9 @@ def _snapshot(task: Task) -> dict[str, Any]:
             snap[name] = _value_for_history(getattr(task, name)) if related_id else None
         else:
             snap[name] = _value_for_history(getattr(task, name))
-    if task.pk:
+    if coordinating is not None:
+        snap["coordinating_agencies"] = sorted({a.code for a in coordinating})
+    elif task.pk:
         snap["coordinating_agencies"] = sorted(task.coordinating_agencies.values_list("code", flat=True))
     return snap
 
@@ -377,17 +380,8 @@ def _next_task_code(directive: Directive) -> str:
         seq += 1
 
 
-@transaction.atomic
-def task_create(
-    *,
-    actor: Official,
-    directive: Directive,
-    code: str | None = None,
-    coordinating_agencies: list[Agency] | None = None,
-    **fields: Any,
-) -> Task:
-    """Create a task; it is a draft, listing its missing clears, until someone assigns it."""
-    _require(actor, "tasks.add_task", None, _("Only a Government Office monitor can create tasks."))
+def _task_new(*, actor: Official, directive: Directive, code: str, fields: dict[str, Any]) -> Task:
+    """A task as ``task_create`` and ``tasks_create_many`` build it, not yet checked or saved."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"task_create got unknown fields: {sorted(unknown)}")
@@ -400,7 +394,28 @@ def task_create(
     if task.recurrence is None:
         task.recurrence = Recurrence.NONE
     task.original_deadline = task.deadline
-    task.code = (code or "").strip() or _next_task_code(directive)
+    task.code = code
+    return task
+
+
+def _created_changes(task: Task, coordinating: list[Agency] | None) -> dict[str, Any]:
+    snap = _snapshot(task, coordinating or [])
+    return {k: {"old": None, "new": v} for k, v in snap.items() if v not in (None, "", [])}
+
+
+@transaction.atomic
+def task_create(
+    *,
+    actor: Official,
+    directive: Directive,
+    code: str | None = None,
+    coordinating_agencies: list[Agency] | None = None,
+    **fields: Any,
+) -> Task:
+    """Create a task; it is a draft, listing its missing clears, until someone assigns it."""
+    _require(actor, "tasks.add_task", None, _("Only a Government Office monitor can create tasks."))
+    code = (code or "").strip() or _next_task_code(directive)
+    task = _task_new(actor=actor, directive=directive, code=code, fields=fields)
     _validate_task_fields(task, coordinating_agencies)
     task.full_clean(exclude=["coordinating_agencies"])
     task.save()
@@ -411,9 +426,80 @@ def task_create(
         task=task,
         actor=actor,
         action=TaskEventAction.CREATED,
-        changes={k: {"old": None, "new": v} for k, v in _snapshot(task).items() if v not in (None, "", [])},
+        changes=_created_changes(task, coordinating_agencies),
     )
     return task
+
+
+@dataclass
+class NewTask:
+    """One task for ``tasks_create_many``: its fields (as ``task_create`` takes them) and its
+    coordinating agencies."""
+
+    fields: dict[str, Any]
+    coordinating_agencies: list[Agency]
+
+
+#: Fields whose rows the caller passes loaded: ``full_clean`` would query each one a task.
+_LOADED_RELATIONS = ["coordinating_agencies", "directive", "lead_agency", "created_by"]
+
+
+@transaction.atomic
+def tasks_create_many(*, actor: Official, directive: Directive, tasks: list[NewTask]) -> list[Task]:
+    """Create many tasks of one directive at once, all or none, under the checks of
+    ``task_create`` and with the same history, in a few queries rather than ~37 a task: a
+    notice of 300 tasks is accepted in one request (one by one it took 40-70 s).
+
+    Codes are numbered as ``task_create`` numbers them, under the same lock on the directive.
+    A refusal names the task by its place in the list ("task 3: deadline")."""
+    _require(actor, "tasks.add_task", None, _("Only a Government Office monitor can create tasks."))
+    if not tasks:
+        return []
+    Directive.objects.select_for_update().filter(pk=directive.pk).first()
+    prefix = f"{directive.number}-T"
+    taken = set(Task.objects.filter(code__startswith=prefix).values_list("code", flat=True))
+    seq = Task.objects.filter(directive=directive).count()
+    built: list[Task] = []
+    errors: dict[str, list[str]] = {}
+    for index, item in enumerate(tasks, start=1):
+        seq += 1
+        while f"{prefix}{seq:02d}" in taken:
+            seq += 1
+        task = _task_new(
+            actor=actor, directive=directive, code=f"{prefix}{seq:02d}", fields=dict(item.fields)
+        )
+        try:
+            _validate_task_fields(task, item.coordinating_agencies)
+            # The constraints are checked by the database on insert; the unique code above.
+            task.full_clean(exclude=_LOADED_RELATIONS, validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.setdefault(f"task {index}: {name}", []).extend(messages)
+        built.append(task)
+    if errors:
+        raise ValidationError(errors)
+    Task.objects.bulk_create(built)
+    through = Task.coordinating_agencies.through
+    through.objects.bulk_create(
+        [
+            through(task_id=task.pk, agency_id=agency.pk)
+            for task, item in zip(built, tasks, strict=True)
+            for agency in dict.fromkeys(item.coordinating_agencies)
+        ]
+    )
+    TaskEvent.objects.bulk_create(
+        [
+            TaskEvent(
+                task=task,
+                actor=actor,
+                action=TaskEventAction.CREATED,
+                changes=_created_changes(task, item.coordinating_agencies),
+            )
+            for task, item in zip(built, tasks, strict=True)
+        ]
+    )
+    tasks_changed()
+    return built
 
 
 @transaction.atomic
@@ -555,6 +641,123 @@ def task_cancel(
     )
 
 
+# --- the monitor's drafts: complete, assign, return; one or many at once ----------------------
+
+
+@transaction.atomic
+def draft_assign(
+    *, actor: Official, task: Task | int, expected_version: int | None = None, **clears: Any
+) -> Task:
+    """Give a draft the clears it lacks and send it to its lead agency, in one transaction:
+    the history shows the edit, then the assignment, and a draft that still lacks a clear is
+    left exactly as it was. Who may assign is checked before anything is written."""
+    locked = _lock(task, expected_version)
+    refused = lifecycle.refusal(actor, locked, TaskAction.ASSIGN)
+    # Missing clears are what this call is about to give; any other refusal stops it here.
+    if refused is not None and not isinstance(refused, ValidationError):
+        raise refused
+    if clears:
+        locked = task_update(actor=actor, task=locked, **clears)
+    return task_assign(actor=actor, task=locked)
+
+
+@transaction.atomic
+def draft_return(
+    *, actor: Official, task: Task | int, reason: str, expected_version: int | None = None
+) -> Task:
+    """Send back a draft that should not become a task (a duplicate, not a task at all): the
+    lifecycle's cancellation, with the reason, refused for a task that is no longer a draft
+    (an assigned task is cancelled on purpose, not returned in passing)."""
+    locked = _lock(task, expected_version)
+    if locked.status != TaskStatus.DRAFT:
+        raise InvalidTransition(
+            _("Only a draft can be returned; %(code)s is %(status)s.")
+            % {"code": locked.code, "status": locked.get_status_display()}
+        )
+    return task_cancel(actor=actor, task=locked, reason=reason)
+
+
+@dataclass
+class BulkOutcome:
+    """What one action on several tasks did: the tasks it changed, and for each task it left
+    alone, the reason in the user's words."""
+
+    done: list[Task]
+    refused: list[tuple[Task, str]]
+
+
+def _refusal_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return getattr(exc, "message", None) or str(exc)
+
+
+def _each_task(task_ids: Iterable[int], call: Callable[[Task], Task]) -> BulkOutcome:
+    """Run ``call`` on each task in its own transaction: one refusal leaves the others done."""
+    outcome = BulkOutcome(done=[], refused=[])
+    for task in Task.objects.filter(pk__in=list(task_ids)).order_by("code", "pk"):
+        try:
+            outcome.done.append(call(task))
+        except (ServiceError, ValidationError) as exc:
+            outcome.refused.append((task, _refusal_text(exc)))
+    return outcome
+
+
+def drafts_assign_many(*, actor: Official, task_ids: Iterable[int], **clears: Any) -> BulkOutcome:
+    """Assign several drafts at once, giving each the same clears (the person, the deadline ...);
+    each draft is assigned or left untouched on its own, with the reason."""
+    return _each_task(task_ids, lambda task: draft_assign(actor=actor, task=task.pk, **clears))
+
+
+def drafts_return_many(*, actor: Official, task_ids: Iterable[int], reason: str) -> BulkOutcome:
+    """Return several drafts at once with one reason (checked once, before any is touched)."""
+    reason = _required_reason(reason)
+    return _each_task(task_ids, lambda task: draft_return(actor=actor, task=task.pk, reason=reason))
+
+
+# --- the leader: responsibility inside the agency --------------------------------------------
+
+
+@transaction.atomic
+def task_reassign(
+    *,
+    actor: Official,
+    task: Task | int,
+    official: Official,
+    expected_version: int | None = None,
+    note: str = "",
+) -> Task:
+    """Make another official of the lead agency responsible for an open task. The leader who
+    answers for the agency's work does this without the Government Office; the history keeps
+    who moved it from whom, and why. Reminders follow the task's responsible official."""
+    task = _lock(task, expected_version)
+    _require(
+        actor,
+        "tasks.reassign_task",
+        task,
+        _("Only a leader of the lead agency or a Government Office monitor can reassign this task."),
+    )
+    if task.status not in OPEN_STATUSES:
+        raise InvalidTransition(
+            _("Cannot reassign a task that is %(status)s.") % {"status": task.get_status_display()}
+        )
+    note = (note or "").strip()
+    errors: dict[str, list[str]] = {}
+    _check_text(errors, "note", note, TEXT_LIMIT)
+    if official.pk == task.responsible_official_id:
+        errors["responsible_official"] = [
+            _("%(person)s is already responsible for this task.") % {"person": official}
+        ]
+    elif not official.is_active:
+        errors["responsible_official"] = [_("%(person)s no longer has an account.") % {"person": official}]
+    if errors:
+        raise ValidationError(errors)
+    before = _snapshot(task)
+    task.responsible_official = official
+    _validate_task_fields(task, None)
+    return _save_with_history(task, actor=actor, action=TaskEventAction.UPDATED, before=before, note=note)
+
+
 def _required_text(name: str, value: str, message: str) -> str:
     value = (value or "").strip()
     errors: dict[str, list[str]] = {}
@@ -649,13 +852,20 @@ def _progress_report_write(
     report.full_clean()
     report.save()
     if is_lead:
-        before = _snapshot(task)
         if task.status == TaskStatus.ASSIGNED:
-            task.status = TaskStatus.IN_PROGRESS
+            # The first report starts the task: the lifecycle's own start, with its history
+            # event, in this transaction (the agency need not press "start" first).
+            rule = lifecycle.check(actor, task, TaskAction.START)
+            before = _snapshot(task)
+            task.status = rule.target
+            rule.apply(task, {})
+            _save_with_history(task, actor=actor, action=rule.event, before=before)
+        before = _snapshot(task)
         if percent is not None:
             task.progress = percent
         if indicator_value is not None:
             task.current_value = indicator_value
+        # Each event that changes the row moves the version (the audit counts them).
         _save_with_history(
             task, actor=actor, action=TaskEventAction.PROGRESS_REPORTED, before=before, note=note
         )

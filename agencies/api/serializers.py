@@ -15,7 +15,10 @@ class AgencySerializer(serializers.Serializer):
     name_vi = serializers.CharField()
     name_en = serializers.CharField()
     kind = serializers.ChoiceField(choices=AgencyKind.choices)
-    parent = serializers.CharField(allow_null=True, help_text=_("Code of the parent agency."))
+    # DRF's metaclass takes declared fields off the class, so this does not shadow Field.parent.
+    parent = serializers.CharField(  # type: ignore[assignment]  # stubs miss the metaclass
+        allow_null=True, help_text=_("Code of the parent agency.")
+    )
     email = serializers.CharField()
     is_active = serializers.BooleanField(help_text=_("False once it ended: pickers leave it out."))
     valid_from = serializers.DateField(allow_null=True)

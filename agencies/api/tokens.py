@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import AuthToken
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -53,7 +53,10 @@ class LogoutView(_OwnTokensView):
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        api_token_revoke(official=official_of(request), key=request.auth.token_key)
+        token = request.auth
+        if not isinstance(token, AuthToken):  # only knox's TokenAuthentication lets one in here
+            raise NotAuthenticated
+        api_token_revoke(official=official_of(request), key=token.token_key)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

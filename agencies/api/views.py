@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django_filters import FilterSet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -21,6 +22,7 @@ from common.api.query import StrictQueryMixin
 class _ListViewSet(StrictQueryMixin, viewsets.GenericViewSet):
     pagination_class = KeysetPagination
     filter_backends = [DjangoFilterBackend]
+    filterset_class: type[FilterSet]
     orderings: dict = {}
     default_ordering = ""
 
@@ -34,7 +36,7 @@ class _ListViewSet(StrictQueryMixin, viewsets.GenericViewSet):
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         page = self.paginate_queryset(filterset.qs)
-        return self.get_paginated_response(self.serializer_class(page, many=True).data)
+        return self.get_paginated_response(self.get_serializer_class()(page, many=True).data)
 
 
 @extend_schema_view(list=extend_schema(summary="The agency register, by code", tags=["agencies"]))
@@ -81,7 +83,8 @@ class OfficialViewSet(_ListViewSet):
         user = official_of(self.request)
         queryset = Official.objects.filter(is_active=True).select_related("agency", "supervisor")
         if not user.is_monitor:
-            queryset = queryset.filter(agency_id=user.agency_id)
+            # an official of no agency (not a monitor) has no colleagues to see
+            queryset = queryset.filter(agency_id=user.agency_id) if user.agency_id else queryset.none()
         return queryset.only(
             "id",
             "username",

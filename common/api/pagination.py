@@ -20,11 +20,13 @@ import base64
 import binascii
 import datetime as dt
 from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
 
 import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
-from django.db.models import BooleanField, F, Model, Q, QuerySet
+from django.db.models import BooleanField, F, Field, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
@@ -111,7 +113,7 @@ class KeysetPagination(BasePagination):
         values = payload.get("k")
         if payload.get("o") != name or not isinstance(values, list) or len(values) != len(keys):
             raise invalid
-        parsed = []
+        parsed: list[Any] = []
         for key, value in zip(keys, values, strict=True):
             if key.lstrip("-") in annotated:
                 # a computed key (a search's rank) is a whole number, never NULL
@@ -120,6 +122,8 @@ class KeysetPagination(BasePagination):
                 parsed.append(value)
                 continue
             field = model._meta.get_field(key.lstrip("-"))
+            if not isinstance(field, Field):
+                raise ValueError(f"keyset key {key} is not a column of {model.__name__}")
             if value is None:
                 if not field.null:
                     raise invalid
@@ -135,7 +139,9 @@ class KeysetPagination(BasePagination):
 
     # --- the page ---------------------------------------------------------------------------
 
-    def paginate_queryset(self, queryset: QuerySet, request: Request, view=None) -> list:
+    def paginate_queryset(self, queryset: QuerySet | Sequence, request: Request, view=None) -> list:
+        if not isinstance(queryset, QuerySet):
+            raise TypeError("keyset pages are read from a queryset, not a list")
         self.request = request
         self.page_size_value = self.get_page_size(request)
         self.ordering_name, keys = self.get_ordering(request, view)
@@ -230,7 +236,8 @@ class KeysetPagination(BasePagination):
         if not connection.features.supports_slicing_ordering_in_compound:
             # SQLite (the embedded mode): one OR, fine at its sizes
             return (near | far).order_by(*order)[:limit]
-        if near._prefetch_related_lookups:
+        # the one way to ask a queryset for its prefetches: a private attribute
+        if near._prefetch_related_lookups:  # type: ignore[attr-defined]  # not in django-stubs
             # a combined query cannot prefetch: page plain rows (``.values()``) instead
             raise ValueError("keyset pages over a nullable key take querysets without prefetches")
         near = near.order_by(*order)[:limit]

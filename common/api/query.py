@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from common.api.pagination import KeysetPagination
 
 
-class StrictQueryMixin:
+class StrictQueryMixin(APIView):
     """Refuse query parameters the endpoint does not know, so that a misspelt filter is a 400
     naming it rather than a silently unfiltered list.
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 from common.cache import CACHE_ERRORS
 from common.client import client_address
 
 
-class FailOpenThrottleMixin:
+class FailOpenThrottleMixin(SimpleRateThrottle):
     """Rate limits count in the shared cache (Redis); when it is down the API keeps answering
     rather than failing every request with a 500 (found by tests/reliability/test_faults.py).
     Brute force stays blocked meanwhile: django-axes counts failed logins in the database.

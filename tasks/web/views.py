@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies.auth import official_of
+from agencies.choices import Role
 from agencies.models import Official
 from agencies.selectors import official_for_calendar_token
 from agencies.services import official_calendar_token_reset, official_calendar_token_revoke
@@ -44,6 +45,7 @@ from tasks.selectors import (
     evidence_get_for_user,
     extension_get_for_user,
     held_actions,
+    last_progress_report,
     on_time_rate,
     overdue_trend,
     task_get_for_user,
@@ -67,6 +69,7 @@ from tasks.web.forms import (
     apply_service_error,
     web_filter_form,
 )
+from tasks.web.monitor import draft_forms
 from tasks.web.panels import task_panels_render
 
 PAGE_SIZE = 50
@@ -235,8 +238,11 @@ def _backlog_for_request(request: HttpRequest):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    if official_of(request).is_monitor:
+    user = official_of(request)
+    if user.is_monitor:
         return redirect("web:dashboard")
+    if user.role == Role.LEADER:
+        return redirect("web:leader")
     return redirect("web:agency")
 
 
@@ -424,7 +430,10 @@ def _action_forms(task: Task, user: Official, held: dict[str, str], bound: dict 
     for action in [*allowed, *held]:
         form_class = ACTION_FORMS.get(action)
         if form_class is ProgressForm:
-            forms[action] = form_class(initial=initial, indicator=task.result_kind == ResultKind.INDICATOR)
+            forms[action] = form_class(
+                initial={**initial, **_last_figures(task, user)},
+                indicator=task.result_kind == ResultKind.INDICATOR,
+            )
         elif form_class is not None:
             forms[action] = form_class(initial=initial)
     if TaskAction.EDIT in allowed and user.is_monitor:
@@ -434,6 +443,14 @@ def _action_forms(task: Task, user: Official, held: dict[str, str], bound: dict 
     if bound:
         forms.update(bound)
     return forms
+
+
+def _last_figures(task: Task, user: Official) -> dict:
+    """The report form starts from the agency's last report: its percent, value and note."""
+    last = last_progress_report(task=task, agency_id=user.agency_id)
+    if last is None:
+        return {}
+    return {"percent": last.percent, "indicator_value": last.indicator_value, "note": last.note}
 
 
 def _render_task(request: HttpRequest, task: Task, *, bound: dict | None = None, status: int = 200):
@@ -465,6 +482,7 @@ def _render_task(request: HttpRequest, task: Task, *, bound: dict | None = None,
         and task.original_deadline
         and task.deadline != task.original_deadline,
         "panels": task_panels_render(task=task, request=request),
+        "draft": draft_forms(task, official_of(request), bound),
         **related,
     }
     return render(request, "web/task_detail.html", context, status=status)

@@ -196,8 +196,14 @@ class Command(BaseCommand):
         run("backlog", lambda: measure.backlog_figures(ctx))
         run("api", lambda: self._api(ctx))
         run("search", lambda: self._search(ctx))
-        sweep = []
-        run("sweep", lambda: sweep.append(measure.sweep_figure(ctx, dataset.get("due"))) or sweep[-1])
+        sweep: list[measure.Figure] = []
+
+        def sweep_step() -> measure.Figure:
+            # Kept for the scaling step, which sets the sweep against the table's size.
+            sweep.append(measure.sweep_figure(ctx, dataset.get("due")))
+            return sweep[-1]
+
+        run("sweep", sweep_step)
         run("scaling", lambda: self._scaling(options, ctx, dataset, sweep[0] if sweep else None))
         run("claim", lambda: measure.claim_figure(ctx))
         run("send", lambda: measure.send_figure(ctx, count=options["send_count"]))
