@@ -246,8 +246,8 @@ def test_reminders_panel_lists_a_tasks_reminders_on_its_page(world):
     reminders_sweep(as_of=at("2025-06-02"))
     reminders_send_pending(now=at("2025-06-02"))
     panels = task_panels_render(task=task, request=None)
-    assert len(panels) == 1, "notifications registers its panel when the app is ready"
-    html = panels[0]
+    # notifications registers its panels (sent, and still to come) when the app is ready
+    html = next(panel for panel in panels if 'id="reminders"' in panel)
     assert 'id="reminders"' in html
     assert html.count('<tr class="reminder-sent">') == 2
     assert "02/06/2025" in html and "t.mps.leader" in html and "&lt;b&gt;" not in html
