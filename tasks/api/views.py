@@ -319,6 +319,14 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
         """A monitor withdraws the task, with a reason."""
         return self._act(request, pk, s.ReasonSerializer, services.task_cancel)
 
+    @_task_actions_schema(
+        s.ReassignSerializer, "Make another official of the lead agency responsible (its leaders, monitors)"
+    )
+    @action(detail=True, methods=["post"])
+    def reassign(self, request: Request, pk=None) -> Response:
+        """A leader of the lead agency moves responsibility to another of its officials."""
+        return self._act(request, pk, s.ReassignSerializer, services.task_reassign)
+
     # --- progress reports and extension requests ----------------------------------------------
 
     @extend_schema(
