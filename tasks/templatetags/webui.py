@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Field
 from django.utils.translation import get_language
 
 from signatures.choices import Verdict, reason_label
@@ -89,9 +90,11 @@ def task_field_label(name: str) -> str:
 
     for model in (Task, ExtensionRequest, EvidenceFile):
         try:
-            return str(model._meta.get_field(name).verbose_name)
+            field = model._meta.get_field(name)
         except FieldDoesNotExist:
             continue
+        if isinstance(field, Field):  # not a reverse relation, which has no verbose name
+            return str(field.verbose_name)
     return name
 
 
