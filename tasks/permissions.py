@@ -26,6 +26,11 @@ def is_focal_point(user) -> bool:
 
 
 @rules.predicate
+def is_leader(user) -> bool:
+    return bool(user and user.is_authenticated and user.role == Role.LEADER)
+
+
+@rules.predicate
 def of_lead_agency(user, task) -> bool:
     return task is not None and user.agency_id is not None and task.lead_agency_id == user.agency_id
 
@@ -72,6 +77,8 @@ rules.add_perm("tasks.confirm_task", is_monitor)
 rules.add_perm("tasks.return_task", is_monitor)
 rules.add_perm("tasks.cancel_task", is_monitor)
 rules.add_perm("tasks.request_extension", lead_worker)
+# Responsibility moves inside the lead agency by its leader (or the Government Office).
+rules.add_perm("tasks.reassign_task", is_monitor | (is_leader & of_lead_agency))
 # Nobody decides their own request, whatever their role.
 rules.add_perm("tasks.decide_extension", is_monitor & ~requested_it)
 rules.add_perm("tasks.add_directive", is_monitor)

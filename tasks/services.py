@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import ForeignKey
+from django.db.models import Exists, ForeignKey, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -32,18 +32,20 @@ from agencies.models import Agency, Official
 from common.cache import generation_changed
 from signatures.certificates import CertificateError, read_certificate
 from signatures.validation import PdfCheck, check_pdf_bounded
-from tasks import lifecycle
+from tasks import lifecycle, occurrences
 from tasks.choices import (
+    CLOSED_STATUSES,
     OPEN_STATUSES,
     DirectiveEventAction,
     ExtensionStatus,
+    OccurrenceStatus,
     Recurrence,
     ResultKind,
     TaskAction,
     TaskEventAction,
     TaskStatus,
 )
-from tasks.errors import ActionNotAllowed, InvalidTransition, StaleVersion
+from tasks.errors import ActionNotAllowed, InvalidTransition, ServiceError, StaleVersion
 from tasks.models import (
     TEXT_LIMIT,
     Directive,
@@ -54,6 +56,7 @@ from tasks.models import (
     ProgressReport,
     Task,
     TaskEvent,
+    TaskOccurrence,
     TrustedRoot,
 )
 from tasks.permissions import FOCAL_POINT_EDITABLE
@@ -74,6 +77,7 @@ TRACKED_FIELDS = (
     "original_deadline",
     "deadline_phrase",
     "recurrence",
+    "due_day",
     "result_kind",
     "expected_result",
     "target_value",
@@ -101,6 +105,7 @@ EDITABLE_FIELDS = (
     "deadline",
     "deadline_phrase",
     "recurrence",
+    "due_day",
     "result_kind",
     "expected_result",
     "target_value",
@@ -146,7 +151,8 @@ def _value_for_history(value: Any) -> Any:
     return value
 
 
-def _snapshot(task: Task) -> dict[str, Any]:
+def _snapshot(task: Task, coordinating: list[Agency] | None = None) -> dict[str, Any]:
+    """The tracked fields' values; ``coordinating`` spares reading them back (a new task)."""
     snap = {}
     for name in TRACKED_FIELDS:
         field = Task._meta.get_field(name)
@@ -155,7 +161,9 @@ def _snapshot(task: Task) -> dict[str, Any]:
             snap[name] = _value_for_history(getattr(task, name)) if related_id else None
         else:
             snap[name] = _value_for_history(getattr(task, name))
-    if task.pk:
+    if coordinating is not None:
+        snap["coordinating_agencies"] = sorted({a.code for a in coordinating})
+    elif task.pk:
         snap["coordinating_agencies"] = sorted(task.coordinating_agencies.values_list("code", flat=True))
     return snap
 
@@ -214,6 +222,15 @@ def _validate_task_fields(task: Task, coordinating: list[Agency] | None) -> None
         errors.setdefault("recurrence", []).append(
             _("A standing task has a recurrence instead of a deadline, not both.")
         )
+    if task.due_day is not None:
+        if task.recurrence == Recurrence.NONE:
+            errors.setdefault("due_day", []).append(_("Only a standing task has a due day."))
+        elif task.recurrence == Recurrence.WEEKLY and not 1 <= task.due_day <= 7:
+            errors.setdefault("due_day", []).append(
+                _("A weekly task is due on a weekday: 1 (Monday) to 7 (Sunday).")
+            )
+        elif not 1 <= task.due_day <= 31:
+            errors.setdefault("due_day", []).append(_("A due day is a day of the month, 1 to 31."))
     for name in ("responsible_official", "accountable_leader"):
         person = getattr(task, name)
         if person is None:
@@ -379,17 +396,8 @@ def _next_task_code(directive: Directive) -> str:
         seq += 1
 
 
-@transaction.atomic
-def task_create(
-    *,
-    actor: Official,
-    directive: Directive,
-    code: str | None = None,
-    coordinating_agencies: list[Agency] | None = None,
-    **fields: Any,
-) -> Task:
-    """Create a task; it is a draft, listing its missing clears, until someone assigns it."""
-    _require(actor, "tasks.add_task", None, _("Only a Government Office monitor can create tasks."))
+def _task_new(*, actor: Official, directive: Directive, code: str, fields: dict[str, Any]) -> Task:
+    """A task as ``task_create`` and ``tasks_create_many`` build it, not yet checked or saved."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"task_create got unknown fields: {sorted(unknown)}")
@@ -402,7 +410,28 @@ def task_create(
     if task.recurrence is None:
         task.recurrence = Recurrence.NONE
     task.original_deadline = task.deadline
-    task.code = (code or "").strip() or _next_task_code(directive)
+    task.code = code
+    return task
+
+
+def _created_changes(task: Task, coordinating: list[Agency] | None) -> dict[str, Any]:
+    snap = _snapshot(task, coordinating or [])
+    return {k: {"old": None, "new": v} for k, v in snap.items() if v not in (None, "", [])}
+
+
+@transaction.atomic
+def task_create(
+    *,
+    actor: Official,
+    directive: Directive,
+    code: str | None = None,
+    coordinating_agencies: list[Agency] | None = None,
+    **fields: Any,
+) -> Task:
+    """Create a task; it is a draft, listing its missing clears, until someone assigns it."""
+    _require(actor, "tasks.add_task", None, _("Only a Government Office monitor can create tasks."))
+    code = (code or "").strip() or _next_task_code(directive)
+    task = _task_new(actor=actor, directive=directive, code=code, fields=fields)
     _validate_task_fields(task, coordinating_agencies)
     task.full_clean(exclude=["coordinating_agencies"])
     task.save()
@@ -413,9 +442,80 @@ def task_create(
         task=task,
         actor=actor,
         action=TaskEventAction.CREATED,
-        changes={k: {"old": None, "new": v} for k, v in _snapshot(task).items() if v not in (None, "", [])},
+        changes=_created_changes(task, coordinating_agencies),
     )
     return task
+
+
+@dataclass
+class NewTask:
+    """One task for ``tasks_create_many``: its fields (as ``task_create`` takes them) and its
+    coordinating agencies."""
+
+    fields: dict[str, Any]
+    coordinating_agencies: list[Agency]
+
+
+#: Fields whose rows the caller passes loaded: ``full_clean`` would query each one a task.
+_LOADED_RELATIONS = ["coordinating_agencies", "directive", "lead_agency", "created_by"]
+
+
+@transaction.atomic
+def tasks_create_many(*, actor: Official, directive: Directive, tasks: list[NewTask]) -> list[Task]:
+    """Create many tasks of one directive at once, all or none, under the checks of
+    ``task_create`` and with the same history, in a few queries rather than ~37 a task: a
+    notice of 300 tasks is accepted in one request (one by one it took 40-70 s).
+
+    Codes are numbered as ``task_create`` numbers them, under the same lock on the directive.
+    A refusal names the task by its place in the list ("task 3: deadline")."""
+    _require(actor, "tasks.add_task", None, _("Only a Government Office monitor can create tasks."))
+    if not tasks:
+        return []
+    Directive.objects.select_for_update().filter(pk=directive.pk).first()
+    prefix = f"{directive.number}-T"
+    taken = set(Task.objects.filter(code__startswith=prefix).values_list("code", flat=True))
+    seq = Task.objects.filter(directive=directive).count()
+    built: list[Task] = []
+    errors: dict[str, list[str]] = {}
+    for index, item in enumerate(tasks, start=1):
+        seq += 1
+        while f"{prefix}{seq:02d}" in taken:
+            seq += 1
+        task = _task_new(
+            actor=actor, directive=directive, code=f"{prefix}{seq:02d}", fields=dict(item.fields)
+        )
+        try:
+            _validate_task_fields(task, item.coordinating_agencies)
+            # The constraints are checked by the database on insert; the unique code above.
+            task.full_clean(exclude=_LOADED_RELATIONS, validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.setdefault(f"task {index}: {name}", []).extend(messages)
+        built.append(task)
+    if errors:
+        raise ValidationError(errors)
+    Task.objects.bulk_create(built)
+    through = Task.coordinating_agencies.through
+    through.objects.bulk_create(
+        [
+            through(task_id=task.pk, agency_id=agency.pk)
+            for task, item in zip(built, tasks, strict=True)
+            for agency in dict.fromkeys(item.coordinating_agencies)
+        ]
+    )
+    TaskEvent.objects.bulk_create(
+        [
+            TaskEvent(
+                task=task,
+                actor=actor,
+                action=TaskEventAction.CREATED,
+                changes=_created_changes(task, item.coordinating_agencies),
+            )
+            for task, item in zip(built, tasks, strict=True)
+        ]
+    )
+    tasks_changed()
+    return built
 
 
 @transaction.atomic
@@ -469,7 +569,11 @@ def task_update(
         )
     if coordinating is not None:
         task.coordinating_agencies.set(coordinating)
-    return _save_with_history(task, actor=actor, action=TaskEventAction.UPDATED, before=before)
+    rescheduled = (before["recurrence"], before["due_day"]) != (task.recurrence, task.due_day)
+    task = _save_with_history(task, actor=actor, action=TaskEventAction.UPDATED, before=before)
+    if rescheduled and task.status in OPEN_STATUSES:
+        _occurrences_reschedule(task)
+    return task
 
 
 @transaction.atomic
@@ -499,6 +603,11 @@ def task_transition(
     _save_with_history(task, actor=actor, action=event, before=before, note=inputs["reason"])
     if rule.closes_extensions:
         _close_pending_extensions(task, actor)
+    if task.recurrence != Recurrence.NONE:
+        if task.status in CLOSED_STATUSES:
+            _occurrences_drop_unstarted(task)
+        elif task.status in OPEN_STATUSES:
+            occurrences_generate(task=task)
     return task
 
 
@@ -556,6 +665,123 @@ def task_cancel(
     )
 
 
+# --- the monitor's drafts: complete, assign, return; one or many at once ----------------------
+
+
+@transaction.atomic
+def draft_assign(
+    *, actor: Official, task: Task | int, expected_version: int | None = None, **clears: Any
+) -> Task:
+    """Give a draft the clears it lacks and send it to its lead agency, in one transaction:
+    the history shows the edit, then the assignment, and a draft that still lacks a clear is
+    left exactly as it was. Who may assign is checked before anything is written."""
+    locked = _lock(task, expected_version)
+    refused = lifecycle.refusal(actor, locked, TaskAction.ASSIGN)
+    # Missing clears are what this call is about to give; any other refusal stops it here.
+    if refused is not None and not isinstance(refused, ValidationError):
+        raise refused
+    if clears:
+        locked = task_update(actor=actor, task=locked, **clears)
+    return task_assign(actor=actor, task=locked)
+
+
+@transaction.atomic
+def draft_return(
+    *, actor: Official, task: Task | int, reason: str, expected_version: int | None = None
+) -> Task:
+    """Send back a draft that should not become a task (a duplicate, not a task at all): the
+    lifecycle's cancellation, with the reason, refused for a task that is no longer a draft
+    (an assigned task is cancelled on purpose, not returned in passing)."""
+    locked = _lock(task, expected_version)
+    if locked.status != TaskStatus.DRAFT:
+        raise InvalidTransition(
+            _("Only a draft can be returned; %(code)s is %(status)s.")
+            % {"code": locked.code, "status": locked.get_status_display()}
+        )
+    return task_cancel(actor=actor, task=locked, reason=reason)
+
+
+@dataclass
+class BulkOutcome:
+    """What one action on several tasks did: the tasks it changed, and for each task it left
+    alone, the reason in the user's words."""
+
+    done: list[Task]
+    refused: list[tuple[Task, str]]
+
+
+def _refusal_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return getattr(exc, "message", None) or str(exc)
+
+
+def _each_task(task_ids: Iterable[int], call: Callable[[Task], Task]) -> BulkOutcome:
+    """Run ``call`` on each task in its own transaction: one refusal leaves the others done."""
+    outcome = BulkOutcome(done=[], refused=[])
+    for task in Task.objects.filter(pk__in=list(task_ids)).order_by("code", "pk"):
+        try:
+            outcome.done.append(call(task))
+        except (ServiceError, ValidationError) as exc:
+            outcome.refused.append((task, _refusal_text(exc)))
+    return outcome
+
+
+def drafts_assign_many(*, actor: Official, task_ids: Iterable[int], **clears: Any) -> BulkOutcome:
+    """Assign several drafts at once, giving each the same clears (the person, the deadline ...);
+    each draft is assigned or left untouched on its own, with the reason."""
+    return _each_task(task_ids, lambda task: draft_assign(actor=actor, task=task.pk, **clears))
+
+
+def drafts_return_many(*, actor: Official, task_ids: Iterable[int], reason: str) -> BulkOutcome:
+    """Return several drafts at once with one reason (checked once, before any is touched)."""
+    reason = _required_reason(reason)
+    return _each_task(task_ids, lambda task: draft_return(actor=actor, task=task.pk, reason=reason))
+
+
+# --- the leader: responsibility inside the agency --------------------------------------------
+
+
+@transaction.atomic
+def task_reassign(
+    *,
+    actor: Official,
+    task: Task | int,
+    official: Official,
+    expected_version: int | None = None,
+    note: str = "",
+) -> Task:
+    """Make another official of the lead agency responsible for an open task. The leader who
+    answers for the agency's work does this without the Government Office; the history keeps
+    who moved it from whom, and why. Reminders follow the task's responsible official."""
+    task = _lock(task, expected_version)
+    _require(
+        actor,
+        "tasks.reassign_task",
+        task,
+        _("Only a leader of the lead agency or a Government Office monitor can reassign this task."),
+    )
+    if task.status not in OPEN_STATUSES:
+        raise InvalidTransition(
+            _("Cannot reassign a task that is %(status)s.") % {"status": task.get_status_display()}
+        )
+    note = (note or "").strip()
+    errors: dict[str, list[str]] = {}
+    _check_text(errors, "note", note, TEXT_LIMIT)
+    if official.pk == task.responsible_official_id:
+        errors["responsible_official"] = [
+            _("%(person)s is already responsible for this task.") % {"person": official}
+        ]
+    elif not official.is_active:
+        errors["responsible_official"] = [_("%(person)s no longer has an account.") % {"person": official}]
+    if errors:
+        raise ValidationError(errors)
+    before = _snapshot(task)
+    task.responsible_official = official
+    _validate_task_fields(task, None)
+    return _save_with_history(task, actor=actor, action=TaskEventAction.UPDATED, before=before, note=note)
+
+
 def _required_text(name: str, value: str, message: str | Promise) -> str:
     value = (value or "").strip()
     errors: dict[str, list[str]] = {}
@@ -569,6 +795,133 @@ def _required_text(name: str, value: str, message: str | Promise) -> str:
 
 def _required_reason(reason: str) -> str:
     return _required_text("reason", reason, _("Give a reason."))
+
+
+# --- standing tasks: their occurrences -------------------------------------------------------
+
+
+def _given_on(task: Task) -> dt.date:
+    """The Hanoi day a standing task became the agency's: its first occurrence is the first
+    period due on or after it."""
+    return timezone.localdate(task.assigned_at or task.created_at or timezone.now())
+
+
+def _horizon(today: dt.date) -> dt.date:
+    return today + dt.timedelta(days=settings.STANDING_TASKS_HORIZON_DAYS)
+
+
+def _occurrence_rows(
+    task_id: int,
+    recurrence: str,
+    due_day: int | None,
+    given_on: dt.date,
+    last_end: dt.date | None,
+    today: dt.date,
+) -> list[TaskOccurrence]:
+    periods = occurrences.schedule(
+        recurrence, due_day, first_due=given_on, after=last_end, until=_horizon(today)
+    )
+    return [
+        TaskOccurrence(task_id=task_id, period_start=p.start, period_end=p.end, due_on=p.due_on)
+        for p in periods
+    ]
+
+
+def occurrences_generate(*, task: Task | int, today: dt.date | None = None) -> int:
+    """Write the occurrences of an open standing task from the last one held up to the periods
+    that start within ``STANDING_TASKS_HORIZON_DAYS``, so that each exists before its reminders
+    fall due. Returns how many it wrote. Safe to run twice or at once: a period already held is
+    not written again (the unique constraint, inserted with ON CONFLICT DO NOTHING)."""
+    if not isinstance(task, Task):
+        task = Task.objects.get(pk=task)
+    if task.recurrence == Recurrence.NONE or task.status not in OPEN_STATUSES:
+        return 0
+    today = today or _local_today()
+    last_end = task.occurrences.order_by("-period_start").values_list("period_end", flat=True).first()
+    rows = _occurrence_rows(task.pk, task.recurrence, task.due_day, _given_on(task), last_end, today)
+    if rows:
+        TaskOccurrence.objects.bulk_create(rows, ignore_conflicts=True)
+        tasks_changed()
+    return len(rows)
+
+
+def occurrences_generate_all(*, today: dt.date | None = None, batch_size: int = 2000) -> int:
+    """The beat's daily pass: ``occurrences_generate`` for every open standing task whose
+    occurrences do not yet reach the horizon, in batches (one grouped read, one insert per
+    batch). Returns how many occurrences it wrote."""
+    today = today or _local_today()
+    until = _horizon(today)
+    due = (
+        Task.objects.filter(status__in=OPEN_STATUSES)
+        .exclude(recurrence=Recurrence.NONE)
+        .annotate(last_end=Max("occurrences__period_end"))
+        .filter(Q(last_end__isnull=True) | Q(last_end__lt=until))
+        .order_by("pk")
+        .values_list("pk", "recurrence", "due_day", "assigned_at", "created_at", "last_end")
+    )
+    written = 0
+    batch: list[TaskOccurrence] = []
+    for pk, recurrence, due_day, assigned_at, created_at, last_end in due.iterator(chunk_size=batch_size):
+        given_on = timezone.localdate(assigned_at or created_at)
+        batch += _occurrence_rows(pk, recurrence, due_day, given_on, last_end, today)
+        if len(batch) >= batch_size:
+            TaskOccurrence.objects.bulk_create(batch, ignore_conflicts=True)
+            written, batch = written + len(batch), []
+    if batch:
+        TaskOccurrence.objects.bulk_create(batch, ignore_conflicts=True)
+        written += len(batch)
+    if written:
+        tasks_changed()
+    return written
+
+
+def _untouched_occurrences(task: Task):
+    """Occurrences nobody has reported on yet: the ones a change of plan may replace."""
+    return task.occurrences.filter(status=OccurrenceStatus.OPEN).exclude(
+        Exists(ProgressReport.objects.filter(occurrence_id=OuterRef("pk")))
+    )
+
+
+def _occurrences_reschedule(task: Task) -> None:
+    """The recurrence or due day changed: the occurrences not yet due and not reported on are
+    replaced by the new rule's; those already due, or reported on, stay as history."""
+    _untouched_occurrences(task).filter(due_on__gte=_local_today()).delete()
+    occurrences_generate(task=task)
+
+
+def _occurrences_drop_unstarted(task: Task) -> None:
+    """A standing task that ends (its duty confirmed done, or cancelled) has no more periods:
+    the occurrences generated ahead whose period has not begun go."""
+    _untouched_occurrences(task).filter(period_start__gt=_local_today()).delete()
+
+
+def _occurrence_current(task: Task, today: dt.date) -> TaskOccurrence | None:
+    """The occurrence a report on a standing task belongs to: the oldest one begun and not yet
+    completed (a late report clears the oldest period first); when all begun ones are done,
+    the latest begun (a further report on it); before the first period, the first one."""
+    occurrences_generate(task=task, today=today)
+    held = task.occurrences.select_for_update()
+    begun = held.filter(period_start__lte=today)
+    return (
+        begun.exclude(status=OccurrenceStatus.COMPLETED).order_by("period_start").first()
+        or begun.order_by("-period_start").first()
+        or held.order_by("period_start").first()
+    )
+
+
+def _occurrence_reported(occurrence: TaskOccurrence, *, percent: int | None, today: dt.date) -> None:
+    """The lead agency reported on an occurrence: a report that gives no percentage (the
+    meeting held, the report sent) or 100% completes it, judged on the report's Hanoi date;
+    a lower percentage says work is under way."""
+    if occurrence.status == OccurrenceStatus.COMPLETED:
+        return
+    if percent is None or percent == 100:
+        occurrence.status = OccurrenceStatus.COMPLETED
+        occurrence.completion_date = today
+        occurrence.completed_at = timezone.now()
+    else:
+        occurrence.status = OccurrenceStatus.REPORTED
+    occurrence.save(update_fields=["status", "completion_date", "completed_at"])
 
 
 # --- progress ------------------------------------------------------------------------------
@@ -639,11 +992,14 @@ def _progress_report_write(
     agency_id = actor.agency_id
     assert agency_id is not None  # the lifecycle lets only a lead or coordinating agency's official report
     is_lead = agency_id == task.lead_agency_id
+    today = _local_today()
+    occurrence = _occurrence_current(task, today) if task.recurrence != Recurrence.NONE else None
     report = ProgressReport(
         task=task,
+        occurrence=occurrence,
         agency_id=agency_id,
         author=actor,
-        reported_on=_local_today(),
+        reported_on=today,
         percent=percent,
         indicator_value=indicator_value,
         note=note,
@@ -651,14 +1007,23 @@ def _progress_report_write(
     )
     report.full_clean()
     report.save()
+    if is_lead and occurrence is not None:
+        _occurrence_reported(occurrence, percent=percent, today=today)
     if is_lead:
-        before = _snapshot(task)
         if task.status == TaskStatus.ASSIGNED:
-            task.status = TaskStatus.IN_PROGRESS
+            # The first report starts the task: the lifecycle's own start, with its history
+            # event, in this transaction (the agency need not press "start" first).
+            target, event, apply = lifecycle.check(actor, task, TaskAction.START).transition()
+            before = _snapshot(task)
+            task.status = target
+            apply(task, {})
+            _save_with_history(task, actor=actor, action=event, before=before)
+        before = _snapshot(task)
         if percent is not None:
             task.progress = percent
         if indicator_value is not None:
             task.current_value = indicator_value
+        # Each event that changes the row moves the version (the audit counts them).
         _save_with_history(
             task, actor=actor, action=TaskEventAction.PROGRESS_REPORTED, before=before, note=note
         )

@@ -27,6 +27,7 @@ from tasks.intake.parser import (
     RecurrenceRule,
     ResultRule,
     Rules,
+    literal_gate,
 )
 
 FLAGS = re.IGNORECASE
@@ -118,10 +119,12 @@ def intake_rules() -> Rules:
     """Everything the parser needs, compiled from the active rows of the rule tables."""
     deadlines: dict[str, list[DeadlineRule]] = defaultdict(list)
     for row in DeadlinePattern.objects.filter(is_active=True):
+        regex = re.compile(row.regex, FLAGS)
         deadlines[row.language].append(
             DeadlineRule(
                 name=row.name,
-                regex=re.compile(row.regex, FLAGS),
+                regex=regex,
+                gate=literal_gate(regex),
                 resolution=row.resolution,
                 offset_days=row.offset_days,
                 fixed_date=row.fixed_date,
@@ -130,10 +133,12 @@ def intake_rules() -> Rules:
         )
     results: dict[str, list[ResultRule]] = defaultdict(list)
     for row in ResultPattern.objects.filter(is_active=True):
+        regex = re.compile(row.regex, 0 if row.case_sensitive else FLAGS)
         results[row.language].append(
             ResultRule(
                 name=row.name,
-                regex=re.compile(row.regex, 0 if row.case_sensitive else FLAGS),
+                regex=regex,
+                gate=literal_gate(regex),
                 result_kind=row.result_kind,
                 unit=row.unit,
                 priority=row.priority,
@@ -141,7 +146,8 @@ def intake_rules() -> Rules:
         )
     recurrences: dict[str, list[RecurrenceRule]] = defaultdict(list)
     for row in RecurrencePattern.objects.filter(is_active=True):
-        recurrences[row.language].append(RecurrenceRule(re.compile(row.regex, FLAGS), row.recurrence))
+        regex = re.compile(row.regex, FLAGS)
+        recurrences[row.language].append(RecurrenceRule(regex, row.recurrence, gate=literal_gate(regex)))
     cue_rows: dict[str, list[ClauseCue]] = defaultdict(list)
     for row in ClauseCue.objects.filter(is_active=True):
         cue_rows[row.language].append(row)

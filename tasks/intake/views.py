@@ -252,7 +252,7 @@ def intake_review(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 
 def _fresh(batch: DraftBatch) -> DraftBatch:
-    """The batch as stored (a refused accept may have taken earlier chunks out of it)."""
+    """The batch as stored (a refused accept leaves it as it was saved before the accept)."""
     stored = DraftBatch.objects.select_related("directive").filter(pk=batch.pk).first()
     return stored or batch
 
@@ -276,7 +276,7 @@ def _accept(request: HttpRequest, batch: DraftBatch, page: int) -> HttpResponse:
         )
         return _render_review(request, batch, invalid[0] // PER_PAGE + 1, status=400)
     try:
-        tasks, left = intake_batch_accept(
+        tasks = intake_batch_accept(
             actor=official_of(request), batch=batch, drafts=[(i, form.to_accepted()) for i, form in ticked]
         )
     except (ServiceError, ValidationError) as exc:
@@ -286,23 +286,13 @@ def _accept(request: HttpRequest, batch: DraftBatch, page: int) -> HttpResponse:
             for message in errors:
                 messages.error(request, message)
         return _render_review(request, _fresh(batch), page, status=refusal.status)
-    added = ngettext(
-        "%(count)d draft task was added to %(directive)s; complete its clears and assign it.",
-        "%(count)d draft tasks were added to %(directive)s; complete their clears and assign them.",
-        len(tasks),
-    ) % {"count": len(tasks), "directive": batch.directive.number}
-    if left:
-        # The time of one request is up: the rest stay ticked, with their edits, for the next press.
-        messages.success(request, added)
-        messages.warning(
-            request,
-            ngettext(
-                "%(count)d ticked draft is left: press “Accept” again to add it.",
-                "%(count)d ticked drafts are left: press “Accept” again to add them.",
-                left,
-            )
-            % {"count": left},
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d draft task was added to %(directive)s; complete its clears and assign it.",
+            "%(count)d draft tasks were added to %(directive)s; complete their clears and assign them.",
+            len(tasks),
         )
-        return redirect(reverse("intake:review", args=[batch.pk]) + "?page=1")
-    messages.success(request, added)
+        % {"count": len(tasks), "directive": batch.directive.number},
+    )
     return redirect(reverse("web:task_list") + f"?directive={batch.directive.pk}")

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from tasks.web import views
+from tasks.web import leader, monitor, views
 
 web_patterns = [
     path("", views.home, name="home"),
@@ -23,6 +23,14 @@ web_patterns = [
     path("extensions/<int:pk>/decide/", views.extension_decide, name="extension_decide"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path("agency/", views.agency_work, name="agency"),
+    # each role's daily job (tasks/web/monitor.py, tasks/web/leader.py)
+    path("morning/", monitor.morning, name="morning"),
+    path("drafts/", monitor.drafts, name="drafts"),
+    path("drafts/bulk/", monitor.drafts_bulk, name="drafts_bulk"),
+    path("tasks/<int:pk>/draft/", monitor.draft_clears, name="draft_clears"),
+    path("tasks/<int:pk>/draft/return/", monitor.draft_return, name="draft_return"),
+    path("leader/", leader.leader_page, name="leader"),
+    path("tasks/<int:pk>/reassign/", leader.task_reassign, name="task_reassign"),
     path("calendar/", views.calendar_settings, name="calendar"),
     re_path(
         r"^calendar/(?P<token>[A-Za-z0-9_-]{20,100})/(?P<scope>mine|agency)\.ics$",

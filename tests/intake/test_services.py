@@ -105,3 +105,40 @@ def test_loading_the_defaults_again_creates_nothing_and_aliases_follow_the_regis
     assert (
         intake_defaults_load()["aliases"] == AgencyAlias.objects.filter(agency__code="THAIBINH").count() > 0
     )
+
+
+def test_accepting_in_bulk_writes_what_task_create_writes_in_a_few_queries(
+    people, django_assert_max_num_queries
+):
+    """300 drafts in one request: the bulk path keeps task_create's checks, numbering and
+    history, in a number of queries that does not grow with the drafts."""
+    law, _land = directive_draft_tasks(actor=people.monitor, directive=people.directive, text=TEXT)
+    one = intake_drafts_accept(
+        actor=people.monitor, directive=people.directive, drafts=[draft_to_accepted(law)]
+    )
+    by_one = TaskEvent.objects.get(task=one[0]).changes
+    with django_assert_max_num_queries(20):
+        many = intake_drafts_accept(
+            actor=people.monitor, directive=people.directive, drafts=[draft_to_accepted(law)] * 300
+        )
+    assert len(many) == 300
+    assert Task.objects.filter(directive=people.directive).count() == 301
+    assert many[0].code == "56/TB-VPCP-T02" and many[-1].code == "56/TB-VPCP-T301"
+    last = Task.objects.get(pk=many[-1].pk)
+    assert last.missing_clears == ["person", "responsibility"]
+    assert list(last.coordinating_agencies.values_list("code", flat=True)) == ["MOJ"]
+    in_bulk = TaskEvent.objects.get(task=last).changes
+    assert in_bulk == by_one
+    assert in_bulk["coordinating_agencies"] == {"old": None, "new": ["MOJ"]}
+
+
+def test_a_bad_draft_among_many_is_named_and_nothing_is_saved(people):
+    law, _land = directive_draft_tasks(actor=people.monitor, directive=people.directive, text=TEXT)
+    late = draft_to_accepted(law)
+    late.deadline = dt.date(2020, 1, 1)  # before the directive was issued
+    with pytest.raises(ValidationError) as excinfo:
+        intake_drafts_accept(
+            actor=people.monitor, directive=people.directive, drafts=[draft_to_accepted(law)] * 5 + [late]
+        )
+    assert "draft 6: deadline" in excinfo.value.message_dict
+    assert Task.objects.count() == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 import docx
 import pytest
@@ -202,14 +203,12 @@ def test_a_notice_of_300_drafts_reviews_page_by_page_keeps_every_edit_and_accept
     html = post(monitor_client, html, last, "page-1").content.decode()
     assert form_data(html)["form-0-title"] == "Edited on page 1"  # kept while on another page
     assert "299 ticked" in html
-    # one press accepts what fits in one request's time; the rest stay ticked for the next press
-    for _press in range(5):
-        response = monitor_client.post(review_url(html), {**form_data(html), "op": "accept"})
-        assert response.status_code == 302
-        if "/tasks/" in response["Location"]:
-            break
-        html = monitor_client.get(response["Location"]).content.decode()
-        assert "press “Accept” again" in html
+    # one press accepts every ticked draft, on every page, in one request
+    started = time.monotonic()
+    response = monitor_client.post(review_url(html), {**form_data(html), "op": "accept"})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 302
+    assert elapsed < 20, elapsed  # a worker's timeout is 30 s; one by one this took 40-70 s
     assert "/tasks/" in response["Location"]
     tasks = Task.objects.filter(directive=people.directive)
     assert tasks.count() == 299
@@ -238,13 +237,12 @@ def test_another_monitors_batch_is_not_found(monitor_client, people, client):
 
 
 def test_a_500_kb_text_is_answered_within_two_seconds_drafted_or_refused_with_advice(monitor_client, people):
-    import time
-
     text = (TEXT + "\n") * (500_000 // (len(TEXT) + 1))
+    assert monitor_client.get("/intake/").status_code == 200  # the process's first request loads the URLs
     started = time.monotonic()
     response = monitor_client.post("/intake/", {"directive": people.directive.pk, "text": text})
     elapsed = time.monotonic() - started
-    assert elapsed < 2.5  # the parser's budget is 1.5 s; the rest is the request and the page
+    assert elapsed < 2.0, elapsed  # the parser's budget is 1 s; the rest is the request and the page
     if response.status_code == 400:
         html = response.content.decode()
         assert "too long to read at once" in html and "Split it into parts of at most" in html

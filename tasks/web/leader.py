@@ -1,0 +1,106 @@
+"""The agency leader's page: the agency's officials with their open, overdue and late
+tasks, and the open tasks the agency leads, each with a way to make another official of
+the agency responsible (``tasks.services.task_reassign``, which checks and records it)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from agencies.auth import official_of
+from agencies.choices import Role
+from agencies.models import Official
+from common.errors import ServiceError
+from tasks import services
+from tasks.choices import OPEN_STATUSES, Timeliness
+from tasks.selectors import agency_officials_workload, task_list_for_user, with_timeliness
+from tasks.web.daily_forms import ReassignForm, agency_people
+from tasks.web.forms import apply_service_error
+
+PAGE_SIZE = 50
+
+
+def _leader(request: HttpRequest) -> Official:
+    user = official_of(request)
+    if user.role != Role.LEADER or user.agency_id is None:
+        raise PermissionDenied(_("This page is for an agency's leaders."))
+    return user
+
+
+def _list_link(username: str, **filters) -> str:
+    """The task list of one official, filtered: the same list the API answers."""
+    query = QueryDict(mutable=True)
+    query["responsible"] = username
+    for name, values in filters.items():
+        query.setlist(name, [str(v) for v in values])
+    return f"{reverse('web:task_list')}?{query.urlencode()}"
+
+
+def _page(request: HttpRequest, user: Official, bound: dict | None = None, status: int = 200) -> HttpResponse:
+    today = timezone.localdate()
+    officials = list(agency_officials_workload(agency=user.agency, as_of=today))
+    for person in officials:
+        person.links = {
+            "open": _list_link(person.username, status=OPEN_STATUSES),
+            "overdue": _list_link(person.username, timeliness=[Timeliness.IN_PROGRESS_OVERDUE]),
+            "late": _list_link(person.username, timeliness=[Timeliness.COMPLETED_LATE]),
+        }
+    tasks = with_timeliness(
+        task_list_for_user(user).filter(lead_agency_id=user.agency_id, status__in=OPEN_STATUSES), today
+    ).select_related("directive", "responsible_official")
+    page = Paginator(tasks.order_by("deadline", "code", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    bound = bound or {}
+    people = agency_people(user.agency_id)
+    for task in page:
+        task.reassign_form = bound.get(task.pk) or ReassignForm(
+            initial={"version": task.version}, people=people, task=task
+        )
+    return render(
+        request,
+        "web/leader.html",
+        {"agency": user.agency, "officials": officials, "page": page, "today": today},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def leader_page(request: HttpRequest) -> HttpResponse:
+    return _page(request, _leader(request))
+
+
+@login_required
+@require_POST
+def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    from tasks.web.views import _get_task
+
+    user = _leader(request)
+    task = _get_task(request, pk)
+    form = ReassignForm(request.POST, people=agency_people(user.agency_id), task=task)
+    if form.is_valid():
+        try:
+            services.task_reassign(
+                actor=user,
+                task=task,
+                official=form.cleaned_data["official"],
+                expected_version=form.cleaned_data["version"],
+                note=form.cleaned_data["note"],
+            )
+        except (ServiceError, ValidationError) as exc:
+            status = apply_service_error(form, exc)
+            return _page(request, user, bound={task.pk: form}, status=status)
+        messages.success(
+            request,
+            _("%(person)s is now responsible for %(code)s.")
+            % {"person": form.cleaned_data["official"], "code": task.code},
+        )
+        return redirect(f"{reverse('web:leader')}#task-{task.pk}")
+    return _page(request, user, bound={task.pk: form}, status=400)

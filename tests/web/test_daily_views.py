@@ -1,0 +1,376 @@
+"""Each role's daily job through the web pages (issue 16): the monitor's drafts (one on its
+page, many from the list) and morning view, the leader's officials and reassignment, the
+focal point's one-step report prefilled with the last figures, and the reminders a task
+will send. Every change goes through the services; these tests check the pages' doors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from agencies.choices import Role
+from notifications.models import EscalationRule
+from tasks import services
+from tasks.models import Task, TaskEvent
+from tests.factories import OfficialFactory, complete_task_fields
+from tests.web.conftest import at
+
+pytestmark = pytest.mark.django_db
+
+
+def _draft(world, **overrides):
+    fields = complete_task_fields(world, responsible_official=None, deadline=None, deadline_phrase="")
+    fields.update(overrides)
+    return services.task_create(actor=world.monitor, directive=world.directive, **fields)
+
+
+def _assigned(world, **overrides):
+    task = services.task_create(
+        actor=world.monitor, directive=world.directive, **complete_task_fields(world, **overrides)
+    )
+    return services.task_assign(actor=world.monitor, task=task)
+
+
+# --- navigation ------------------------------------------------------------------------------
+
+
+def test_nav_links_intake_and_back_office_only_for_those_who_may(world, logged_in):
+    world.monitor.is_staff = True
+    world.monitor.save()
+    html = logged_in(world.monitor).get("/morning/").content.decode()
+    for href in ('href="/intake/"', 'href="/admin/"', 'href="/drafts/"', 'href="/morning/"'):
+        assert href in html, href
+    html = logged_in(world.mps_focal).get("/agency/").content.decode()
+    for href in ('href="/intake/"', 'href="/admin/"', 'href="/drafts/"', 'href="/leader/"'):
+        assert href not in html, href
+    response = logged_in(world.mps_leader).get("/")
+    assert response.status_code == 302 and response["Location"] == "/leader/"
+    assert 'href="/leader/"' in logged_in(world.mps_leader).get("/leader/").content.decode()
+
+
+@pytest.mark.parametrize("path", ["/morning/", "/drafts/"])
+def test_monitor_pages_are_refused_to_others(world, logged_in, path):
+    assert logged_in(world.mps_focal).get(path).status_code == 403
+
+
+def test_leader_page_is_refused_to_a_focal_point(world, logged_in):
+    assert logged_in(world.mps_focal).get("/leader/").status_code == 403
+
+
+# --- monitor: one draft on its page --------------------------------------------------------------
+
+
+def test_draft_page_offers_the_clears_prefilled_with_the_agencys_officials(world, logged_in):
+    draft = _draft(world)
+    html = logged_in(world.monitor).get(f"/tasks/{draft.pk}/").content.decode()
+    assert 'id="draft-form"' in html and 'id="draft-return-form"' in html
+    assert 'value="MPS"' in html  # the lead agency it has
+    assert '<option value="t.mps.focal">' in html  # MPS's officials to choose from
+    assert "t.mic.focal" not in html
+    # a focal point sees no draft forms
+    assert 'id="draft-form"' not in logged_in(world.mps_focal).get(f"/tasks/{draft.pk}/").content.decode()
+
+
+def _clears_post(task, **changes):
+    data = {
+        "version": task.version,
+        "lead_agency": "MPS",
+        "responsible_official": "",
+        "accountable_leader": "t.mps.leader",
+        "deadline": "",
+        "recurrence": "",
+        "result_kind": "deliverable",
+        "expected_result": task.expected_result,
+        "target_value": "",
+        "target_unit": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_save_and_assign_a_draft_from_its_page(world, logged_in):
+    draft = _draft(world)
+    client = logged_in(world.monitor)
+    response = client.post(
+        f"/tasks/{draft.pk}/draft/",
+        _clears_post(draft, responsible_official="t.mps.focal", deadline="31/05/2025", then="assign"),
+    )
+    assert response.status_code == 302
+    task = Task.objects.get(pk=draft.pk)
+    assert task.status == "assigned" and task.deadline == dt.date(2025, 5, 31)
+    assert list(TaskEvent.objects.filter(task=task).values_list("action", flat=True)) == [
+        "created",
+        "updated",
+        "assigned",
+    ]
+
+
+def test_save_only_completes_a_draft_without_assigning(world, logged_in):
+    draft = _draft(world)
+    client = logged_in(world.monitor)
+    response = client.post(
+        f"/tasks/{draft.pk}/draft/", _clears_post(draft, deadline="31/05/2025", then="save")
+    )
+    assert response.status_code == 302
+    task = Task.objects.get(pk=draft.pk)
+    assert task.status == "draft" and task.deadline == dt.date(2025, 5, 31)
+
+
+def test_assigning_an_incomplete_draft_shows_what_is_missing_and_keeps_the_input(world, logged_in):
+    draft = _draft(world)
+    client = logged_in(world.monitor)
+    response = client.post(
+        f"/tasks/{draft.pk}/draft/", _clears_post(draft, deadline="31/05/2025", then="assign")
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "person" in html  # the missing clear, named
+    assert 'value="31/05/2025"' in html  # what was typed is kept
+    task = Task.objects.get(pk=draft.pk)
+    assert task.status == "draft" and task.deadline is None
+
+
+def test_return_a_draft_from_its_page(world, logged_in):
+    draft = _draft(world)
+    client = logged_in(world.monitor)
+    assert client.post(f"/tasks/{draft.pk}/draft/return/", {"version": draft.version}).status_code == 400
+    response = client.post(
+        f"/tasks/{draft.pk}/draft/return/", {"version": draft.version, "reason": "Duplicate of T01"}
+    )
+    assert response.status_code == 302
+    task = Task.objects.get(pk=draft.pk)
+    assert (task.status, task.status_reason) == ("cancelled", "Duplicate of T01")
+
+
+def test_a_focal_point_cannot_post_a_drafts_clears(world, logged_in):
+    draft = _draft(world)
+    response = logged_in(world.mps_focal).post(
+        f"/tasks/{draft.pk}/draft/",
+        _clears_post(draft, responsible_official="t.mps.focal", deadline="31/05/2025", then="assign"),
+    )
+    assert response.status_code == 403
+    assert Task.objects.get(pk=draft.pk).status == "draft"
+
+
+# --- monitor: many drafts at once ------------------------------------------------------------
+
+
+def test_drafts_list_shows_each_draft_with_what_it_lacks(world, logged_in):
+    draft = _draft(world)
+    _assigned(world, title="Already assigned")
+    html = logged_in(world.monitor).get("/drafts/").content.decode()
+    assert f'data-task="{draft.code}"' in html
+    assert "Already assigned" not in html
+    assert 'data-clear="person"' in html and 'data-clear="deadline"' in html
+    assert 'data-clear="result"' not in html
+
+
+def test_bulk_assign_the_ticked_drafts(world, logged_in):
+    first, second, untouched = _draft(world), _draft(world), _draft(world)
+    client = logged_in(world.monitor)
+    response = client.post(
+        "/drafts/bulk/",
+        {
+            "tasks": [first.pk, second.pk],
+            "action": "assign",
+            "responsible_official": "t.mps.focal",
+            "deadline": "30/06/2025",
+        },
+    )
+    assert response.status_code == 302
+    statuses = dict(Task.objects.values_list("pk", "status"))
+    assert (statuses[first.pk], statuses[second.pk], statuses[untouched.pk]) == (
+        "assigned",
+        "assigned",
+        "draft",
+    )
+    notes = [str(m) for m in client.get("/drafts/").context["messages"]]
+    assert len(notes) == 1 and "2" in notes[0]
+
+
+def test_bulk_assign_reports_the_drafts_it_left(world, logged_in):
+    first = _draft(world)
+    client = logged_in(world.monitor)
+    response = client.post("/drafts/bulk/", {"tasks": [first.pk], "action": "assign"}, follow=True)
+    assert response.status_code == 200
+    notes = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert len(notes) == 1 and notes[0][0] == "error" and notes[0][1].startswith(first.code)
+    assert Task.objects.get(pk=first.pk).status == "draft"
+
+
+def test_bulk_return_needs_a_reason_and_keeps_the_ticks(world, logged_in):
+    first = _draft(world)
+    client = logged_in(world.monitor)
+    response = client.post("/drafts/bulk/", {"tasks": [first.pk], "action": "return", "reason": ""})
+    assert response.status_code == 400
+    assert f'value="{first.pk}" id="tick-{first.pk}" checked' in response.content.decode()
+    response = client.post("/drafts/bulk/", {"tasks": [first.pk], "action": "return", "reason": "Not a task"})
+    assert response.status_code == 302
+    assert Task.objects.get(pk=first.pk).status == "cancelled"
+
+
+def test_bulk_with_nothing_ticked_is_an_error_on_the_form(world, logged_in):
+    _draft(world)
+    response = logged_in(world.monitor).post("/drafts/bulk/", {"action": "assign"})
+    assert response.status_code == 400
+
+
+def test_bulk_ignores_a_task_that_is_not_a_draft(world, logged_in):
+    task = _assigned(world)
+    response = logged_in(world.monitor).post(
+        "/drafts/bulk/", {"tasks": [task.pk], "action": "return", "reason": "x"}
+    )
+    assert response.status_code == 400
+    assert Task.objects.get(pk=task.pk).status == "assigned"
+
+
+# --- monitor: the morning view -----------------------------------------------------------------
+
+
+def test_morning_view_links_what_fell_overdue_and_what_waits(world, logged_in):
+    with at(dt.date(2025, 2, 25)):
+        fell = _assigned(world, deadline=dt.date(2025, 5, 31), title="Due yesterday")
+        _assigned(world, deadline=dt.date(2025, 5, 1), title="Overdue for a month")
+        waiting = _assigned(world, deadline=dt.date(2025, 7, 31), title="Submitted")
+        extend = _assigned(world, deadline=dt.date(2025, 6, 30), title="Extension asked")
+    with at(dt.date(2025, 5, 20)):
+        services.task_submit(actor=world.mps_focal, task=waiting, result_summary="Done")
+        services.extension_request_create(
+            actor=world.mps_focal, task=extend, proposed_deadline=dt.date(2025, 8, 31), reason="NA schedule"
+        )
+    with at(dt.date(2025, 6, 1)):
+        html = logged_in(world.monitor).get("/morning/").content.decode()
+    newly = html.split('id="newly-overdue"')[1].split("</ul>")[0]
+    assert f'href="/tasks/{fell.pk}/"' in newly and "Overdue for a month" not in newly
+    assert f'href="/tasks/{waiting.pk}/#actions-title"' in html.split('id="to-confirm"')[1].split("</ul>")[0]
+    assert (
+        f'href="/tasks/{extend.pk}/#extensions"' in html.split('id="extensions-waiting"')[1].split("</ul>")[0]
+    )
+    with at(dt.date(2025, 6, 1)):
+        wider = logged_in(world.monitor).get("/morning/?since=01/05/2025").content.decode()
+    assert "Overdue for a month" in wider.split('id="newly-overdue"')[1].split("</ul>")[0]
+
+
+# --- leader ------------------------------------------------------------------------------------
+
+
+def test_leader_sees_the_officials_and_reassigns_inside_the_agency(world, logged_in):
+    deputy = OfficialFactory(username="t.mps.deputy", agency=world.mps, role=Role.FOCAL_POINT)
+    with at(dt.date(2025, 2, 25)):
+        task = _assigned(world, deadline=dt.date(2025, 5, 31))
+    client = logged_in(world.mps_leader)
+    with at(dt.date(2025, 6, 1)):
+        html = client.get("/leader/").content.decode()
+    row = html.split('data-official="t.mps.focal"')[1].split("</tr>")[0]
+    assert '<td class="num" data-column="open"><a href="/tasks/?responsible=t.mps.focal' in row
+    assert ">1</a>" in row.split('data-column="overdue"')[1]
+    assert '<option value="t.mps.deputy">' in html and "t.mic.focal" not in html
+    response = client.post(
+        f"/tasks/{task.pk}/reassign/", {"version": task.version, "official": "t.mps.deputy", "note": "Leave"}
+    )
+    assert response.status_code == 302
+    assert Task.objects.get(pk=task.pk).responsible_official == deputy
+    # another agency's official is not a choice
+    response = client.post(
+        f"/tasks/{task.pk}/reassign/", {"version": task.version + 1, "official": "t.mic.focal"}
+    )
+    assert response.status_code == 400
+    assert Task.objects.get(pk=task.pk).responsible_official == deputy
+
+
+def test_a_stale_reassign_is_refused_on_its_form(world, logged_in):
+    OfficialFactory(username="t.mps.deputy", agency=world.mps, role=Role.FOCAL_POINT)
+    task = _assigned(world)
+    response = logged_in(world.mps_leader).post(
+        f"/tasks/{task.pk}/reassign/", {"version": task.version - 1, "official": "t.mps.deputy"}
+    )
+    assert response.status_code == 412
+    assert Task.objects.get(pk=task.pk).responsible_official == world.mps_focal
+
+
+def test_another_agencys_leader_cannot_reassign(world, logged_in):
+    task = _assigned(world)
+    response = logged_in(world.mic_leader).post(
+        f"/tasks/{task.pk}/reassign/", {"version": task.version, "official": "t.mic.focal"}
+    )
+    assert response.status_code == 404  # the task is not theirs to see
+    assert Task.objects.get(pk=task.pk).responsible_official == world.mps_focal
+
+
+# --- focal point -------------------------------------------------------------------------------
+
+
+def test_report_on_an_assigned_task_starts_it_in_one_step(world, logged_in):
+    task = _assigned(world)
+    client = logged_in(world.mps_focal)
+    response = client.post(
+        f"/tasks/{task.pk}/progress/", {"version": task.version, "percent": 25, "note": "Drafting"}
+    )
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert (task.status, task.progress) == ("in_progress", 25)
+    actions = list(TaskEvent.objects.filter(task=task).values_list("action", flat=True))
+    assert actions[-2:] == ["started", "progress_reported"]
+
+
+def test_report_form_is_prefilled_with_the_last_figures(world, logged_in):
+    task = _assigned(world)
+    services.progress_report_submit(actor=world.mps_focal, task=task, percent=45, note="Appraisal done")
+    html = logged_in(world.mps_focal).get(f"/tasks/{task.pk}/").content.decode()
+    form = html.split('id="progress-form"')[1].split("</form>")[0]
+    assert 'name="percent" value="45"' in form
+    assert "Appraisal done</textarea>" in form
+
+
+def test_task_page_shows_the_reminders_the_task_will_send(world, logged_in):
+    EscalationRule.objects.all().delete()
+    EscalationRule.objects.create(
+        name="Three days before", offset=-3, unit="calendar", level=1, template="upcoming"
+    )
+    EscalationRule.objects.create(name="A week after", offset=7, unit="calendar", level=3, template="overdue")
+    with at(dt.date(2025, 2, 25)):
+        task = _assigned(world, deadline=dt.date(2025, 5, 30))
+    with at(dt.date(2025, 5, 20)):
+        html = logged_in(world.mps_focal).get(f"/tasks/{task.pk}/").content.decode()
+    upcoming = html.split('id="upcoming-reminders"')[1].split("</table>")[0]
+    assert "27/05/2025" in upcoming and "06/06/2025" in upcoming
+    assert "Three days before" in upcoming
+
+
+# --- no query per row --------------------------------------------------------------------------
+
+
+def _count_queries(client, path) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "make"),
+    [
+        ("mps_leader", "/leader/", lambda world: _assigned(world)),
+        ("monitor", "/drafts/", lambda world: _draft(world)),
+        (
+            "monitor",
+            "/morning/?since=01/01/2025",
+            lambda world: _assigned(world, deadline=dt.date(2025, 5, 1)),
+        ),
+    ],
+)
+def test_daily_pages_do_not_query_per_row(world, logged_in, who, path, make):
+    # given a page with two rows, then with eight
+    client = logged_in(getattr(world, who))
+    for _ in range(2):
+        make(world)
+    few = _count_queries(client, path)
+    for _ in range(6):
+        make(world)
+    many = _count_queries(client, path)
+    # then the page costs the same number of queries, and few of them
+    assert many == few
+    assert few <= 12
