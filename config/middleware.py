@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
-from django.utils.html import escape
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 
@@ -30,11 +30,7 @@ class DatabaseUnavailableMiddleware:
         if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
             response = JsonResponse({"detail": message}, status=503)
         else:
-            title = _("Service temporarily unavailable")
-            response = HttpResponse(
-                f'<!doctype html><html><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
-                f"<body><h1>{escape(title)}</h1><p>{escape(message)}</p></body></html>",
-                status=503,
-            )
+            # rendered without the request: its user and session would need the lost database
+            response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
         response["Retry-After"] = "5"
         return response

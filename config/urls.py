@@ -2,9 +2,15 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from ops.health import healthz, readyz
 from ops.metrics import metrics_view
+
+# The back office speaks as the product, not as "Django administration".
+admin.site.site_header = _("Five Clear back office")
+admin.site.site_title = _("Five Clear back office")
+admin.site.index_title = _("Directives, tasks, agencies and reminders")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

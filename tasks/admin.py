@@ -218,7 +218,7 @@ class TaskAdmin(ServiceFormAdmin):
         ),
         (
             _("clear deadline"),
-            {"fields": ("deadline", "original_deadline", "deadline_phrase", "recurrence")},
+            {"fields": ("deadline", "original_deadline", "deadline_phrase", "recurrence", "due_day")},
         ),
         (
             _("clear result"),

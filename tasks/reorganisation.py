@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -361,8 +362,20 @@ def reorganisation_choose(
 
 
 def transfer_note(from_codes: Iterable[str], to_code: str, event: ReorganisationEvent) -> str:
-    """The history line of a moved task (kept in English, like the codes it names)."""
+    """The history line of a moved task (kept in English, like the codes it names; pages say
+    it in their own language through ``transfer_note_words``)."""
     return f"transferred from {', '.join(from_codes)} to {to_code} under {event.document_label}"
+
+
+_TRANSFER_NOTE = re.compile(r"^transferred from (?P<old>.+?) to (?P<new>\S+) under (?P<document>.+)$", re.S)
+
+
+def transfer_note_words(note: str) -> str:
+    """A stored ``transfer_note`` in the active language; any other note as it is."""
+    match = _TRANSFER_NOTE.match(note or "")
+    if match is None:
+        return note
+    return _("transferred from %(old)s to %(new)s under %(document)s") % match.groupdict()
 
 
 def reorganisation_apply(

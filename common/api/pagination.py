@@ -246,7 +246,9 @@ class KeysetPagination(BasePagination):
 
     # --- the response -------------------------------------------------------------------------
 
-    def _next_link(self) -> str | None:
+    def next_cursor(self) -> str | None:
+        """The token of the page after this one (None on the last page): the API puts it in
+        its ``next`` link, a web page in its "Next" link."""
         if not self.has_next or self.last is None:
             return None
         values = []
@@ -256,7 +258,12 @@ class KeysetPagination(BasePagination):
             if isinstance(value, dt.date | dt.datetime):
                 value = value.isoformat()
             values.append(value)
-        token = _encode({"o": self.ordering_name, "k": values})
+        return _encode({"o": self.ordering_name, "k": values})
+
+    def _next_link(self) -> str | None:
+        token = self.next_cursor()
+        if token is None:
+            return None
         url = self.request.build_absolute_uri()
         return replace_query_param(url, self.cursor_query_param, token)
 

@@ -58,6 +58,7 @@ from tasks.selectors import (
     backlog_report,
     backlog_totals,
     extension_get_for_user,
+    occurrences_of,
     task_get_for_user,
     task_list_for_user,
     with_timeliness,
@@ -220,11 +221,12 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
     serializer_class = s.TaskSerializer
     parser_classes = [BoundedJSONParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
-    extra_query_params = {"retrieve": ("as_of",)}
+    extra_query_params = {"retrieve": ("as_of",), "occurrences": ("as_of",)}
 
     def is_paginated_action(self) -> bool:
         return (
-            self.action in ("list", "progress_reports", "extension_requests") and self.request.method == "GET"
+            self.action in ("list", "progress_reports", "extension_requests", "occurrences")
+            and self.request.method == "GET"
         )
 
     def filterset_for_action(self):
@@ -235,6 +237,8 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
             return {"-reported_on": ("-reported_on", "-id")}, "-reported_on"
         if self.action == "extension_requests":
             return {"-id": ("-id",)}, "-id"
+        if self.action == "occurrences":
+            return {"-period_start": ("-period_start", "-id")}, "-period_start"
         return super().get_keyset_orderings()
 
     def _task(self, pk) -> Task:
@@ -315,6 +319,14 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
         """A monitor withdraws the task, with a reason."""
         return self._act(request, pk, s.ReasonSerializer, services.task_cancel)
 
+    @_task_actions_schema(
+        s.ReassignSerializer, "Make another official of the lead agency responsible (its leaders, monitors)"
+    )
+    @action(detail=True, methods=["post"])
+    def reassign(self, request: Request, pk=None) -> Response:
+        """A leader of the lead agency moves responsibility to another of its officials."""
+        return self._act(request, pk, s.ReassignSerializer, services.task_reassign)
+
     # --- progress reports and extension requests ----------------------------------------------
 
     @extend_schema(
@@ -373,6 +385,23 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
             status=status.HTTP_201_CREATED,
             headers={"ETag": etag(current)},
         )
+
+    @extend_schema(
+        summary="Occurrences of a standing task, newest first",
+        responses=s.OccurrenceSerializer(many=True),
+        parameters=[AS_OF],
+        filters=False,
+        tags=["progress"],
+    )
+    @action(detail=True, methods=["get"])
+    def occurrences(self, request: Request, pk=None) -> Response:
+        """The periods of a standing task, each with its due date, status, timeliness as of
+        ``as_of`` and its reports (empty for a task with a deadline). Read-only: an occurrence
+        moves by the reports filed on the task."""
+        task = self._task(pk)
+        rows = occurrences_of(task, _as_of(request))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(s.OccurrenceSerializer(page, many=True).data)
 
     @extend_schema(
         methods=["GET"],

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import template
 from django.core.exceptions import FieldDoesNotExist
-from django.utils.translation import get_language
+from django.utils import formats, timezone
+from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext as _
 
 from signatures.choices import Verdict, reason_label
 from tasks.choices import TaskEventAction, Timeliness
 from tasks.models import EvidenceFile, ExtensionRequest, Task
+from tasks.reorganisation import transfer_note_words
 
 register = template.Library()
+
+#: Timeliness of a task still in the agency's hands (not completed as of the date).
+RUNNING = (Timeliness.IN_PROGRESS_OVERDUE.value, Timeliness.IN_PROGRESS_WITHIN_DEADLINE.value)
 
 
 def _is_vi() -> bool:
@@ -42,6 +50,27 @@ def rate(value) -> str:
     if value is None:
         return "—"
     return f"{round(value * 100)}%"
+
+
+@register.filter
+def deadline_days(task, as_of) -> dict | None:
+    """How late an unfinished task is, or how long it has left, as of ``as_of``: the
+    ``kind`` (overdue, due, left) and the words; None for a task finished or without a deadline
+    (``timeliness``, the backlog's rule, says which tasks are still running)."""
+    if task.deadline is None or getattr(task, "timeliness", None) not in RUNNING:
+        return None
+    days = (as_of - task.deadline).days
+    if days > 0:
+        text = ngettext("%(n)s day overdue", "%(n)s days overdue", days) % {"n": days}
+        return {"kind": "overdue", "days": days, "text": text}
+    if days == 0:
+        return {"kind": "due", "days": 0, "text": gettext("due today")}
+    left = -days
+    return {
+        "kind": "left",
+        "days": left,
+        "text": ngettext("%(n)s day left", "%(n)s days left", left) % {"n": left},
+    }
 
 
 @register.filter
@@ -84,28 +113,73 @@ def event_label(action: str) -> str:
 
 
 @register.filter
-def task_field_label(name: str) -> str:
-    """A Task field's own verbose name, for the changes listed in the history."""
+def event_note(event) -> str:
+    """A history entry's note; the notes the app writes itself (a reorganisation's transfer)
+    in the page's language, the users' own words as they wrote them."""
+    if event.action == TaskEventAction.TRANSFERRED:
+        return transfer_note_words(event.note)
+    return event.note
 
+
+def _history_field(name: str):
     for model in (Task, ExtensionRequest, EvidenceFile):
         try:
-            return str(model._meta.get_field(name).verbose_name)
+            return model._meta.get_field(name)
         except FieldDoesNotExist:
             continue
-    return name
+    return None
+
+
+@register.filter
+def task_field_label(name: str) -> str:
+    """A Task field's own verbose name, for the changes listed in the history."""
+    field = _history_field(name)
+    return str(field.verbose_name) if field is not None else name
+
+
+def _written_date(text: str) -> str | None:
+    """An ISO date or date-time kept in the history, written in the page's date format."""
+    try:
+        if len(text) == 10:
+            return formats.date_format(dt.date.fromisoformat(text))
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return formats.date_format(moment, "DATETIME_FORMAT")
 
 
 @register.filter
 def history_value(value, name: str = "") -> str:
-    """A value kept in the history, with ISO dates written as Vietnamese officials write them
-    and a signature verdict in words."""
+    """A value kept in the history as the page's reader says it: a status, kind or recurrence
+    by its label (the field's own choices), yes/no for a flag, dates in the page's format, a
+    signature verdict in words. Codes the choices do not know show as stored."""
     if value is None or value == "" or value == []:
         return "—"
     if name == "signature_verdict":
         return verdict_label(value) or str(value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(history_value(v, name) for v in value)
+    field = _history_field(name)
+    if field is not None and field.choices:
+        labels = {str(code): label for code, label in field.flatchoices}
+        if str(value) in labels:
+            return str(labels[str(value)])
     text = str(value)
-    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit():
-        return f"{text[8:10]}/{text[5:7]}/{text[0:4]}"
+    if text[:4].isdigit() and text[4:5] == "-" and text[7:8] == "-":
+        return _written_date(text) or text
     return text
+
+
+@register.filter
+def task_deadline(task) -> str:
+    """What a list says in a task's deadline column: the date, else how the task recurs, else
+    that no deadline was set yet (a draft), never "one-off (has a deadline)" for a task without."""
+    if task.deadline:
+        return formats.date_format(task.deadline)
+    if task.recurrence:
+        return task.get_recurrence_display()
+    return _("no deadline yet")

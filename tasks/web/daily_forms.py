@@ -180,23 +180,33 @@ class MorningForm(forms.Form):
 
 
 class ReassignForm(VersionedForm):
-    """The leader names another official of the agency as responsible for a task."""
+    """The leader names another official of the agency as responsible for a task. The page
+    shows one form per open task: the agency's officials are read once (``people``, pairs of
+    username and name) and each form offers them all but the one already responsible."""
 
     id_prefix = "reassign"
 
-    official = forms.ModelChoiceField(
-        label=_("New responsible official"), queryset=Official.objects.none(), to_field_name="username"
-    )
+    official = forms.ChoiceField(label=_("New responsible official"))
     note = forms.CharField(label=_("Why"), required=False, max_length=2000)
 
-    def __init__(self, *args, agency_id=None, task=None, **kwargs):
+    def __init__(self, *args, people: list[tuple[str, str]] = (), task=None, **kwargs):
         if task is not None:
             kwargs.setdefault("auto_id", f"reassign_{task.pk}_%s")
         super().__init__(*args, **kwargs)
-        people = Official.objects.filter(agency_id=agency_id, is_active=True).order_by(
-            "last_name", "first_name", "username"
+        current = (
+            task.responsible_official.username if task is not None and task.responsible_official else None
         )
-        if task is not None:
-            people = people.exclude(pk=task.responsible_official_id)
-        self.fields["official"].queryset = people
-        self.fields["official"].empty_label = _("Choose an official")
+        self.fields["official"].choices = [("", _("Choose an official"))] + [
+            (username, name) for username, name in people if username != current
+        ]
+
+    def clean_official(self) -> Official:
+        return Official.objects.get(username=self.cleaned_data["official"])
+
+
+def agency_people(agency_id: int) -> list[tuple[str, str]]:
+    """The active officials of an agency as (username, name) choices, read once per page."""
+    people = Official.objects.filter(agency_id=agency_id, is_active=True).order_by(
+        "last_name", "first_name", "username"
+    )
+    return [(p.username, str(p)) for p in people]

@@ -11,13 +11,15 @@ import re
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 from common.errors import refusal_for
 
-#: Dates as Vietnamese officials write them; ISO also accepted (links and browsers use it).
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
+#: Dates as Vietnamese officials write them, on Vietnamese and English forms alike; "31 May 2025"
+#: as English pages show them, and ISO (links and browsers use it), are also accepted.
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%d %b %Y", "%d %B %Y", "%Y-%m-%d"]
 DATE_DISPLAY_FORMAT = "%d/%m/%Y"
 
 
@@ -70,6 +72,24 @@ WEB_HELP = {
 }
 
 
+#: The sort orders of a list in words (the API names them by their codes).
+ORDERING_LABELS = {
+    "deadline": _("Deadline, soonest first"),
+    "-deadline": _("Deadline, latest first"),
+    "code": _("Code, A to Z"),
+    "-code": _("Code, Z to A"),
+    "id": _("Oldest entered first"),
+    "-id": _("Newest entered first"),
+    "updated_at": _("Least recently changed first"),
+    "-updated_at": _("Most recently changed first"),
+    "relevance": _("Best match first (with a search)"),
+    "issued_on": _("Issued, oldest first"),
+    "-issued_on": _("Issued, newest first"),
+    "number": _("Number, A to Z"),
+    "-number": _("Number, Z to A"),
+}
+
+
 class CodesInput(forms.TextInput):
     """One text box for a list of codes: "MPS, HANOI" and ``?lead_agency=MPS&lead_agency=HANOI``
     both give ["MPS", "HANOI"]."""
@@ -87,6 +107,28 @@ class CodesInput(forms.TextInput):
         return super().format_value(value)
 
 
+#: Filters whose box searches as you type (``static/js/picker.js``), and the API list it asks:
+#: the box still takes typed codes and logins when the script does not run.
+PICKERS = {
+    "lead_agency": "agencies",
+    "agency": "agencies",
+    "responsible": "officials",
+    "directive_number": "directives",
+}
+PICKER_URLS = {"agencies": "agency-list", "officials": "official-list", "directives": "directive-list"}
+
+
+def picker_attrs(kind: str, *, multiple: bool = True) -> dict[str, str]:
+    """The attributes that make a text box a search-as-you-type picker of ``kind``."""
+    return {
+        "data-picker": kind,
+        "data-picker-url": reverse(PICKER_URLS[kind]),
+        "data-picker-multiple": "true" if multiple else "false",
+        "autocomplete": "off",
+        "spellcheck": "false",
+    }
+
+
 def web_filter_form(filterset) -> forms.Form:
     """The FilterSet's own form, dressed for a page: codes typed in a box, dates as officials
     write them (ISO still accepted), help in words rather than in parameters. The filters,
@@ -98,25 +140,40 @@ def web_filter_form(filterset) -> forms.Form:
             # by id, from the links of other pages: carried, not typed (a national list of
             # directives is tens of thousands of options)
             field.widget = forms.MultipleHiddenInput()
+        elif name in PICKERS:
+            field.widget = CodesInput(attrs=picker_attrs(PICKERS[name]))
         elif name in CODE_FILTERS:
             field.widget = CodesInput(attrs={"autocomplete": "off", "spellcheck": "false"})
         elif isinstance(field, forms.DateField):
             field.input_formats = DATE_INPUT_FORMATS
             field.widget = VNDateField().widget
             field.error_messages["invalid"] = VNDateField().error_messages["invalid"]
+        elif name == "ordering" and isinstance(field, forms.ChoiceField):
+            field.choices = [
+                ("", _("Default order")),
+                *((code, ORDERING_LABELS.get(code, code)) for code, _label in field.choices if code),
+            ]
         elif isinstance(field.widget, forms.SelectMultiple):
             field.widget.attrs["size"] = min(len(field.choices), 4)
     return form
 
 
 class AgencyChoiceForm(forms.Form):
+    """A monitor's choice of agency: its code typed (or picked as you type), not one of
+    hundreds of options."""
+
     agency = forms.ModelChoiceField(
         label=_("Agency"),
-        queryset=Agency.objects.filter(is_active=True).order_by("code"),
+        queryset=Agency.objects.filter(is_active=True),
         to_field_name="code",
         required=False,
-        empty_label=_("Choose an agency"),
+        help_text=_("Agency code, e.g. MPS; type a few letters of the code or the name to search."),
+        error_messages={"invalid_choice": _("No active agency has this code.")},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].widget = forms.TextInput(attrs=picker_attrs("agencies", multiple=False))
 
 
 # --- actions ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from common.errors import ServiceError
 from tasks import services
 from tasks.choices import OPEN_STATUSES, Timeliness
 from tasks.selectors import agency_officials_workload, task_list_for_user, with_timeliness
-from tasks.web.daily_forms import ReassignForm
+from tasks.web.daily_forms import ReassignForm, agency_people
 from tasks.web.forms import apply_service_error
 
 PAGE_SIZE = 50
@@ -58,9 +58,10 @@ def _page(request: HttpRequest, user: Official, bound: dict | None = None, statu
     ).select_related("directive", "responsible_official")
     page = Paginator(tasks.order_by("deadline", "code", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     bound = bound or {}
+    people = agency_people(user.agency_id)
     for task in page:
         task.reassign_form = bound.get(task.pk) or ReassignForm(
-            initial={"version": task.version}, agency_id=user.agency_id, task=task
+            initial={"version": task.version}, people=people, task=task
         )
     return render(
         request,
@@ -83,7 +84,7 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
     user = _leader(request)
     task = _get_task(request, pk)
-    form = ReassignForm(request.POST, agency_id=user.agency_id, task=task)
+    form = ReassignForm(request.POST, people=agency_people(user.agency_id), task=task)
     if form.is_valid():
         try:
             services.task_reassign(

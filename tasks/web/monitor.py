@@ -46,6 +46,8 @@ def morning(request: HttpRequest) -> HttpResponse:
     since = form.cleaned_data.get("since") if form.is_bound and form.is_valid() else None
     today = timezone.localdate()
     view = morning_view(user, today=today, since=since)
+    if not form.is_bound:
+        form = MorningForm(initial={"since": view["since"]})
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(request, "web/morning.html", {"form": form, **view}, status=status)
 

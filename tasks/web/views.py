@@ -14,12 +14,12 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies.auth import official_of
@@ -29,8 +29,17 @@ from agencies.selectors import official_for_calendar_token
 from agencies.services import official_calendar_token_reset, official_calendar_token_revoke
 from common.errors import ServiceError
 from tasks import exports, services
-from tasks.choices import OPEN_STATUSES, Clear, ExtensionStatus, ResultKind, TaskAction, Timeliness
-from tasks.filtersets import BacklogFilterSet, ClarityFilterSet, TaskFilterSet
+from tasks.choices import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Clear,
+    ExtensionStatus,
+    ResultKind,
+    TaskAction,
+    TaskStatus,
+    Timeliness,
+)
+from tasks.filtersets import TASK_ORDERINGS, BacklogFilterSet, ClarityFilterSet, TaskFilterSet
 from tasks.models import EvidenceFile, ExtensionRequest, Task
 from tasks.selectors import (
     BACKLOG_COLUMNS,
@@ -38,8 +47,7 @@ from tasks.selectors import (
     awaiting_decision,
     backlog_report,
     backlog_totals,
-    clarity_by_agency,
-    clarity_by_directive,
+    clarity_report,
     credited_agencies,
     deadline_feed_tasks,
     evidence_get_for_user,
@@ -47,7 +55,7 @@ from tasks.selectors import (
     held_actions,
     last_progress_report,
     on_time_rate,
-    overdue_trend,
+    overdue_trend_report,
     task_get_for_user,
     task_list_for_user,
     task_page_related,
@@ -70,10 +78,19 @@ from tasks.web.forms import (
     web_filter_form,
 )
 from tasks.web.monitor import draft_forms
+from tasks.web.paging import CURSOR, keyset_page, list_page
 from tasks.web.panels import task_panels_render
 
 PAGE_SIZE = 50
 SORTABLE = ("lead_agency__code", *BACKLOG_COLUMNS, "total", "rate")
+#: The dashboard's first order: the agencies with the most overdue tasks first.
+WORST_FIRST = f"-{Timeliness.IN_PROGRESS_OVERDUE.value}"
+#: Agencies per page of the dashboard (table and chart): the worst at a glance, 700 on request.
+DASHBOARD_ROWS = 25
+#: Rows per page of each table of the clarity index.
+CLARITY_ROWS = 50
+#: The clarity index's page parameters, one per table.
+CLARITY_PAGES = ("directive_page", "agency_page")
 
 
 # --- login -------------------------------------------------------------------------------------
@@ -134,9 +151,24 @@ def _link(params: QueryDict, **changes) -> str:
     return _task_list_url(query)
 
 
+def _page_links(request: HttpRequest, page, name: str = "page") -> dict:
+    """The links of a page of rows: previous, next, all of them, the first pages again."""
+
+    def to(value) -> str:
+        query = request.GET.copy()
+        query[name] = str(value)
+        return "?" + query.urlencode()
+
+    return {
+        "previous": to(page.number - 1) if page.has_previous else None,
+        "next": to(page.number + 1) if page.has_next else None,
+        "all": to("all") if page.num_pages > 1 else None,
+        "paged": to(1) if page.everything else None,
+    }
+
+
 def _rows_with_links(rows: list[dict], base_params: QueryDict, as_of: dt.date) -> list[dict]:
     for row in rows:
-        row["rate"] = on_time_rate(row)
         code = row["lead_agency__code"]
         params = {"lead_agency": code, "as_of": as_of.isoformat()}
         row["links"] = {c: _link(base_params, **params, timeliness=c) for c in BACKLOG_COLUMNS}
@@ -173,15 +205,20 @@ def renamed_filters(view):
     return wrapper
 
 
-def _filtered(request: HttpRequest, filterset_class, *, page_params: tuple[str, ...] = ()):
-    """The page's FilterSet over the user's tasks, from the query string, as the API builds it.
+def _filtered(
+    request: HttpRequest, filterset_class, *, page_params: tuple[str, ...] = (), data: QueryDict | None = None
+):
+    """The page's FilterSet over the user's tasks, from the query string (or ``data``, the query
+    string with the page's defaults), as the API builds it.
 
     A parameter the page does not know is an error on the form (the API answers 400), and an
     invalid filter shows its error and no tasks rather than an unfiltered list. Returns the
     filterset, its form dressed for the page, and whether the filters are valid.
     """
     filterset = filterset_class(
-        data=request.GET, queryset=task_list_for_user(official_of(request)), request=request
+        data=request.GET if data is None else data,
+        queryset=task_list_for_user(official_of(request)),
+        request=request,
     )
     form = web_filter_form(filterset)
     valid = filterset.is_valid()
@@ -208,10 +245,12 @@ def _one_directive(filterset):
 
 
 def _sort_rows(rows: list[dict], sort: str) -> tuple[list[dict], str]:
+    """Rows by a column (missing values last either way), ties by agency code."""
     key = sort.lstrip("-")
     if key not in SORTABLE:
-        return rows, "lead_agency__code"
+        sort, key = WORST_FIRST, WORST_FIRST.lstrip("-")
     descending = sort.startswith("-")
+    rows = sorted(rows, key=lambda row: row["lead_agency__code"] or "")
 
     def value(row):
         v = row.get(key)
@@ -225,7 +264,7 @@ def _sort_rows(rows: list[dict], sort: str) -> tuple[list[dict], str]:
 def _backlog_for_request(request: HttpRequest):
     """The backlog's filters from the query string, then the counts by the one selector the API
     uses: the dashboard and ``/api/v1/reports/backlog/`` answer the same question."""
-    filterset, form, valid = _filtered(request, BacklogFilterSet, page_params=("sort",))
+    filterset, form, valid = _filtered(request, BacklogFilterSet, page_params=("sort", "page"))
     as_of = filterset.as_of_date
     queryset = filterset.qs if valid else Task.objects.none()
     rows = backlog_report(queryset, as_of, filterset.attribution) if valid else []
@@ -250,24 +289,34 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @renamed_filters
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The backlog, the worst agencies first (most overdue), a page of them in the table and the
+    chart; the rest a page away or all on request, so the page stays small at any scale."""
     form, valid, queryset, rows, totals, as_of, params, directive = _backlog_for_request(request)
-    rows = _rows_with_links(rows, params, as_of)
     totals["rate"] = on_time_rate(totals)
     totals["links"] = {c: _link(params, as_of=as_of.isoformat(), timeliness=c) for c in BACKLOG_COLUMNS}
     totals["links"]["total"] = _link(params, as_of=as_of.isoformat(), timeliness=list(BACKLOG_COLUMNS))
-    rows, sort = _sort_rows(rows, request.GET.get("sort", "lead_agency__code"))
+    for row in rows:
+        row["rate"] = on_time_rate(row)
+    rows, sort = _sort_rows(rows, request.GET.get("sort", WORST_FIRST))
+    requested = request.GET.get("page")
+    page = list_page(rows, requested, size=DASHBOARD_ROWS, everything=requested == "all")
+    rows = _rows_with_links(page.object_list, params, as_of)
     sort_links = {}
     for key in SORTABLE:
         direction = key if sort != key else f"-{key}"
         query = request.GET.copy()
+        query.pop("page", None)
         query["sort"] = direction
         sort_links[key] = "?" + query.urlencode()
     export_query = request.GET.copy()
     export_query.pop("sort", None)
-    trend = overdue_trend(queryset, charts.month_ends(as_of)) if valid else []
+    export_query.pop("page", None)
+    trend = overdue_trend_report(queryset, charts.month_ends(as_of)) if valid else []
     context = {
         "form": form,
         "rows": rows,
+        "page": page,
+        "page_links": _page_links(request, page),
         "totals": totals,
         "as_of": as_of,
         "directive": directive,
@@ -327,47 +376,139 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 @require_GET
 @renamed_filters
 def clarity(request: HttpRequest) -> HttpResponse:
-    filterset, form, valid = _filtered(request, ClarityFilterSet)
-    queryset = filterset.qs if valid else Task.objects.none()
+    """The clarity index by directive and by lead agency, a page of each table at a time (the
+    counts are one grouped query each, kept in the shared cache as the backlog's are)."""
+    filterset, form, valid = _filtered(request, ClarityFilterSet, page_params=CLARITY_PAGES)
+    report = {"by_directive": [], "by_agency": []}
+    if valid:
+        report = clarity_report(filterset.qs, as_of=filterset.as_of_date, attribution=filterset.attribution)
+    pages = {}
+    tables = (("directives", report["by_directive"]), ("agencies", report["by_agency"]))
+    for (key, rows), name in zip(tables, CLARITY_PAGES, strict=True):
+        requested = request.GET.get(name)
+        page = list_page(rows, requested, size=CLARITY_ROWS, everything=requested == "all")
+        pages[key] = {"page": page, "links": _page_links(request, page, name)}
     context = {
         "form": form,
-        "by_directive": clarity_by_directive(queryset),
-        "by_agency": clarity_by_agency(
-            queryset, as_of=filterset.as_of_date, attribution=filterset.attribution
-        ),
+        "by_directive": pages["directives"]["page"].object_list,
+        "by_agency": pages["agencies"]["page"].object_list,
+        "pages": pages,
         "clears": [(c.value, c.label) for c in Clear],
     }
     return render(request, "web/clarity.html", context, status=200 if valid else 400)
 
 
+#: The task list's tabs and the statuses each shows: the work in hand (overdue first, as the
+#: list runs by deadline), the drafts apart from it, the closed tasks, everything.
+TASK_TABS = (
+    ("open", _lazy("Open"), tuple(OPEN_STATUSES)),
+    ("drafts", _lazy("Drafts"), (TaskStatus.DRAFT,)),
+    ("closed", _lazy("Closed"), tuple(CLOSED_STATUSES)),
+    ("all", _lazy("All"), tuple(TaskStatus)),
+)
+#: Filters that already say which tasks are wanted: with none of them the list opens on its
+#: first tab (a search looks everywhere; a timeliness names its own statuses).
+STATUS_NAMING = ("status", "timeliness", "search")
+
+
+def _task_list_data(request: HttpRequest) -> QueryDict:
+    """The query string with the list's default: a list asked for no status, timeliness or
+    search shows the open tasks, so drafts and closed tasks never come before overdue ones.
+    The default is put in as an ordinary ``status`` filter, so the form shows it and the list
+    is the API's answer to the same statuses."""
+    data = request.GET
+    if any(name in data for name in STATUS_NAMING):
+        return data
+    data = data.copy()
+    data.setlist("status", [str(status) for status in TASK_TABS[0][2]])
+    return data
+
+
+def _task_tabs(request: HttpRequest, filterset) -> list[dict]:
+    """Each tab as a link keeping the other filters, and which one the chosen statuses are."""
+    cleaned = getattr(filterset.form, "cleaned_data", None) or {}
+    chosen = set(cleaned.get("status") or ())
+    params = request.GET.copy()
+    for name in ("status", CURSOR):
+        params.pop(name, None)
+    tabs = []
+    for key, label, statuses in TASK_TABS:
+        params.setlist("status", [str(status) for status in statuses])
+        tabs.append(
+            {
+                "key": key,
+                "label": label,
+                "url": _task_list_url(params),
+                "current": chosen == {str(status) for status in statuses},
+            }
+        )
+    return tabs
+
+
 def _task_list_queryset(request: HttpRequest):
     """The task list's filters and order: those of ``/api/v1/tasks/``, the same ids in the same
-    order (the API pages by keyset, this page by number)."""
-    filterset, form, valid = _filtered(request, TaskFilterSet, page_params=("page",))
+    order (both page by keyset)."""
+    filterset, form, valid = _filtered(
+        request, TaskFilterSet, page_params=(CURSOR,), data=_task_list_data(request)
+    )
     as_of = filterset.as_of_date
     queryset = filterset.ordered() if valid else Task.objects.none()
-    queryset = with_timeliness(queryset, as_of).select_related(
+    return form, valid, queryset, as_of, filterset
+
+
+def _tasks_shown(rows: list[dict], as_of: dt.date) -> list[Task]:
+    """The page's tasks with what the table shows, by id in the page's order (one query)."""
+    ids = [row["id"] for row in rows]
+    tasks = with_timeliness(Task.objects.filter(pk__in=ids), as_of).select_related(
         "directive", "lead_agency", "responsible_official"
     )
-    return form, valid, queryset, as_of, _one_directive(filterset), filterset.attribution
+    by_id = {task.pk: task for task in tasks}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _keyset_tasks(request: HttpRequest, queryset, default: str, as_of: dt.date):
+    """A keyset page of ``queryset`` (the API's paginator), its tasks and the links to the next
+    and the first page; or, for a cursor from another ordering, the errors to show."""
+    try:
+        page = keyset_page(request, queryset, orderings=TASK_ORDERINGS, default=default, page_size=PAGE_SIZE)
+    except ValidationError as exc:
+        return [], None, exc.messages
+    following = None
+    if page.next_cursor:
+        query = request.GET.copy()
+        query[CURSOR] = page.next_cursor
+        following = "?" + query.urlencode()
+    first = None
+    if not page.first:
+        query = request.GET.copy()
+        query.pop(CURSOR, None)
+        first = "?" + query.urlencode()
+    return _tasks_shown(page.object_list, as_of), {"next": following, "first": first}, []
 
 
 @login_required
 @require_GET
 @renamed_filters
 def task_list(request: HttpRequest) -> HttpResponse:
-    form, valid, queryset, as_of, directive, _attribution = _task_list_queryset(request)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    form, valid, queryset, as_of, filterset = _task_list_queryset(request)
+    tasks, pager = [], None
+    if valid:
+        tasks, pager, errors = _keyset_tasks(request, queryset, filterset.ordering_name, as_of)
+        for message in errors:
+            form.add_error(None, message)
+        valid = not errors
     export_query = request.GET.copy()
-    export_query.pop("page", None)
+    export_query.pop(CURSOR, None)
     return render(
         request,
         "web/task_list.html",
         {
             "form": form,
-            "page": page,
+            "tasks": tasks,
+            "pager": pager,
+            "tabs": _task_tabs(request, filterset) if valid else [],
             "as_of": as_of,
-            "directive": directive,
+            "directive": _one_directive(filterset),
             "export_query": export_query.urlencode(),
         },
         status=200 if valid else 400,
@@ -378,9 +519,13 @@ def task_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @renamed_filters
 def task_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    form, valid, queryset, as_of, directive, attribution = _task_list_queryset(request)
+    form, valid, queryset, as_of, filterset = _task_list_queryset(request)
     if not valid:
         return _refused_export(form)
+    directive, attribution = _one_directive(filterset), filterset.attribution
+    queryset = with_timeliness(queryset, as_of).select_related(
+        "directive", "lead_agency", "responsible_official"
+    )
     table = exports.task_table(with_signed_result(queryset), credited_agencies(queryset, as_of, attribution))
     headers = exports.task_headers()
     stem = f"tasks-{as_of.isoformat()}"
@@ -684,9 +829,7 @@ def _agency_open_tasks(request: HttpRequest, agency, as_of: dt.date):
     filterset = TaskFilterSet(data=query, queryset=task_list_for_user(official_of(request)), request=request)
     if not filterset.is_valid():  # the agency came from the database: nothing here can fail
         raise ValidationError(filterset.errors)
-    return with_timeliness(filterset.ordered(), as_of).select_related(
-        "directive", "lead_agency", "responsible_official"
-    )
+    return filterset.ordered()
 
 
 @login_required
@@ -703,18 +846,24 @@ def agency_work(request: HttpRequest) -> HttpResponse:
         chooser = AgencyChoiceForm(request.GET or None)
         agency = chooser.cleaned_data.get("agency") if chooser.is_bound and chooser.is_valid() else None
         waiting = awaiting_decision(user)
-    tasks = _agency_open_tasks(request, agency, as_of) if agency is not None else None
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page")) if tasks is not None else None
+    tasks, pager, errors = [], None, []
+    if agency is not None:
+        tasks, pager, errors = _keyset_tasks(
+            request, _agency_open_tasks(request, agency, as_of), "deadline", as_of
+        )
     return render(
         request,
         "web/agency.html",
         {
             "agency": agency,
-            "page": page,
+            "tasks": tasks,
+            "pager": pager,
             "chooser": chooser,
             "waiting": waiting,
             "as_of": as_of,
+            "errors": errors,
         },
+        status=400 if errors else 200,
     )
 
 

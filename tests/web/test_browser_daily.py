@@ -20,16 +20,34 @@ from notifications.services import reminders_send_pending, reminders_sweep
 from tasks import services
 from tasks.models import Task, TaskEvent
 from tests.factories import OfficialFactory, build_world, complete_task_fields
+from tests.web.test_accessibility import axe_violations
 from tests.web.test_browser import SCREENSHOTS, log_in, open_page  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 VIEWPORTS = {"desk": (1280, 900), "phone": (390, 844)}
+#: The desk runs in English, the phone in Vietnamese (the official's language, set at login).
+LANGUAGES = {"desk": "en", "phone": "vi"}
+
+
+def _speaks(official, viewport: str) -> None:
+    official.language = LANGUAGES[viewport]
+    official.save(update_fields=["language"])
 
 
 def _fits(page, width: int) -> None:
-    """Nothing wider than the screen: a wide table scrolls inside its own box."""
+    """Nothing wider than the screen (a wide table scrolls inside its own box), and no serious
+    or critical accessibility violation (axe-core, vendored)."""
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert axe_violations(page) == []
+
+
+def _nav(page):
+    """The main menu, opened first where it folds (a phone)."""
+    toggle = page.locator(".nav-toggle")
+    if toggle.is_visible():
+        toggle.click()
+    return page.locator("nav.main-nav")
 
 
 def _shot(page, name: str) -> None:
@@ -57,6 +75,7 @@ def test_monitor_morning_and_drafts(open_page, viewport):  # noqa: F811
     world = build_world()
     world.monitor.is_staff = True
     world.monitor.save()
+    _speaks(world.monitor, viewport)
     today = timezone.localdate()
     fell = _assigned(
         world, title="Complete the draft Personal Data Protection Law", deadline=today - dt.timedelta(days=1)
@@ -82,7 +101,7 @@ def test_monitor_morning_and_drafts(open_page, viewport):  # noqa: F811
     page = open_page(width=width, height=height)
     log_in(page, "t.monitor")
     # the nav leads to the morning view, the drafts, the intake and the back office
-    nav = page.locator("nav.main-nav")
+    nav = _nav(page)
     for href in ("/morning/", "/drafts/", "/intake/", "/admin/"):
         assert nav.locator(f'a[href="{href}"]').count() == 1, href
 
@@ -159,6 +178,7 @@ def test_leader_sees_officials_and_reassigns(open_page, viewport):  # noqa: F811
     )
     _assigned(world, title="Issue the plan for Project 06", deadline=today + dt.timedelta(days=20))
 
+    _speaks(world.mps_leader, viewport)
     page = open_page(width=width, height=height)
     log_in(page, "t.mps.leader")
     page.wait_for_url(re.compile("/leader/$"))
@@ -203,6 +223,7 @@ def test_focal_point_reports_in_one_step_and_sees_reminders(open_page, viewport)
     reminders_send_pending(time_budget=20)
     assert Reminder.objects.filter(task=task, status="sent").exists()
 
+    _speaks(world.mps_focal, viewport)
     page = open_page(width=width, height=height)
     log_in(page, "t.mps.focal")
     page.locator(f'tr[data-task="{task.code}"] th a').click()

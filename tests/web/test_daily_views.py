@@ -336,3 +336,41 @@ def test_task_page_shows_the_reminders_the_task_will_send(world, logged_in):
     upcoming = html.split('id="upcoming-reminders"')[1].split("</table>")[0]
     assert "27/05/2025" in upcoming and "06/06/2025" in upcoming
     assert "Three days before" in upcoming
+
+
+# --- no query per row --------------------------------------------------------------------------
+
+
+def _count_queries(client, path) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "make"),
+    [
+        ("mps_leader", "/leader/", lambda world: _assigned(world)),
+        ("monitor", "/drafts/", lambda world: _draft(world)),
+        (
+            "monitor",
+            "/morning/?since=01/01/2025",
+            lambda world: _assigned(world, deadline=dt.date(2025, 5, 1)),
+        ),
+    ],
+)
+def test_daily_pages_do_not_query_per_row(world, logged_in, who, path, make):
+    # given a page with two rows, then with eight
+    client = logged_in(getattr(world, who))
+    for _ in range(2):
+        make(world)
+    few = _count_queries(client, path)
+    for _ in range(6):
+        make(world)
+    many = _count_queries(client, path)
+    # then the page costs the same number of queries, and few of them
+    assert many == few
+    assert few <= 12
