@@ -90,7 +90,7 @@ def test_a_draft_without_a_deadline_says_so_in_the_lists(world, logged_in):
     for lang, expected in (("vi", "chưa có thời hạn"), ("en", "no deadline yet")):
         client = logged_in(world.monitor)
         client.cookies["django_language"] = lang
-        html = client.get("/tasks/").content.decode()
+        html = client.get("/tasks/?status=draft").content.decode()  # the drafts' tab
         row = re.search(rf'<tr data-task="{re.escape(draft.code)}">(.*?)</tr>', html, re.S).group(1)
         # Then its deadline column says it has none, not "one-off (has a deadline)"
         assert expected in text_of(row)
