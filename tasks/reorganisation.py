@@ -93,6 +93,13 @@ class TaskMove:
     from_agency: Agency
     to_agency: Agency | None  # None: nobody chose where it goes (a split or a dissolution)
 
+    @property
+    def destination(self) -> Agency:
+        """Where the task goes, when it is moved: a plan is applied only once every move has one."""
+        if self.to_agency is None:
+            raise ValueError(f"task {self.task.code} has no destination; the plan has problems")
+        return self.to_agency
+
 
 @dataclass
 class OfficialMove:
@@ -241,6 +248,7 @@ def _plan(
     )
     for task in lead_tasks:
         to = destination(task_choice.get(task.pk), task.code)
+        assert task.lead_agency is not None  # lead_qs holds the tasks a predecessor leads
         plan.lead.append(TaskMove(task, TransferRole.LEAD, task.lead_agency, to))
     coordinated = Task.coordinating_agencies.through.objects.filter(
         agency_id__in=pred_ids, task__in=coord_qs.values("pk")
@@ -285,6 +293,7 @@ def _plan(
             if event.kind == ReorganisationKind.SPLIT:
                 plan.problems.append(_("Choose where %(person)s goes.") % {"person": label})
         person_to[official.pk] = to
+        assert official.agency is not None  # read by agency_id__in=pred_ids
         plan.officials.append(OfficialMove(official, official.agency, to))
 
     # A moved task keeps its five clears: whoever answers for it must arrive where it goes.
@@ -302,7 +311,7 @@ def _plan(
                         "person": person.username,
                         "code": move.task.code,
                         "to": move.to_agency.code,
-                        "at": arrives.code if arrives else person.agency.code if person.agency_id else "-",
+                        "at": arrives.code if arrives else person.agency.code if person.agency else "-",
                     }
                 )
     plan.closed_tasks = (
@@ -452,7 +461,7 @@ def _move_tasks(plan: ReorganisationPlan, *, actor: Official | None) -> None:
         before = _snapshot(task)
         lead_move = next((m for m in moves[task_id] if m.role == TransferRole.LEAD), None)
         if lead_move is not None:
-            task.lead_agency = lead_move.to_agency
+            task.lead_agency = lead_move.destination
         coordinating = set(task.coordinating_agencies.values_list("pk", flat=True))
         for move in moves[task_id]:
             transfers.append(
@@ -467,15 +476,15 @@ def _move_tasks(plan: ReorganisationPlan, *, actor: Official | None) -> None:
             )
             if move.role == TransferRole.COORDINATING:
                 coordinating.discard(move.from_agency.pk)
-                if move.to_agency.pk != task.lead_agency_id:
-                    coordinating.add(move.to_agency.pk)
+                if move.destination.pk != task.lead_agency_id:
+                    coordinating.add(move.destination.pk)
         coordinating.discard(task.lead_agency_id)
         task.coordinating_agencies.set(coordinating)
         if lead_move is not None:
-            note = transfer_note([lead_move.from_agency.code], lead_move.to_agency.code, event)
+            note = transfer_note([lead_move.from_agency.code], lead_move.destination.code, event)
         else:
             move = moves[task_id][0]
-            note = transfer_note([move.from_agency.code], move.to_agency.code, event)
+            note = transfer_note([move.from_agency.code], move.destination.code, event)
             note = f"{note} ({TransferRole.COORDINATING.value})"
         _save_with_history(task, actor=actor, action=TRANSFERRED, before=before, note=note)
     TaskTransfer.objects.bulk_create(transfers)

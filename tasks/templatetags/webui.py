@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Field
 from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext as _
@@ -124,9 +125,11 @@ def event_note(event) -> str:
 def _history_field(name: str):
     for model in (Task, ExtensionRequest, EvidenceFile):
         try:
-            return model._meta.get_field(name)
+            field = model._meta.get_field(name)
         except FieldDoesNotExist:
             continue
+        if isinstance(field, Field):  # not a reverse relation, which has no verbose name
+            return field
     return None
 
 
