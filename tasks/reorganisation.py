@@ -121,7 +121,7 @@ class ReorganisationPlan:
     coordinating: list[TaskMove] = field(default_factory=list)
     officials: list[OfficialMove] = field(default_factory=list)
     closed_tasks: int = 0
-    hooks: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> (label, count)
+    hooks: dict[str, tuple[str | Promise, int]] = field(default_factory=dict)  # name -> (label, count)
     problems: list[str] = field(default_factory=list)
     applied: bool = False  # True when this call applied it (False: preview, or already applied)
 
