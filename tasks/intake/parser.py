@@ -320,6 +320,9 @@ _PLACES_OPEN = re.compile(
 #: Between provinces listed after one named with its kind: a comma or "và", not a full stop.
 _PLACE_SEPARATOR = re.compile(r"\s*(?:,\s*(?:và\s+)?|\s+và\s+)")
 
+#: "also" right before a request: it goes on addressing the parties named before.
+_ALSO = re.compile(r"\b(?:also|cũng)\s*$", re.IGNORECASE)
+
 #: What may follow the addressees of a heading before its colon.
 HEADING_TAIL = re.compile(
     r"(?:có\s+(?:nhiệm\s+vụ|trách\s+nhiệm)|thực\s+hiện|is\s+responsible\s+for|are\s+responsible\s+for|"
@@ -865,9 +868,16 @@ class Parser:
                 reading.lead = [ent for _, _, ent in subject]
                 reading.lead_phrase = text[subject[0][0] : subject[-1][1]]
                 return reading
-            # "asked agencies to ...": someone the register does not know, not the last lead.
+            # "The Prime Minister demanded the resolute implementation of ...", "asked agencies
+            # to ...": a requester's request naming nobody the register knows is led by nobody,
+            # not by the last agency named. A request that opens its clause ("...; encourages
+            # decentralization") or says "also" ("The Government also requires ...") goes on
+            # addressing the parties named before it.
             vague = self.cues.vague_party
-            reading.vague = vague is not None and bool(vague.match(text, start))
+            requester = text[pos : request.start()]
+            reading.vague = (vague is not None and bool(vague.match(text, start))) or bool(
+                requester.strip() and not _ALSO.search(requester)
+            )
             return reading
         # A modal whose subject names agencies ("all officials of ministries ... must").
         modal = self.cues.modal.search(text) if self.cues.modal is not None else None

@@ -254,3 +254,16 @@ def test_a_minister_acts_for_the_ministry_and_an_unregistered_subject_leads_with
         (None, [], False),  # not the ministry named before it
     ]
     assert drafts[1].action.startswith("Mobilize all resources")
+
+
+def test_a_requesters_request_naming_nobody_is_led_by_nobody_unless_it_says_also(corpus_register):
+    drafts = parse(
+        "The Ministry of Finance shall complete the draft decree on public assets.\n"
+        "The Prime Minister demanded the resolute implementation of organisational streamlining.\n"
+        "The Ministry of Construction shall review the planning. The Government also requires "
+        "strengthening inspection of construction quality.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="en",
+    )
+    assert [d.lead_agency for d in drafts] == ["MOF", None, "MOC", "MOC"]

@@ -1,4 +1,4 @@
-"""Load the default rules added after 0005 (issue 15): "Trong đó," read as a lead-in, and the
+"""Load the default rules added after 0005 (issue 15): "Trong đó," and "Từ đó" read as lead-ins, and the
 verbs "collaborate" and "cooperate". Idempotent, like 0003 and 0005."""
 
 from django.db import migrations
