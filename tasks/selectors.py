@@ -495,20 +495,30 @@ def task_page_related(task: Task, *, everything: bool = False) -> dict:
     return related
 
 
-def awaiting_decision(user: Official):
-    """For a monitor: pending extension requests and submitted results, oldest first."""
+#: How many of each kind of waiting decision a page lists (the oldest): at national scale tens
+#: of thousands of results can wait, and a page listing them all took 40 s and 180 MB.
+AWAITING_SHOWN = 20
+
+
+def awaiting_decision(user: Official, *, limit: int = AWAITING_SHOWN):
+    """For a monitor: the ``limit`` oldest pending extension requests and submitted results, and
+    whether more wait (``more_extensions``, ``more_submitted``)."""
     visible = task_list_for_user(user)
+    extensions = list(
+        ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING, task__in=visible)
+        .select_related("task", "task__lead_agency", "requested_by")
+        .order_by("requested_at", "id")[: limit + 1]
+    )
+    submitted = list(
+        visible.filter(status=TaskStatus.SUBMITTED)
+        .select_related("lead_agency", "directive")
+        .order_by("submitted_at", "id")[: limit + 1]
+    )
     return {
-        "extensions": list(
-            ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING, task__in=visible)
-            .select_related("task", "task__lead_agency", "requested_by")
-            .order_by("requested_at", "id")
-        ),
-        "submitted": list(
-            visible.filter(status=TaskStatus.SUBMITTED)
-            .select_related("lead_agency", "directive")
-            .order_by("submitted_at", "id")
-        ),
+        "extensions": extensions[:limit],
+        "more_extensions": len(extensions) > limit,
+        "submitted": submitted[:limit],
+        "more_submitted": len(submitted) > limit,
     }
 
 

@@ -166,7 +166,7 @@ def test_the_agency_page_takes_a_typed_code_and_pages_by_keyset(backlog, logged_
     following = client.get(f"/agency/{_next(first)}").content.decode()
     assert len(shown) == 1
     assert _codes(following) and _codes(following)[0] not in shown
-    unknown = client.get("/agency/?agency=NOPE")
+    unknown = client.get("/agency/?agency=NOPE", headers={"Accept-Language": "en"})
     assert "No active agency has this code." in unknown.content.decode()
 
 
