@@ -26,18 +26,39 @@ from common.api.authentication import TokenAuthentication
 BACKLOG_SQL = """
 SELECT a.id, a.code, a.name_vi, a.name_en, c.on_time, c.late, c.within, c.overdue
 FROM (
-    SELECT lead_agency_id,
-        count(*) FILTER (WHERE status = 'completed' AND completion_confirmed_on <= %(as_of)s
-                         AND completion_date <= deadline) AS on_time,
-        count(*) FILTER (WHERE status = 'completed' AND completion_confirmed_on <= %(as_of)s
-                         AND completion_date > deadline) AS late,
-        count(*) FILTER (WHERE (status <> 'completed' OR completion_confirmed_on > %(as_of)s)
-                         AND deadline >= %(as_of)s) AS within,
-        count(*) FILTER (WHERE (status <> 'completed' OR completion_confirmed_on > %(as_of)s)
-                         AND deadline < %(as_of)s) AS overdue
-    FROM tasks_task
-    WHERE status IN ('assigned', 'in_progress', 'submitted', 'completed') AND deadline IS NOT NULL
-    {directive}
+    SELECT lead_agency_id, sum(on_time)::bigint AS on_time, sum(late)::bigint AS late,
+        sum(within)::bigint AS within, sum(overdue)::bigint AS overdue
+    FROM (
+        SELECT lead_agency_id,
+            count(*) FILTER (WHERE status = 'completed' AND completion_confirmed_on <= %(as_of)s
+                             AND completion_date <= deadline) AS on_time,
+            count(*) FILTER (WHERE status = 'completed' AND completion_confirmed_on <= %(as_of)s
+                             AND completion_date > deadline) AS late,
+            count(*) FILTER (WHERE (status <> 'completed' OR completion_confirmed_on > %(as_of)s)
+                             AND deadline >= %(as_of)s) AS within,
+            count(*) FILTER (WHERE (status <> 'completed' OR completion_confirmed_on > %(as_of)s)
+                             AND deadline < %(as_of)s) AS overdue
+        FROM tasks_task
+        WHERE status IN ('assigned', 'in_progress', 'submitted', 'completed') AND deadline IS NOT NULL
+        {directive}
+        GROUP BY lead_agency_id
+        UNION ALL
+        -- the begun occurrences of standing tasks (docs/standing-tasks.md)
+        SELECT t.lead_agency_id,
+            count(*) FILTER (WHERE o.status = 'completed' AND o.completion_date <= %(as_of)s
+                             AND o.completion_date <= o.due_on),
+            count(*) FILTER (WHERE o.status = 'completed' AND o.completion_date <= %(as_of)s
+                             AND o.completion_date > o.due_on),
+            count(*) FILTER (WHERE (o.status <> 'completed' OR o.completion_date > %(as_of)s)
+                             AND o.due_on >= %(as_of)s),
+            count(*) FILTER (WHERE (o.status <> 'completed' OR o.completion_date > %(as_of)s)
+                             AND o.due_on < %(as_of)s)
+        FROM tasks_taskoccurrence o JOIN tasks_task t ON t.id = o.task_id
+        WHERE t.status IN ('assigned', 'in_progress', 'submitted', 'completed') AND t.recurrence <> ''
+          AND o.period_start <= %(as_of)s
+        {occurrence_directive}
+        GROUP BY t.lead_agency_id
+    ) u
     GROUP BY lead_agency_id
 ) c
 LEFT JOIN agencies_agency a ON a.id = c.lead_agency_id
@@ -49,8 +70,10 @@ def backlog_sql(as_of: dt.date, directive_id: int | None = None) -> list[tuple]:
     """The four counts per lead agency, aggregated before the join (a completed task always
     has its dates: a check constraint says so, so no NULL logic is needed)."""
     directive = "AND directive_id = %(directive)s" if directive_id else ""
+    occurrence_directive = "AND t.directive_id = %(directive)s" if directive_id else ""
+    sql = BACKLOG_SQL.format(directive=directive, occurrence_directive=occurrence_directive)
     with connection.cursor() as cursor:
-        cursor.execute(BACKLOG_SQL.format(directive=directive), {"as_of": as_of, "directive": directive_id})
+        cursor.execute(sql, {"as_of": as_of, "directive": directive_id})
         return cursor.fetchall()
 
 
@@ -153,10 +176,12 @@ def backlog_floor_view(request: HttpRequest) -> HttpResponse:
 
 SWEEP_FLOOR_SQL = """
 INSERT INTO notifications_reminder
-    (task_id, rule_id, deadline, recipient_id, period, level, due_on, email, language, digest, status,
-     attempts, next_attempt_at, message_id, error, created_at, updated_at)
-SELECT t.id, %(rule)s, t.deadline, o.id, 0, 1, %(day)s, o.email, o.language, false, 'pending',
-       0, %(now)s, '', '', %(now)s, %(now)s
+    (task_id, rule_id, deadline, period, language, part, digest, recipient_id, level, due_on,
+     recipients, status, attempts, next_attempt_at, message_id, error, created_at, updated_at)
+SELECT t.id, %(rule)s, t.deadline, 0, o.language, 0, false, NULL, 1, %(day)s,
+       jsonb_build_array(jsonb_build_object('id', o.id, 'user', o.username, 'name', o.username,
+                                            'email', o.email, 'language', o.language, 'state', 'to')),
+       'pending', 0, %(now)s, '', '', %(now)s, %(now)s
 FROM tasks_task t JOIN agencies_official o ON o.id = t.responsible_official_id
 WHERE t.status IN ('assigned', 'in_progress') AND t.deadline = ANY(%(deadlines)s)
 ON CONFLICT DO NOTHING
@@ -164,8 +189,9 @@ ON CONFLICT DO NOTHING
 
 
 def sweep_floor(deadlines: list[dt.date], rule_id: int, day: dt.date, now: dt.datetime) -> int:
-    """The least a sweep can do: find the due tasks by their deadlines and write one reminder
-    each, in one statement. The real sweep also works out the ladder and every recipient."""
+    """The least a sweep can do: find the due tasks by their deadlines and write one message
+    each (to the responsible official), in one statement. The real sweep also works out the
+    ladder and every recipient."""
     with connection.cursor() as cursor:
         cursor.execute(SWEEP_FLOOR_SQL, {"rule": rule_id, "day": day, "now": now, "deadlines": deadlines})
         return cursor.rowcount

@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -40,11 +41,13 @@ from tasks.choices import (
     OPEN_STATUSES,
     DirectiveKind,
     ExtensionStatus,
+    OccurrenceStatus,
     Recurrence,
     ResultKind,
     TaskField,
     TaskStatus,
 )
+from tasks.occurrences import schedule
 
 DAY = dt.timedelta(days=1)
 
@@ -385,6 +388,7 @@ TABLES = [
     "tasks_evidencefile",
     "tasks_extensionrequest",
     "tasks_progressreport",
+    "tasks_taskoccurrence",
     "tasks_task_coordinating_agencies",
     "tasks_task",
     "tasks_directive",
@@ -398,6 +402,7 @@ LOADED = [
     "tasks_directive",
     "tasks_task",
     "tasks_task_coordinating_agencies",
+    "tasks_taskoccurrence",
     "tasks_progressreport",
     "tasks_extensionrequest",
 ]
@@ -781,6 +786,7 @@ class Generator:
         self.task_id = 0
         self.report_id = 0
         self.m2m_id = 0
+        self.occurrence_id = 0
         self.extension_id = 0
         self.due_left = self.sizes.due_count
         self.tasks_left = self.sizes.tasks
@@ -799,12 +805,13 @@ class Generator:
 
     @staticmethod
     def _empty_buffers() -> dict[str, list]:
-        return {"tasks": [], "m2m": [], "reports": [], "extensions": []}
+        return {"tasks": [], "m2m": [], "occurrences": [], "reports": [], "extensions": []}
 
     def _flush(self, buffers: dict[str, list], bar: Progress) -> None:
         with transaction.atomic():
             copy_rows("tasks_task", TASK_COLUMNS, buffers["tasks"])
             copy_rows("tasks_task_coordinating_agencies", ["id", "task_id", "agency_id"], buffers["m2m"])
+            copy_rows("tasks_taskoccurrence", OCCURRENCE_COLUMNS, buffers["occurrences"])
             copy_rows("tasks_progressreport", REPORT_COLUMNS, buffers["reports"])
             copy_rows("tasks_extensionrequest", EXTENSION_COLUMNS, buffers["extensions"])
         bar.update(len(buffers["tasks"]))
@@ -1025,6 +1032,8 @@ class Generator:
             self.m2m_id += 1
             buffers["m2m"].append((self.m2m_id, pk, agency))
         buffers["extensions"].extend(extensions)
+        if recurrence != Recurrence.NONE and status in OPEN_STATUSES:
+            self._occurrences(pk, recurrence, assigned_day, buffers["occurrences"])
         if status not in (TaskStatus.DRAFT, TaskStatus.CANCELLED):
             self._reports(
                 pk, lead, responsible, coordinating, assigned_day, report_end, progress, buffers["reports"]
@@ -1075,6 +1084,46 @@ class Generator:
             if agency != lead and agency not in chosen:
                 chosen.append(agency)
         return chosen
+
+    def _occurrences(self, task: int, recurrence: str, assigned: dt.date, out: list) -> None:
+        """A standing task's occurrences, by the product's own rule (``tasks.occurrences``) up
+        to the horizon it generates ahead, so that the backlog counts them as it counts a live
+        one's: most past periods done (mostly on time), some left open and so overdue."""
+        rng = self.rng
+        periods = schedule(
+            recurrence,
+            None,
+            first_due=assigned,
+            after=None,
+            until=self.as_of + dt.timedelta(days=settings.STANDING_TASKS_HORIZON_DAYS),
+        )
+        for period in periods:
+            self.occurrence_id += 1
+            status, done = OccurrenceStatus.OPEN, None
+            # An open occurrence whose due date has a rung due on the reference day would be a
+            # sweep candidate beyond the designated ones: it was done early instead.
+            due_today = period.due_on in self._due and period.start <= self.as_of
+            if due_today or (period.due_on < self.as_of and rng.random() < 0.85):
+                if due_today or rng.random() < 0.8:
+                    done = max(
+                        min(period.due_on, self.as_of) - dt.timedelta(days=rng.randint(0, 5)), period.start
+                    )
+                else:
+                    done = min(period.due_on + dt.timedelta(days=rng.randint(1, 20)), self.as_of)
+                status = OccurrenceStatus.COMPLETED
+            out.append(
+                (
+                    self.occurrence_id,
+                    task,
+                    period.start,
+                    period.end,
+                    period.due_on,
+                    status,
+                    done,
+                    ts(done, 15) if done else None,
+                    ts(max(period.start - dt.timedelta(days=45), assigned), 2),
+                )
+            )
 
     def _reports(self, task, lead, responsible, coordinating, start, end, progress, out: list) -> None:
         rng = self.rng
@@ -1163,6 +1212,17 @@ REPORT_COLUMNS = [
     "agency_id",
     "author_id",
     "task_id",
+]
+OCCURRENCE_COLUMNS = [
+    "id",
+    "task_id",
+    "period_start",
+    "period_end",
+    "due_on",
+    "status",
+    "completion_date",
+    "completed_at",
+    "created_at",
 ]
 EXTENSION_COLUMNS = [
     "id",

@@ -11,6 +11,10 @@ class TasksConfig(AppConfig):
     def ready(self) -> None:
         from agencies.models import Agency, Official
         from tasks import receivers, search
+        from tasks.web.occurrences import OCCURRENCES_PANEL
+        from tasks.web.panels import task_panel_register
+
+        task_panel_register(OCCURRENCES_PANEL)
 
         for name, signal in (("save", post_save), ("delete", post_delete)):
             signal.connect(receivers.agency_changed, sender=Agency, dispatch_uid=f"tasks-agency-{name}")

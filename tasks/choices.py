@@ -105,6 +105,15 @@ class Recurrence(models.TextChoices):
     YEARLY = "yearly", _("Yearly")
 
 
+class OccurrenceStatus(models.TextChoices):
+    """Where one occurrence of a standing task stands (``TaskOccurrence``). Whether it was on
+    time is derived from its due date, as a task's timeliness is, never stored."""
+
+    OPEN = "open", _("Open")
+    REPORTED = "reported", _("Reported")
+    COMPLETED = "completed", _("Completed")
+
+
 class TaskField(models.TextChoices):
     """The field a task belongs to, for the dashboard's filters."""
 

@@ -20,3 +20,10 @@ def evidence_signatures_recheck_all() -> dict:
     """Re-check every evidence PDF's signatures after the trusted roots changed. Running it
     twice re-checks twice and finds the same verdicts; each file is its own transaction."""
     return services.evidence_signatures_recheck_all()
+
+
+@shared_task(name="tasks.occurrences_generate", ignore_result=True, time_limit=600, soft_time_limit=540)
+def occurrences_generate() -> int:
+    """Write the standing tasks' occurrences up to the horizon. Safe to run twice or at once:
+    a period already held is not written again (a unique constraint)."""
+    return services.occurrences_generate_all()

@@ -16,6 +16,7 @@ from tasks.choices import (
     DirectiveEventAction,
     DirectiveKind,
     ExtensionStatus,
+    OccurrenceStatus,
     Recurrence,
     ResultKind,
     TaskEventAction,
@@ -185,6 +186,20 @@ class Task(models.Model):
         default=Recurrence.NONE,
         blank=True,
     )
+    # When each occurrence of a standing task falls due (tasks.occurrences): the weekday of a
+    # weekly one (1 Monday ... 7 Sunday), else the day of the period's last month ("by the 20th
+    # of each month"; a short month's last day when it has fewer). Empty: the period's last day.
+    due_day = models.PositiveSmallIntegerField(
+        _("due day"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+        help_text=_(
+            "Standing tasks only. Weekly: the weekday each occurrence is due (1 Monday to 7 "
+            "Sunday). Monthly, quarterly, yearly: the day of the period's last month (20 for "
+            "'by the 20th'). Empty: the last day of the period."
+        ),
+    )
     # clear result
     result_kind = models.CharField(_("kind of result"), max_length=16, choices=ResultKind.choices, blank=True)
     expected_result = models.CharField(_("expected result"), max_length=1000, blank=True)
@@ -255,6 +270,15 @@ class Task(models.Model):
                 name="task_original_deadline_kept",
             ),
             models.CheckConstraint(
+                condition=Q(due_day__isnull=True)
+                | (
+                    ~Q(recurrence=Recurrence.NONE)
+                    & Q(due_day__gte=1, due_day__lte=31)
+                    & (~Q(recurrence=Recurrence.WEEKLY) | Q(due_day__lte=7))
+                ),
+                name="task_due_day_fits_recurrence",
+            ),
+            models.CheckConstraint(
                 condition=Q(progress__gte=0) & Q(progress__lte=100), name="task_progress_0_100"
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="task_version_positive"),
@@ -306,11 +330,80 @@ class Task(models.Model):
         return missing_clears(self)
 
 
+class TaskOccurrence(models.Model):
+    """One period of a standing task ("report by the 20th of each month": November 2025's
+    report), with its own due date, reports and completion.
+
+    A standing task has no deadline of its own, so without these it would never be late and
+    never remind anyone. Occurrences are written ahead by ``tasks.services.occurrences_generate``
+    (once per period: a unique constraint); their timeliness is derived as of a date by the same
+    rule as a task's (``tasks.selectors.occurrence_timeliness_expression``), never stored, and
+    the backlog counts them (docs/standing-tasks.md).
+    """
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="occurrences"
+    )
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    # The occurrence's deadline: it falls, as a task's does, at the end of the day in Hanoi.
+    due_on = models.DateField(_("due"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=OccurrenceStatus.choices, default=OccurrenceStatus.OPEN
+    )
+    # The Hanoi date of the lead agency's report that completed it: timeliness is judged by it.
+    completion_date = models.DateField(_("completion date"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("occurrence")
+        verbose_name_plural = _("occurrences")
+        ordering = ["task", "period_start"]
+        constraints = [
+            # Generation may run twice or at once (beat, an assignment, an edit): never two rows
+            # for one period.
+            models.UniqueConstraint(fields=["task", "period_start"], name="occurrence_once_per_period"),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=F("due_on")) & Q(due_on__lte=F("period_end")),
+                name="occurrence_due_within_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=OccurrenceStatus.values), name="occurrence_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=OccurrenceStatus.COMPLETED)
+                | (Q(completion_date__isnull=False) & Q(completed_at__isnull=False)),
+                name="occurrence_completed_has_date",
+            ),
+        ]
+        indexes = [
+            # The sweep's candidates: open occurrences at given due dates.
+            models.Index(
+                fields=["due_on", "task"],
+                name="occurrence_open_due",
+                condition=~Q(status=OccurrenceStatus.COMPLETED),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.period_start:%d/%m/%Y}-{self.period_end:%d/%m/%Y}"
+
+
 class ProgressReport(models.Model):
     """A dated report from the lead agency, or a coordinating agency's contribution."""
 
     task = models.ForeignKey(
         Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="progress_reports"
+    )
+    # On a standing task, the occurrence the report belongs to (the oldest one not yet done).
+    occurrence = models.ForeignKey(
+        TaskOccurrence,
+        verbose_name=_("occurrence"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
     )
     agency = models.ForeignKey(
         "agencies.Agency",

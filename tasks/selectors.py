@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db.models import (
@@ -33,14 +35,32 @@ from tasks.choices import (
     OPEN_STATUSES,
     AgencyAttribution,
     ExtensionStatus,
+    OccurrenceStatus,
+    Recurrence,
     TaskAction,
     TaskStatus,
     Timeliness,
     TransferRole,
 )
 from tasks.clears import CLEAR_CONDITIONS, all_clears_q
-from tasks.models import EvidenceFile, ExtensionRequest, Task, TaskTransfer
+from tasks.models import EvidenceFile, ExtensionRequest, Task, TaskOccurrence, TaskTransfer
 from tasks.permissions import visibility_key, visible_tasks_q
+
+
+class TimelinessAnnotation(TypedDict):
+    """What ``with_timeliness`` adds to each task: a ``Timeliness`` value, or None for a task
+    the backlog does not count (a draft, a cancelled one, one without a deadline)."""
+
+    timeliness: str | None
+
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from django_stubs_ext import WithAnnotations
+
+    #: A task read through ``with_timeliness`` (the checker's name for it).
+    TaskWithTimeliness: TypeAlias = WithAnnotations[Task, TimelinessAnnotation]
 
 
 def timeliness_expression(as_of: dt.date) -> Case:
@@ -65,7 +85,7 @@ def timeliness_expression(as_of: dt.date) -> Case:
     )
 
 
-def with_timeliness(queryset: QuerySet[Task], as_of: dt.date | None = None) -> QuerySet[Task]:
+def with_timeliness(queryset: QuerySet[Task], as_of: dt.date | None = None) -> QuerySet[TaskWithTimeliness]:
     return queryset.annotate(timeliness=timeliness_expression(as_of or timezone.localdate()))
 
 
@@ -90,6 +110,62 @@ COUNTED_Q = Q(status__in=COUNTED_STATUSES, deadline__isnull=False)
 def timeliness_q(value: str, as_of: dt.date) -> Q:
     """The same rule as a filter, so that filtering does not need the annotation."""
     return COUNTED_Q & _timeliness_among_counted(as_of)[Timeliness(value)]
+
+
+# --- standing tasks: timeliness per occurrence -----------------------------------------------
+
+
+def _occurrence_timeliness_among_counted(as_of: dt.date) -> dict[str, Q]:
+    """The four timeliness values of an occurrence as of the end of ``as_of`` in Hanoi, by the
+    rule a task's follows: completed by then (the lead agency's completing report, dated in
+    Hanoi) on or before its due day is on time; not completed by then, it is within its
+    deadline through its due day and overdue after it."""
+    completed = Q(status=OccurrenceStatus.COMPLETED, completion_date__lte=as_of)
+    still_open = ~Q(status=OccurrenceStatus.COMPLETED) | Q(completion_date__gt=as_of)
+    return {
+        Timeliness.COMPLETED_ON_TIME: completed & Q(completion_date__lte=F("due_on")),
+        Timeliness.COMPLETED_LATE: completed & Q(completion_date__gt=F("due_on")),
+        Timeliness.IN_PROGRESS_WITHIN_DEADLINE: still_open & Q(due_on__gte=as_of),
+        Timeliness.IN_PROGRESS_OVERDUE: still_open & Q(due_on__lt=as_of),
+    }
+
+
+def occurrence_timeliness_expression(as_of: dt.date) -> Case:
+    """An occurrence's timeliness as one SQL CASE; None before its period begins (generated
+    ahead, it is nobody's work yet)."""
+    conditions = _occurrence_timeliness_among_counted(as_of)
+    return Case(
+        *(When(Q(period_start__lte=as_of) & conditions[t], then=Value(t.value)) for t in Timeliness),
+        default=Value(None),
+        output_field=CharField(),
+    )
+
+
+def occurrences_counted(queryset: QuerySet[Task], as_of: dt.date) -> QuerySet[TaskOccurrence]:
+    """The occurrences a report as of ``as_of`` counts for the tasks of ``queryset``: those of
+    its standing tasks that are counted (assigned or later, not cancelled) whose period had
+    begun by then. An overdue occurrence is overdue work of its agency, as an overdue task is."""
+    standing = (
+        queryset.filter(status__in=COUNTED_STATUSES)
+        .exclude(recurrence=Recurrence.NONE)
+        .order_by()
+        .values("pk")
+    )
+    return TaskOccurrence.objects.filter(task_id__in=standing, period_start__lte=as_of).order_by()
+
+
+def occurrences_of(task: Task, as_of: dt.date | None = None) -> QuerySet[TaskOccurrence]:
+    """A standing task's occurrences, newest first, each with its timeliness as of ``as_of`` and
+    its reports (one query each): what the task page and the API show."""
+    return (
+        task.occurrences.annotate(timeliness=occurrence_timeliness_expression(as_of or timezone.localdate()))
+        .prefetch_related("reports__agency")
+        .order_by("-period_start", "-id")
+    )
+
+
+def task_occurrences(task: Task, as_of: dt.date | None = None) -> list[TaskOccurrence]:
+    return list(occurrences_of(task, as_of))
 
 
 def task_list_for_user(user: Official) -> QuerySet[Task]:
@@ -141,7 +217,7 @@ def held_actions(user: Official, task: Task) -> dict[str, str]:
     """Actions the user's role and the task's status allow but a condition of the lifecycle
     holds back (a confirmation waiting for a signed result), each with why: the task page shows
     them disabled, with the reason, instead of hiding them."""
-    held = {}
+    held: dict[str, str] = {}
     for rule in lifecycle.RULES:
         reason = lifecycle.blocked(user, task, rule.action)
         if reason is not None:
@@ -196,23 +272,46 @@ def lead_agency_key(as_of: dt.date, attribution: str = AgencyAttribution.AS_OF) 
     - as the agencies are today: an agency that ended is rolled into its successor, so closed
       tasks of MIC count under MOST for trends across the change.
     """
+    return lead_agency_keys(as_of, attribution)[0]
+
+
+def lead_agency_keys(
+    as_of: dt.date, attribution: str = AgencyAttribution.AS_OF, *throughs: str
+) -> list[Expression | None]:
+    """``lead_agency_key`` for the task itself and for each related path in ``throughs``
+    (``"task__"``: an occurrence of a standing task is credited as its task is), deciding
+    once (one read) whether anything needs crediting elsewhere."""
+    paths = ("", *throughs)
     if attribution == AgencyAttribution.TODAY:
         mapping = successors_today()
         if not mapping:
-            return None
-        return Case(
-            *(When(lead_agency_id=old, then=Value(new)) for old, new in sorted(mapping.items())),
-            default=F("lead_agency_id"),
-            output_field=IntegerField(),
-        )
+            return [None] * len(paths)
+        return [
+            Case(
+                *(
+                    When(**{f"{path}lead_agency_id": old}, then=Value(new))
+                    for old, new in sorted(mapping.items())
+                ),
+                default=F(f"{path}lead_agency_id"),
+                output_field=IntegerField(),
+            )
+            for path in paths
+        ]
     if not TaskTransfer.objects.filter(role=TransferRole.LEAD, effective_on__gt=as_of).exists():
-        return None
-    moved_from = (
-        TaskTransfer.objects.filter(task_id=OuterRef("pk"), role=TransferRole.LEAD, effective_on__gt=as_of)
-        .order_by("effective_on", "id")
-        .values("from_agency_id")[:1]
-    )
-    return Coalesce(Subquery(moved_from), F("lead_agency_id"), output_field=IntegerField())
+        return [None] * len(paths)
+    keys: list[Expression | None] = []
+    for path in paths:
+        moved_from = (
+            TaskTransfer.objects.filter(
+                task_id=OuterRef(f"{path.removesuffix('__')}_id" if path else "pk"),
+                role=TransferRole.LEAD,
+                effective_on__gt=as_of,
+            )
+            .order_by("effective_on", "id")
+            .values("from_agency_id")[:1]
+        )
+        keys.append(Coalesce(Subquery(moved_from), F(f"{path}lead_agency_id"), output_field=IntegerField()))
+    return keys
 
 
 def filter_lead_agency(
@@ -267,31 +366,55 @@ TASKS_GENERATION_KEY = "tasks:generation"
 BACKLOG_COLUMNS = tuple(t.value for t in Timeliness)
 
 
+def _plain_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A grouped query's rows as dicts the caller may add names to (the checker types each
+    ``.values()`` row as a closed TypedDict)."""
+    return [dict(row) for row in rows]
+
+
 def backlog_by_lead_agency(
     queryset: QuerySet[Task], as_of: dt.date, attribution: str = AgencyAttribution.AS_OF
 ) -> list[dict]:
     """One row per lead agency with the four counts and the total.
 
-    The counts come from one grouped query on the task table alone, grouped by the lead
-    agency's id (grouping by the joined names made PostgreSQL sort text on disk at a million
-    tasks); the agencies' codes and names are then read by primary key. Across a
-    reorganisation the group key is the agency the task is credited to (``lead_agency_key``):
-    as of 15 February 2025 MIC's tasks count under MIC, as of 1 June under MOST.
+    The counts come from one statement: the task table alone, grouped by the lead agency's id
+    (grouping by the joined names made PostgreSQL sort text on disk at a million tasks), and,
+    in the same statement (UNION ALL), the occurrences of standing tasks grouped by their
+    task's lead agency: a standing task counts once per period that has begun
+    (``occurrences_counted``). The agencies' codes and names are then read by primary key.
+    Across a reorganisation the group key is the agency the task is credited to
+    (``lead_agency_key``): as of 15 February 2025 MIC's tasks count under MIC, as of 1 June
+    under MOST.
     """
     conditions = _timeliness_among_counted(as_of)
-    key = lead_agency_key(as_of, attribution)
+    occurrence_conditions = _occurrence_timeliness_among_counted(as_of)
+    key, occurrence_key = lead_agency_keys(as_of, attribution, "task__")
     counted = queryset.filter(COUNTED_Q).order_by()
+    occurrences = occurrences_counted(queryset, as_of)
+    grouped: QuerySet[Any, Mapping[str, Any]]
+    occurrence_grouped: QuerySet[Any, Mapping[str, Any]]
     if key is not None:
-        counted = counted.annotate(credited_agency=key).values("credited_agency")
+        grouped = counted.annotate(credited_agency=key).values("credited_agency")
+        occurrence_grouped = occurrences.annotate(credited_agency=occurrence_key).values("credited_agency")
     else:
-        counted = counted.values("lead_agency_id")
-    counts = counted.annotate(
+        grouped = counted.values("lead_agency_id")
+        occurrence_grouped = occurrences.values("task__lead_agency_id")
+    counts = grouped.annotate(
         **{column: Count("pk", filter=conditions[column]) for column in BACKLOG_COLUMNS}
     )
-    rows = list(counts)
-    if key is not None:
-        for row in rows:
-            row["lead_agency_id"] = row.pop("credited_agency")
+    occurrence_counts = occurrence_grouped.annotate(
+        **{column: Count("pk", filter=occurrence_conditions[column]) for column in BACKLOG_COLUMNS}
+    )
+    merged: dict[int, dict[str, Any]] = {}
+    for union_row in counts.union(occurrence_counts, all=True):
+        row: dict[str, Any] = dict(union_row)
+        agency_id: int = row.pop("credited_agency" if key is not None else "lead_agency_id")
+        if agency_id in merged:
+            for column in BACKLOG_COLUMNS:
+                merged[agency_id][column] += row[column]
+        else:
+            merged[agency_id] = {"lead_agency_id": agency_id, **row}
+    rows = list(merged.values())
     agencies = {
         a["pk"]: a
         for a in Agency.objects.filter(pk__in=[r["lead_agency_id"] for r in rows]).values(
@@ -347,20 +470,36 @@ def on_time_rate(row: dict) -> float | None:
 
 
 def overdue_trend(queryset: QuerySet[Task], dates: list[dt.date]) -> list[tuple[dt.date, int]]:
-    """How many tasks were in progress and overdue as of each date, by one aggregate query.
+    """How many tasks and occurrences of standing tasks were in progress and overdue as of each
+    date, by one statement (the two aggregates joined by UNION ALL).
 
-    Uses the same rule as the backlog (``timeliness_q``), so the point for a date equals the
-    backlog's overdue total as of that date.
+    Uses the same rules as the backlog (``timeliness_q``, ``occurrences_counted``), so the
+    point for a date equals the backlog's overdue total as of that date.
     """
     if not dates:
         return []
-    counted = queryset.filter(status__in=COUNTED_STATUSES, deadline__isnull=False)
-    aggregates = {
-        f"d{i}": Count("id", filter=timeliness_q(Timeliness.IN_PROGRESS_OVERDUE, day))
+    counted = queryset.filter(status__in=COUNTED_STATUSES, deadline__isnull=False).order_by()
+    overdue = Timeliness.IN_PROGRESS_OVERDUE
+    aggregates = {f"d{i}": Count("id", filter=timeliness_q(overdue, day)) for i, day in enumerate(dates)}
+    occurrences = occurrences_counted(queryset, max(dates))
+    occurrence_aggregates = {
+        f"d{i}": Count(
+            "id", filter=Q(period_start__lte=day) & _occurrence_timeliness_among_counted(day)[overdue]
+        )
         for i, day in enumerate(dates)
     }
-    values = counted.aggregate(**aggregates)
-    return [(day, values[f"d{i}"]) for i, day in enumerate(dates)]
+    # A constant group makes each side one row, so that the two can be joined in one statement.
+    rows = (
+        counted.annotate(one=Value(1))
+        .values("one")
+        .annotate(**aggregates)
+        .union(occurrences.annotate(one=Value(1)).values("one").annotate(**occurrence_aggregates), all=True)
+    )
+    totals = dict.fromkeys(aggregates, 0)
+    for row in _plain_rows(rows):
+        for name in totals:
+            totals[name] += row[name]
+    return [(day, totals[f"d{i}"]) for i, day in enumerate(dates)]
 
 
 def overdue_trend_report(queryset: QuerySet[Task], dates: list[dt.date]) -> list[tuple[dt.date, int]]:
@@ -422,21 +561,21 @@ def clarity_by_agency(
             .order_by("lead_agency__code")
         )
         return _clarity_rows(rows)
-    rows = list(
+    credited_rows = _plain_rows(
         queryset.exclude(status=TaskStatus.CANCELLED)
         .order_by()
         .annotate(credited_agency=key)
         .values("credited_agency")
         .annotate(**_clarity_counts())
     )
-    names = Agency.objects.in_bulk([r["credited_agency"] for r in rows if r["credited_agency"]])
-    for row in rows:
+    names = Agency.objects.in_bulk([r["credited_agency"] for r in credited_rows if r["credited_agency"]])
+    for row in credited_rows:
         agency = names.get(row.pop("credited_agency"))
         row["lead_agency_id"] = agency.pk if agency else None
         for name in ("code", "name_vi", "name_en"):
             row[f"lead_agency__{name}"] = getattr(agency, name) if agency else None
-    rows.sort(key=lambda r: (r["lead_agency__code"] is None, r["lead_agency__code"] or ""))
-    return _clarity_rows(rows)
+    credited_rows.sort(key=lambda r: (r["lead_agency__code"] is None, r["lead_agency__code"] or ""))
+    return _clarity_rows(credited_rows)
 
 
 def clarity_report(
@@ -483,16 +622,20 @@ def task_page_related(task: Task, *, everything: bool = False) -> dict:
         "evidence__signatures"
     )
     events = task.events.select_related("actor").order_by("-at", "-id")
-    related = {
-        "reports": list(reports[:limit] if limit else reports),
-        "extensions": list(task.extension_requests.select_related("requested_by", "decided_by")),
-        "events": list(events[:limit] if limit else events),
-    }
-    for name, manager in (("reports", task.progress_reports), ("events", task.events)):
-        shown = len(related[name])
+    shown_reports = list(reports[:limit] if limit else reports)
+    shown_events = list(events[:limit] if limit else events)
+
+    def total(shown: int, manager) -> int:
         # Counted only when the page is full: otherwise what is shown is all there is.
-        related[f"{name}_total"] = manager.count() if limit and shown == limit else shown
-    return related
+        return manager.count() if limit and shown == limit else shown
+
+    return {
+        "reports": shown_reports,
+        "extensions": list(task.extension_requests.select_related("requested_by", "decided_by")),
+        "events": shown_events,
+        "reports_total": total(len(shown_reports), task.progress_reports),
+        "events_total": total(len(shown_events), task.events),
+    }
 
 
 #: How many of each kind of waiting decision a page lists (the oldest): at national scale tens

@@ -22,7 +22,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Exists, ForeignKey, Max, OuterRef, Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from agencies.choices import Role
@@ -30,11 +32,13 @@ from agencies.models import Agency, Official
 from common.cache import generation_changed
 from signatures.certificates import CertificateError, read_certificate
 from signatures.validation import PdfCheck, check_pdf_bounded
-from tasks import lifecycle
+from tasks import lifecycle, occurrences
 from tasks.choices import (
+    CLOSED_STATUSES,
     OPEN_STATUSES,
     DirectiveEventAction,
     ExtensionStatus,
+    OccurrenceStatus,
     Recurrence,
     ResultKind,
     TaskAction,
@@ -52,6 +56,7 @@ from tasks.models import (
     ProgressReport,
     Task,
     TaskEvent,
+    TaskOccurrence,
     TrustedRoot,
 )
 from tasks.permissions import FOCAL_POINT_EDITABLE
@@ -72,6 +77,7 @@ TRACKED_FIELDS = (
     "original_deadline",
     "deadline_phrase",
     "recurrence",
+    "due_day",
     "result_kind",
     "expected_result",
     "target_value",
@@ -99,6 +105,7 @@ EDITABLE_FIELDS = (
     "deadline",
     "deadline_phrase",
     "recurrence",
+    "due_day",
     "result_kind",
     "expected_result",
     "target_value",
@@ -149,7 +156,7 @@ def _snapshot(task: Task, coordinating: list[Agency] | None = None) -> dict[str,
     snap = {}
     for name in TRACKED_FIELDS:
         field = Task._meta.get_field(name)
-        if field.is_relation:
+        if isinstance(field, ForeignKey):
             related_id = getattr(task, field.attname)
             snap[name] = _value_for_history(getattr(task, name)) if related_id else None
         else:
@@ -215,6 +222,15 @@ def _validate_task_fields(task: Task, coordinating: list[Agency] | None) -> None
         errors.setdefault("recurrence", []).append(
             _("A standing task has a recurrence instead of a deadline, not both.")
         )
+    if task.due_day is not None:
+        if task.recurrence == Recurrence.NONE:
+            errors.setdefault("due_day", []).append(_("Only a standing task has a due day."))
+        elif task.recurrence == Recurrence.WEEKLY and not 1 <= task.due_day <= 7:
+            errors.setdefault("due_day", []).append(
+                _("A weekly task is due on a weekday: 1 (Monday) to 7 (Sunday).")
+            )
+        elif not 1 <= task.due_day <= 31:
+            errors.setdefault("due_day", []).append(_("A due day is a day of the month, 1 to 31."))
     for name in ("responsible_official", "accountable_leader"):
         person = getattr(task, name)
         if person is None:
@@ -233,7 +249,7 @@ def _validate_task_fields(task: Task, coordinating: list[Agency] | None) -> None
             _("The lead agency cannot also coordinate its own task.")
         )
     # An agency that ended in a reorganisation keeps its closed tasks but takes no new work.
-    ended = [("lead_agency", task.lead_agency)] if task.lead_agency_id else []
+    ended: list[tuple[str, Agency]] = [("lead_agency", task.lead_agency)] if task.lead_agency else []
     ended += [("coordinating_agencies", agency) for agency in coordinating or []]
     for name, agency in ended:
         if agency.ended_on is not None:
@@ -280,7 +296,7 @@ def _clean_directive(directive: Directive) -> None:
     _check_text(errors, "full_text", directive.full_text, DIRECTIVE_TEXT_LIMIT)
     if directive.pk and directive.issued_on:
         earliest = directive.tasks.filter(deadline__lt=directive.issued_on).order_by("deadline").first()
-        if earliest is not None:
+        if earliest is not None and earliest.deadline is not None:
             errors.setdefault("issued_on", []).append(
                 _("Task %(code)s is due on %(deadline)s, before this issue date.")
                 % {"code": earliest.code, "deadline": earliest.deadline.strftime("%d/%m/%Y")}
@@ -553,7 +569,11 @@ def task_update(
         )
     if coordinating is not None:
         task.coordinating_agencies.set(coordinating)
-    return _save_with_history(task, actor=actor, action=TaskEventAction.UPDATED, before=before)
+    rescheduled = (before["recurrence"], before["due_day"]) != (task.recurrence, task.due_day)
+    task = _save_with_history(task, actor=actor, action=TaskEventAction.UPDATED, before=before)
+    if rescheduled and task.status in OPEN_STATUSES:
+        _occurrences_reschedule(task)
+    return task
 
 
 @transaction.atomic
@@ -570,8 +590,7 @@ def task_transition(
     input it needs, lock the task, check who may and from which status, change it, record the
     history event, and close pending extension requests when the task closes."""
     rule = lifecycle.rule_for(action)
-    if not rule.is_transition:
-        raise ValueError(f"{action!r} is not a status change; it has its own service")
+    target, event, apply = rule.transition()
     inputs = {"reason": reason, "result_summary": result_summary}
     if rule.needs is not None:
         name, message = rule.needs
@@ -579,11 +598,16 @@ def task_transition(
     task = _lock(task, expected_version)
     lifecycle.check(actor, task, action)
     before = _snapshot(task)
-    task.status = rule.target
-    rule.apply(task, inputs)
-    _save_with_history(task, actor=actor, action=rule.event, before=before, note=inputs["reason"])
+    task.status = target
+    apply(task, inputs)
+    _save_with_history(task, actor=actor, action=event, before=before, note=inputs["reason"])
     if rule.closes_extensions:
         _close_pending_extensions(task, actor)
+    if task.recurrence != Recurrence.NONE:
+        if task.status in CLOSED_STATUSES:
+            _occurrences_drop_unstarted(task)
+        elif task.status in OPEN_STATUSES:
+            occurrences_generate(task=task)
     return task
 
 
@@ -758,7 +782,7 @@ def task_reassign(
     return _save_with_history(task, actor=actor, action=TaskEventAction.UPDATED, before=before, note=note)
 
 
-def _required_text(name: str, value: str, message: str) -> str:
+def _required_text(name: str, value: str, message: str | Promise) -> str:
     value = (value or "").strip()
     errors: dict[str, list[str]] = {}
     if not value:
@@ -771,6 +795,133 @@ def _required_text(name: str, value: str, message: str) -> str:
 
 def _required_reason(reason: str) -> str:
     return _required_text("reason", reason, _("Give a reason."))
+
+
+# --- standing tasks: their occurrences -------------------------------------------------------
+
+
+def _given_on(task: Task) -> dt.date:
+    """The Hanoi day a standing task became the agency's: its first occurrence is the first
+    period due on or after it."""
+    return timezone.localdate(task.assigned_at or task.created_at or timezone.now())
+
+
+def _horizon(today: dt.date) -> dt.date:
+    return today + dt.timedelta(days=settings.STANDING_TASKS_HORIZON_DAYS)
+
+
+def _occurrence_rows(
+    task_id: int,
+    recurrence: str,
+    due_day: int | None,
+    given_on: dt.date,
+    last_end: dt.date | None,
+    today: dt.date,
+) -> list[TaskOccurrence]:
+    periods = occurrences.schedule(
+        recurrence, due_day, first_due=given_on, after=last_end, until=_horizon(today)
+    )
+    return [
+        TaskOccurrence(task_id=task_id, period_start=p.start, period_end=p.end, due_on=p.due_on)
+        for p in periods
+    ]
+
+
+def occurrences_generate(*, task: Task | int, today: dt.date | None = None) -> int:
+    """Write the occurrences of an open standing task from the last one held up to the periods
+    that start within ``STANDING_TASKS_HORIZON_DAYS``, so that each exists before its reminders
+    fall due. Returns how many it wrote. Safe to run twice or at once: a period already held is
+    not written again (the unique constraint, inserted with ON CONFLICT DO NOTHING)."""
+    if not isinstance(task, Task):
+        task = Task.objects.get(pk=task)
+    if task.recurrence == Recurrence.NONE or task.status not in OPEN_STATUSES:
+        return 0
+    today = today or _local_today()
+    last_end = task.occurrences.order_by("-period_start").values_list("period_end", flat=True).first()
+    rows = _occurrence_rows(task.pk, task.recurrence, task.due_day, _given_on(task), last_end, today)
+    if rows:
+        TaskOccurrence.objects.bulk_create(rows, ignore_conflicts=True)
+        tasks_changed()
+    return len(rows)
+
+
+def occurrences_generate_all(*, today: dt.date | None = None, batch_size: int = 2000) -> int:
+    """The beat's daily pass: ``occurrences_generate`` for every open standing task whose
+    occurrences do not yet reach the horizon, in batches (one grouped read, one insert per
+    batch). Returns how many occurrences it wrote."""
+    today = today or _local_today()
+    until = _horizon(today)
+    due = (
+        Task.objects.filter(status__in=OPEN_STATUSES)
+        .exclude(recurrence=Recurrence.NONE)
+        .annotate(last_end=Max("occurrences__period_end"))
+        .filter(Q(last_end__isnull=True) | Q(last_end__lt=until))
+        .order_by("pk")
+        .values_list("pk", "recurrence", "due_day", "assigned_at", "created_at", "last_end")
+    )
+    written = 0
+    batch: list[TaskOccurrence] = []
+    for pk, recurrence, due_day, assigned_at, created_at, last_end in due.iterator(chunk_size=batch_size):
+        given_on = timezone.localdate(assigned_at or created_at)
+        batch += _occurrence_rows(pk, recurrence, due_day, given_on, last_end, today)
+        if len(batch) >= batch_size:
+            TaskOccurrence.objects.bulk_create(batch, ignore_conflicts=True)
+            written, batch = written + len(batch), []
+    if batch:
+        TaskOccurrence.objects.bulk_create(batch, ignore_conflicts=True)
+        written += len(batch)
+    if written:
+        tasks_changed()
+    return written
+
+
+def _untouched_occurrences(task: Task):
+    """Occurrences nobody has reported on yet: the ones a change of plan may replace."""
+    return task.occurrences.filter(status=OccurrenceStatus.OPEN).exclude(
+        Exists(ProgressReport.objects.filter(occurrence_id=OuterRef("pk")))
+    )
+
+
+def _occurrences_reschedule(task: Task) -> None:
+    """The recurrence or due day changed: the occurrences not yet due and not reported on are
+    replaced by the new rule's; those already due, or reported on, stay as history."""
+    _untouched_occurrences(task).filter(due_on__gte=_local_today()).delete()
+    occurrences_generate(task=task)
+
+
+def _occurrences_drop_unstarted(task: Task) -> None:
+    """A standing task that ends (its duty confirmed done, or cancelled) has no more periods:
+    the occurrences generated ahead whose period has not begun go."""
+    _untouched_occurrences(task).filter(period_start__gt=_local_today()).delete()
+
+
+def _occurrence_current(task: Task, today: dt.date) -> TaskOccurrence | None:
+    """The occurrence a report on a standing task belongs to: the oldest one begun and not yet
+    completed (a late report clears the oldest period first); when all begun ones are done,
+    the latest begun (a further report on it); before the first period, the first one."""
+    occurrences_generate(task=task, today=today)
+    held = task.occurrences.select_for_update()
+    begun = held.filter(period_start__lte=today)
+    return (
+        begun.exclude(status=OccurrenceStatus.COMPLETED).order_by("period_start").first()
+        or begun.order_by("-period_start").first()
+        or held.order_by("period_start").first()
+    )
+
+
+def _occurrence_reported(occurrence: TaskOccurrence, *, percent: int | None, today: dt.date) -> None:
+    """The lead agency reported on an occurrence: a report that gives no percentage (the
+    meeting held, the report sent) or 100% completes it, judged on the report's Hanoi date;
+    a lower percentage says work is under way."""
+    if occurrence.status == OccurrenceStatus.COMPLETED:
+        return
+    if percent is None or percent == 100:
+        occurrence.status = OccurrenceStatus.COMPLETED
+        occurrence.completion_date = today
+        occurrence.completed_at = timezone.now()
+    else:
+        occurrence.status = OccurrenceStatus.REPORTED
+    occurrence.save(update_fields=["status", "completion_date", "completed_at"])
 
 
 # --- progress ------------------------------------------------------------------------------
@@ -838,12 +989,17 @@ def _progress_report_write(
         errors["evidence"] = checked.errors
     if errors:
         raise ValidationError(errors)
-    is_lead = actor.agency_id == task.lead_agency_id
+    agency_id = actor.agency_id
+    assert agency_id is not None  # the lifecycle lets only a lead or coordinating agency's official report
+    is_lead = agency_id == task.lead_agency_id
+    today = _local_today()
+    occurrence = _occurrence_current(task, today) if task.recurrence != Recurrence.NONE else None
     report = ProgressReport(
         task=task,
-        agency_id=actor.agency_id,
+        occurrence=occurrence,
+        agency_id=agency_id,
         author=actor,
-        reported_on=_local_today(),
+        reported_on=today,
         percent=percent,
         indicator_value=indicator_value,
         note=note,
@@ -851,15 +1007,17 @@ def _progress_report_write(
     )
     report.full_clean()
     report.save()
+    if is_lead and occurrence is not None:
+        _occurrence_reported(occurrence, percent=percent, today=today)
     if is_lead:
         if task.status == TaskStatus.ASSIGNED:
             # The first report starts the task: the lifecycle's own start, with its history
             # event, in this transaction (the agency need not press "start" first).
-            rule = lifecycle.check(actor, task, TaskAction.START)
+            target, event, apply = lifecycle.check(actor, task, TaskAction.START).transition()
             before = _snapshot(task)
-            task.status = rule.target
-            rule.apply(task, {})
-            _save_with_history(task, actor=actor, action=rule.event, before=before)
+            task.status = target
+            apply(task, {})
+            _save_with_history(task, actor=actor, action=event, before=before)
         before = _snapshot(task)
         if percent is not None:
             task.progress = percent
@@ -874,7 +1032,7 @@ def _progress_report_write(
             task=task,
             actor=actor,
             action=TaskEventAction.CONTRIBUTION_REPORTED,
-            changes={"agency": {"old": None, "new": actor.agency.code}},
+            changes={"agency": {"old": None, "new": _value_for_history(actor.agency)}},
             note=note,
         )
     # One time budget for the signature checks of the whole report, not one per file: ten
@@ -958,7 +1116,8 @@ def _evidence_store(
     name = getattr(upload, "name", "") or "evidence"
     item = EvidenceFile(report=report, original_name=name[:255], content_type=content_type, size=upload.size)
     item.file.save(name, upload, save=False)
-    stored.append(item.file.name)
+    if item.file.name:  # the stored name, to discard should the report fail later
+        stored.append(item.file.name)
     item.save()
     if content_type == "application/pdf":
         upload.seek(0)
@@ -1016,19 +1175,21 @@ def extension_request_create(
     task = _lock(task, expected_version)
     lifecycle.check(actor, task, TaskAction.REQUEST_EXTENSION)
     reason = _required_reason(reason)
-    if proposed_deadline <= task.deadline:
+    current = task.deadline
+    assert current is not None  # the lifecycle refuses to extend a task without a deadline
+    if proposed_deadline <= current:
         raise ValidationError(
             {
                 "proposed_deadline": [
                     _("The proposed deadline must be after the current one (%(deadline)s).")
-                    % {"deadline": task.deadline.strftime("%d/%m/%Y")}
+                    % {"deadline": current.strftime("%d/%m/%Y")}
                 ]
             }
         )
     request = ExtensionRequest.objects.create(
         task=task,
         requested_by=actor,
-        current_deadline=task.deadline,
+        current_deadline=current,
         proposed_deadline=proposed_deadline,
         reason=reason,
     )
@@ -1036,9 +1197,7 @@ def extension_request_create(
         task=task,
         actor=actor,
         action=TaskEventAction.EXTENSION_REQUESTED,
-        changes={
-            "proposed_deadline": {"old": task.deadline.isoformat(), "new": proposed_deadline.isoformat()}
-        },
+        changes={"proposed_deadline": {"old": current.isoformat(), "new": proposed_deadline.isoformat()}},
         note=reason,
     )
     return request

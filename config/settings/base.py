@@ -220,7 +220,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     # A reorganisation scheduled for a date applies itself that day (hourly: a missed run is
     # caught up by the next; an applied event is left alone).
     "tasks-reorganisations": {"task": "tasks.apply_due_reorganisations", "schedule": 3600.0},
+    # Standing tasks' occurrences are written ahead (hourly: idempotent, and a task assigned or
+    # rescheduled gets its occurrences at once from the service; this keeps the horizon moving).
+    "tasks-occurrences": {"task": "tasks.occurrences_generate", "schedule": 3600.0},
 }
+
+# --- standing tasks ----------------------------------------------------------------------
+# Occurrences are written for the periods that begin within this many days, so that each exists
+# before its first reminder (10 working days before it is due) falls due.
+STANDING_TASKS_HORIZON_DAYS = int(os.environ.get("STANDING_TASKS_HORIZON_DAYS", "45"))
 
 # --- reminders -----------------------------------------------------------------------
 # Local time at which a day's reminders fall due.

@@ -24,6 +24,7 @@ from tasks.choices import (
     Clear,
     DirectiveKind,
     ExtensionStatus,
+    OccurrenceStatus,
     Recurrence,
     ResultKind,
     TaskAction,
@@ -45,6 +46,12 @@ def _decimal(value: Decimal | None) -> str | None:
 def _moment(value: dt.datetime | None) -> dt.datetime | None:
     return None if value is None else timezone.localtime(value)
 
+
+DUE_DAY_HELP = _(
+    "Standing tasks: when each occurrence is due. Weekly: the weekday (1 Monday to 7 Sunday); "
+    "otherwise the day of the period's last month (the month's last day when shorter). "
+    "Null: the period's last day."
+)
 
 # --- input ------------------------------------------------------------------------------------
 
@@ -121,6 +128,9 @@ class _TaskFieldsSerializer(InputSerializer):
     deadline = serializers.DateField(required=False, allow_null=True)
     deadline_phrase = serializers.CharField(max_length=255, required=False, allow_blank=True)
     recurrence = serializers.ChoiceField(choices=Recurrence.choices, required=False, allow_blank=True)
+    due_day = serializers.IntegerField(
+        min_value=1, max_value=31, required=False, allow_null=True, help_text=DUE_DAY_HELP
+    )
     result_kind = serializers.ChoiceField(choices=ResultKind.choices, required=False, allow_blank=True)
     expected_result = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     target_value = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
@@ -167,6 +177,14 @@ class SubmitSerializer(InputSerializer):
 
 class ReasonSerializer(InputSerializer):
     reason = serializers.CharField(max_length=TEXT_LIMIT)
+    version = version_field()
+
+
+class ReassignSerializer(InputSerializer):
+    official = username_field(
+        help_text=_("Username of the official of the lead agency who becomes responsible.")
+    )
+    note = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True, help_text=_("Why."))
     version = version_field()
 
 
@@ -220,6 +238,7 @@ class TaskSerializer(serializers.Serializer):
     original_deadline = serializers.DateField(allow_null=True)
     deadline_phrase = serializers.CharField()
     recurrence = serializers.ChoiceField(choices=Recurrence.choices, allow_blank=True)
+    due_day = serializers.IntegerField(allow_null=True, help_text=DUE_DAY_HELP)
     result_kind = serializers.ChoiceField(choices=ResultKind.choices, allow_blank=True)
     expected_result = serializers.CharField()
     target_value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
@@ -294,6 +313,7 @@ TASK_ROW_FIELDS = (
     "original_deadline",
     "deadline_phrase",
     "recurrence",
+    "due_day",
     "result_kind",
     "expected_result",
     "target_value",
@@ -351,6 +371,7 @@ def task_data(row: dict) -> dict:
         "original_deadline": row["original_deadline"],
         "deadline_phrase": row["deadline_phrase"],
         "recurrence": row["recurrence"],
+        "due_day": row["due_day"],
         "result_kind": row["result_kind"],
         "expected_result": row["expected_result"],
         "target_value": _decimal(row["target_value"]),
@@ -494,6 +515,9 @@ class ProgressReportSerializer(serializers.Serializer):
     indicator_value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     note = serializers.CharField()
     is_contribution = serializers.BooleanField(help_text=_("A coordinating agency's contribution."))
+    occurrence = serializers.IntegerField(
+        allow_null=True, help_text=_("On a standing task, the occurrence the report belongs to.")
+    )
     evidence = EvidenceSerializer(many=True)
     created_at = serializers.DateTimeField()
 
@@ -508,8 +532,42 @@ class ProgressReportSerializer(serializers.Serializer):
             "indicator_value": _decimal(report.indicator_value),
             "note": report.note,
             "is_contribution": report.is_contribution,
+            "occurrence": report.occurrence_id,
             "evidence": [evidence_data(item) for item in report.evidence.all()],
             "created_at": _moment(report.created_at),
+        }
+
+
+class OccurrenceSerializer(serializers.Serializer):
+    """One period of a standing task: when it is due, where it stands, and its reports."""
+
+    id = serializers.IntegerField()
+    task = serializers.IntegerField()
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    due_on = serializers.DateField(help_text=_("The occurrence's deadline (end of that day in Hanoi)."))
+    status = serializers.ChoiceField(choices=OccurrenceStatus.choices)
+    timeliness = serializers.ChoiceField(
+        choices=Timeliness.choices,
+        allow_null=True,
+        help_text=_("As of `as_of` (default today); null before the period begins."),
+    )
+    completion_date = serializers.DateField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+    reports = serializers.ListField(child=serializers.IntegerField(), help_text=_("Progress report ids."))
+
+    def to_representation(self, occurrence) -> dict:
+        return {
+            "id": occurrence.id,
+            "task": occurrence.task_id,
+            "period_start": occurrence.period_start,
+            "period_end": occurrence.period_end,
+            "due_on": occurrence.due_on,
+            "status": occurrence.status,
+            "timeliness": occurrence.timeliness,
+            "completion_date": occurrence.completion_date,
+            "completed_at": _moment(occurrence.completed_at),
+            "reports": [report.id for report in occurrence.reports.all()],
         }
 
 

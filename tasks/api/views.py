@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -58,6 +59,7 @@ from tasks.selectors import (
     backlog_report,
     backlog_totals,
     extension_get_for_user,
+    occurrences_of,
     task_get_for_user,
     task_list_for_user,
     with_timeliness,
@@ -76,7 +78,7 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-def task_rows(queryset: QuerySet[Task], as_of: dt.date) -> QuerySet[dict]:
+def task_rows(queryset: QuerySet[Task], as_of: dt.date) -> QuerySet[Any, dict[str, Any]]:
     """Everything a task's representation reads, as plain rows: the task's columns with
     timeliness and the related codes, in one query (``coordinating`` adds the rest); a search's
     rank too, which the next page's cursor holds."""
@@ -136,7 +138,7 @@ def _input(serializer_class, request: Request, **kwargs) -> dict:
     return dict(serializer.validated_data)
 
 
-class TaskListMixin(StrictQueryMixin):
+class TaskListMixin(StrictQueryMixin, GenericAPIView):
     """A filtered, keyset-paginated page of tasks: a fixed number of queries whatever the
     page size or depth (the filter checks, the page, its coordinating agencies)."""
 
@@ -159,7 +161,9 @@ class TaskListMixin(StrictQueryMixin):
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
             self.default_ordering = filterset.ordering_name
-            rows = coordinating(self.paginate_queryset(task_rows(filterset.qs, filterset.as_of_date)))
+            page = self.paginate_queryset(task_rows(filterset.qs, filterset.as_of_date))
+            assert page is not None  # pagination_class is set: a page, never None
+            rows = coordinating(page)
             return self.get_paginated_response([s.task_data(row) for row in rows]).data
 
         return cached_json(
@@ -220,11 +224,12 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
     serializer_class = s.TaskSerializer
     parser_classes = [BoundedJSONParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
-    extra_query_params = {"retrieve": ("as_of",)}
+    extra_query_params = {"retrieve": ("as_of",), "occurrences": ("as_of",)}
 
     def is_paginated_action(self) -> bool:
         return (
-            self.action in ("list", "progress_reports", "extension_requests") and self.request.method == "GET"
+            self.action in ("list", "progress_reports", "extension_requests", "occurrences")
+            and self.request.method == "GET"
         )
 
     def filterset_for_action(self):
@@ -235,12 +240,14 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
             return {"-reported_on": ("-reported_on", "-id")}, "-reported_on"
         if self.action == "extension_requests":
             return {"-id": ("-id",)}, "-id"
+        if self.action == "occurrences":
+            return {"-period_start": ("-period_start", "-id")}, "-period_start"
         return super().get_keyset_orderings()
 
     def _task(self, pk) -> Task:
         return task_get_for_user(user=official_of(self.request), task_id=object_id(pk))
 
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request) -> HttpResponse:
         return self.task_page(
             request, task_list_for_user(official_of(request)), visibility_key(official_of(request))
         )
@@ -315,6 +322,14 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
         """A monitor withdraws the task, with a reason."""
         return self._act(request, pk, s.ReasonSerializer, services.task_cancel)
 
+    @_task_actions_schema(
+        s.ReassignSerializer, "Make another official of the lead agency responsible (its leaders, monitors)"
+    )
+    @action(detail=True, methods=["post"])
+    def reassign(self, request: Request, pk=None) -> Response:
+        """A leader of the lead agency moves responsibility to another of its officials."""
+        return self._act(request, pk, s.ReassignSerializer, services.task_reassign)
+
     # --- progress reports and extension requests ----------------------------------------------
 
     @extend_schema(
@@ -373,6 +388,23 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
             status=status.HTTP_201_CREATED,
             headers={"ETag": etag(current)},
         )
+
+    @extend_schema(
+        summary="Occurrences of a standing task, newest first",
+        responses=s.OccurrenceSerializer(many=True),
+        parameters=[AS_OF],
+        filters=False,
+        tags=["progress"],
+    )
+    @action(detail=True, methods=["get"])
+    def occurrences(self, request: Request, pk=None) -> Response:
+        """The periods of a standing task, each with its due date, status, timeliness as of
+        ``as_of`` and its reports (empty for a task with a deadline). Read-only: an occurrence
+        moves by the reports filed on the task."""
+        task = self._task(pk)
+        rows = occurrences_of(task, _as_of(request))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(s.OccurrenceSerializer(page, many=True).data)
 
     @extend_schema(
         methods=["GET"],
@@ -502,7 +534,7 @@ class MyTasksView(TaskListMixin, GenericAPIView):
         filters=True,
         tags=["tasks"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         user = official_of(request)
         mine = task_list_for_user(user).filter(Q(responsible_official=user) | Q(accountable_leader=user))
         return self.task_page(request, mine, f"mine:{user.pk}:{visibility_key(user)}")

@@ -19,7 +19,7 @@ from bench.generator import Sizes, generate
 from notifications.services import reminders_sweep
 from tasks.choices import OPEN_STATUSES, ExtensionStatus, TaskStatus
 from tasks.clears import all_clears_q
-from tasks.models import Directive, ExtensionRequest, ProgressReport, Task
+from tasks.models import Directive, ExtensionRequest, ProgressReport, Task, TaskOccurrence
 from tasks.selectors import COUNTED_STATUSES, backlog_by_lead_agency, backlog_totals, task_list_for_user
 
 AS_OF = dt.date(2025, 6, 16)  # a Monday, a working day
@@ -81,6 +81,13 @@ def test_generated_rows_are_consistent(dataset):
     assert 2.0 * TASKS < reports < 3.5 * TASKS
     assert not ProgressReport.objects.filter(reported_on__gt=AS_OF).exists()
     assert not ProgressReport.objects.filter(task__status=TaskStatus.DRAFT).exists()
+    # Standing tasks have their occurrences, by the product's rule; the done ones dated by the day
+    occurrences = TaskOccurrence.objects.filter(task__status__in=OPEN_STATUSES)
+    assert occurrences.exists()
+    assert not occurrences.filter(
+        Q(completion_date__gt=AS_OF) | Q(completion_date__lt=F("period_start"))
+    ).exists()
+    assert not TaskOccurrence.objects.filter(task__recurrence="").exists()
     # Rows pass the models' own validation too (choices, lengths), not only the database's
     for task in Task.objects.order_by("?")[:40]:
         task.full_clean(validate_unique=False, validate_constraints=True)
@@ -101,7 +108,9 @@ def test_selectors_and_floors_read_the_data_alike(dataset):
     # Then they agree row for row, and the totals cover every counted task
     assert measure._selector_rows(rows) == hand
     counted = Task.objects.filter(status__in=COUNTED_STATUSES, deadline__isnull=False).count()
-    assert backlog_totals(rows)["total"] == counted
+    occurrences = TaskOccurrence.objects.filter(period_start__lte=AS_OF, task__status__in=COUNTED_STATUSES)
+    assert occurrences.exists()
+    assert backlog_totals(rows)["total"] == counted + occurrences.count()
     # And a focal point sees only tasks of its agency (as lead or coordinator)
     agency = Task.objects.values("lead_agency").annotate(n=Count("id")).order_by("-n").first()["lead_agency"]
     focal = Official.objects.filter(role=Role.FOCAL_POINT, agency_id=agency).first()
@@ -118,11 +127,14 @@ def test_backlog_counts_on_the_task_table_and_reads_names_by_key(dataset):
     # Then it makes three queries: whether any task moved to another agency after the date (none
     # in the generated data, so the plain grouping stands: tasks.selectors.lead_agency_key), a
     # count grouped by lead agency id on the task table with no join (the covering index serves
-    # it), and one read of the agencies by primary key
+    # it) joined by UNION ALL to the count of standing tasks' occurrences, and one read of the
+    # agencies by primary key
     assert count == 3
     moved, counts, names = sqls
     assert '"tasks_tasktransfer"' in moved and "LIMIT 1" in moved.upper()
-    assert '"tasks_task"' in counts and "JOIN" not in counts.upper() and "GROUP BY" in counts.upper()
+    tasks_branch, occurrences_branch = counts.split("UNION ALL")
+    assert '"tasks_task"' in tasks_branch and "JOIN" not in tasks_branch.upper()
+    assert "GROUP BY" in tasks_branch.upper() and '"tasks_taskoccurrence"' in occurrences_branch
     assert '"agencies_agency"' in names and '"tasks_task"' not in names and " IN (" in names
     # And the count reads the covering index alone
     with connection.cursor() as cursor:
@@ -175,3 +187,23 @@ def ctx_now() -> dt.datetime:
     from django.utils import timezone
 
     return timezone.now()
+
+
+def test_the_sweep_floor_and_the_claim_fill_write_message_rows(dataset):
+    # Given the outbox of one row per message (recipients in the row)
+    from bench.generator import due_deadlines
+    from notifications.models import EscalationRule, Reminder
+    from notifications.services import reminders_claim
+
+    now = measure.sweep_instant(AS_OF)
+    rule = EscalationRule.objects.filter(is_active=True).earliest("offset")
+    # When the sweep's floor runs: one message per due task, to its responsible official
+    written = floors.sweep_floor(sorted(due_deadlines(AS_OF, 6)), rule.pk, AS_OF, now)
+    rows = list(Reminder.objects.all())
+    assert written == len(rows) > 0
+    assert all(len(row.addressees) == 1 and row.level == 1 for row in rows)
+    # and the claim's fill writes pending messages that the real claim takes, each once
+    measure.empty_outbox()
+    filled = measure.fill_outbox(40, now=now)
+    claimed = reminders_claim(limit=100, now=now)
+    assert filled == 40 and sorted(claimed) == sorted(Reminder.objects.values_list("id", flat=True))
