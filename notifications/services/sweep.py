@@ -172,12 +172,12 @@ _ROW_COLUMNS = (
     "status",
     "error",
 )
-_ROW_TYPES = ("bigint", "bigint", "date", "integer", "text", "smallint", "boolean", "bigint", "smallint")
-_ROW_TYPES += ("date", "text", "text", "text")
+_ROW_TYPES: tuple[str, ...] = ("bigint", "bigint", "date", "integer", "text", "smallint", "boolean")
+_ROW_TYPES += ("bigint", "smallint", "date", "text", "text", "text")
 _RUNG = slice(0, 4)
 _LANGUAGE, _PART, _DIGEST, _RECIPIENTS, _STATUS, _ERROR = 4, 5, 6, 10, 11, 12
 
-_ERRORS = {
+_ERRORS: dict[str, str] = {
     ReminderStatus.SKIPPED: "A later reminder for the same deadline fell due in the same sweep.",
     ReminderStatus.NO_ADDRESS: "The official has no email address.",
     ReminderStatus.PENDING: "",
@@ -359,9 +359,10 @@ def _server_bound_cursor():
 
     db_connection.ensure_connection()
     raw = psycopg.Cursor(db_connection.connection)
+    # django-stubs type these as taking a CursorWrapper; they take the driver's cursor and wrap it.
     if db_connection.queries_logged:
-        return db_connection.make_debug_cursor(raw)
-    return db_connection.make_cursor(raw)
+        return db_connection.make_debug_cursor(raw)  # type: ignore[arg-type]  # stubs: a raw cursor
+    return db_connection.make_cursor(raw)  # type: ignore[arg-type]  # stubs: a raw cursor
 
 
 _SUPERSEDED_ERROR = "A later reminder for the same deadline replaced it before it was sent."
