@@ -327,3 +327,23 @@ def test_task_page_shows_the_occurrences_of_a_standing_task(world, client):
     )
     client.force_login(world.monitor)
     assert 'id="occurrences"' not in client.get(f"/tasks/{dated.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_list_filtered_by_timeliness_shows_a_standing_task_with_such_an_occurrence(world):
+    from tasks.selectors import timeliness_q
+
+    task = standing_task(world)
+    report_at(world, task, hanoi(2025, 3, 18, 9), note="Báo cáo tháng 3.")  # March on time
+    as_of = D(2025, 4, 25)  # April's is overdue
+    shown = {
+        value: set(Task.objects.filter(timeliness_q(value, as_of)).values_list("pk", flat=True))
+        for value in Timeliness
+    }
+    assert shown[Timeliness.IN_PROGRESS_OVERDUE] == {task.pk}
+    assert shown[Timeliness.COMPLETED_ON_TIME] == {task.pk}
+    assert shown[Timeliness.COMPLETED_LATE] == shown[Timeliness.IN_PROGRESS_WITHIN_DEADLINE] == set()
+    # before March began, nothing of it is counted
+    assert not Task.objects.filter(
+        timeliness_q(Timeliness.IN_PROGRESS_WITHIN_DEADLINE, D(2025, 2, 27))
+    ).exists()
