@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Mapping
+from typing import Any
 
 from knox.models import AuthToken
 
-from agencies.models import Official
+from agencies.models import Agency, Official
+
+
+def agency_upsert(*, row: Mapping[str, Any]) -> tuple[Agency, bool]:
+    """An agency of a fixture file (the demo seed, the 2025 replay), created or brought up to
+    date by its code; the parent is left to the caller, which may not have read it yet.
+    Returns the agency and whether it was created."""
+    defaults: dict[str, Any] = {
+        "name_vi": row["name_vi"],
+        "name_en": row["name_en"],
+        "kind": row["kind"],
+        "email": row.get("email", ""),
+    }
+    if row.get("valid_from"):
+        defaults["valid_from"] = dt.date.fromisoformat(row["valid_from"])
+    return Agency.objects.update_or_create(code=row["code"], defaults=defaults)
 
 
 def calendar_token_hash(token: str) -> str:

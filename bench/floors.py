@@ -176,10 +176,12 @@ def backlog_floor_view(request: HttpRequest) -> HttpResponse:
 
 SWEEP_FLOOR_SQL = """
 INSERT INTO notifications_reminder
-    (task_id, rule_id, deadline, recipient_id, period, level, due_on, email, language, digest, status,
-     attempts, next_attempt_at, message_id, error, created_at, updated_at)
-SELECT t.id, %(rule)s, t.deadline, o.id, 0, 1, %(day)s, o.email, o.language, false, 'pending',
-       0, %(now)s, '', '', %(now)s, %(now)s
+    (task_id, rule_id, deadline, period, language, part, digest, recipient_id, level, due_on,
+     recipients, status, attempts, next_attempt_at, message_id, error, created_at, updated_at)
+SELECT t.id, %(rule)s, t.deadline, 0, o.language, 0, false, NULL, 1, %(day)s,
+       jsonb_build_array(jsonb_build_object('id', o.id, 'user', o.username, 'name', o.username,
+                                            'email', o.email, 'language', o.language, 'state', 'to')),
+       'pending', 0, %(now)s, '', '', %(now)s, %(now)s
 FROM tasks_task t JOIN agencies_official o ON o.id = t.responsible_official_id
 WHERE t.status IN ('assigned', 'in_progress') AND t.deadline = ANY(%(deadlines)s)
 ON CONFLICT DO NOTHING
@@ -187,8 +189,9 @@ ON CONFLICT DO NOTHING
 
 
 def sweep_floor(deadlines: list[dt.date], rule_id: int, day: dt.date, now: dt.datetime) -> int:
-    """The least a sweep can do: find the due tasks by their deadlines and write one reminder
-    each, in one statement. The real sweep also works out the ladder and every recipient."""
+    """The least a sweep can do: find the due tasks by their deadlines and write one message
+    each (to the responsible official), in one statement. The real sweep also works out the
+    ladder and every recipient."""
     with connection.cursor() as cursor:
         cursor.execute(SWEEP_FLOOR_SQL, {"rule": rule_id, "day": day, "now": now, "deadlines": deadlines})
         return cursor.rowcount

@@ -308,6 +308,7 @@ def sweep_figure(ctx: Context, expected_due: int | None) -> Figure:
 
     empty_outbox()
     result = subject()
+    people = _people_named()
     empty_outbox()
     floor_rows = floor()
     runs = max(3, ctx.runs // 2)
@@ -337,10 +338,12 @@ def sweep_figure(ctx: Context, expected_due: int | None) -> Figure:
         queries=queries,
         peak_mb=peak,
         runs=runs,
-        floor="one INSERT ... SELECT of a level-1 reminder per due task (no ladder, no recipients)",
+        floor="one INSERT ... SELECT of a level-1 message per due task (no ladder, one recipient)",
         extra={
             "due_tasks": result.tasks,
             "reminders_written": written,
+            # one row per message: how many (person, rung) reminders those messages carry
+            "people_named": people,
             "by_status": result.counts,
             "floor_rows": floor_rows,
             "insert_statements_ms": round(insert_ms, 1),
@@ -352,6 +355,12 @@ def sweep_figure(ctx: Context, expected_due: int | None) -> Figure:
     )
 
 
+def _people_named() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(sum(jsonb_array_length(recipients)), 0) FROM notifications_reminder")
+        return int(cursor.fetchone()[0])
+
+
 def _index_count(table: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_indexes WHERE tablename = %s", [table])
@@ -359,7 +368,7 @@ def _index_count(table: str) -> int:
 
 
 def fill_outbox(count: int, *, now: dt.datetime) -> int:
-    """``count`` pending reminders of open tasks to their responsible officials (with an
+    """``count`` pending messages of open tasks to their responsible officials (with an
     address), one per task while there are tasks enough, committed so that other connections
     see them. Returns how many were written."""
     rule = EscalationRule.objects.filter(is_active=True).earliest("offset")
@@ -373,10 +382,12 @@ def fill_outbox(count: int, *, now: dt.datetime) -> int:
         cursor.execute(
             """
             INSERT INTO notifications_reminder
-                (task_id, rule_id, deadline, recipient_id, period, level, due_on, email, language, digest,
-                 status, attempts, next_attempt_at, message_id, error, created_at, updated_at)
-            SELECT t.id, %(rule)s, t.deadline, o.id, p, 1, %(day)s, o.email, o.language,
-                   false, 'pending', 0, %(due)s, '', '', %(now)s, %(now)s
+                (task_id, rule_id, deadline, period, language, part, digest, recipient_id, level, due_on,
+                 recipients, status, attempts, next_attempt_at, message_id, error, created_at, updated_at)
+            SELECT t.id, %(rule)s, t.deadline, p, o.language, 0, false, NULL, 1, %(day)s,
+                   jsonb_build_array(jsonb_build_object('id', o.id, 'user', o.username,
+                       'name', o.username, 'email', o.email, 'language', o.language, 'state', 'to')),
+                   'pending', 0, %(due)s, '', '', %(now)s, %(now)s
             FROM tasks_task t
             JOIN agencies_official o ON o.id = t.responsible_official_id
             CROSS JOIN generate_series(0, %(periods)s - 1) p

@@ -352,29 +352,26 @@ def findings(figures: list[Figure]) -> str:
         floor_per_row = 1000 * sweep.floor_ms / max(x.get("floor_rows") or 1, 1)
         out.append(
             f"- **Escalation sweep**: {_f(sweep.median_ms)} ms for {due:,} due tasks (1% of the"
-            f" table) against the 1,000 ms target, each run committed. It writes {written:,} reminders"
-            f" (about {written / due:.1f} per task: one per recipient that the due rungs of the ladder"
-            f" name, from the responsible official up, by `recipients_for_level`) in {sweep.queries}"
-            f" queries: {_f(per_row)} µs per reminder written. The floor writes one row per task in one"
-            f" statement, {_f(floor_per_row)} µs per row; at the floor's own rate the sweep's"
-            f" {written:,} rows would take {_f(floor_per_row * written / 1000, 0)} ms. Finding the"
-            " due tasks does not grow with the table (the scaling line); the time goes into writing"
-            f" the rows, so 1 s holds up to about {1_000_000 / per_row / (written / due):,.0f} due"
-            " tasks here."
+            f" table) against the 1,000 ms target, each run committed. It writes {written:,} messages"
+            f" (about {written / due:.1f} per task: one per language of the people the due rungs of the"
+            " ladder name, from the responsible official up, by `recipients_for_level`, plus one per"
+            f" person who reads the daily digest; {x.get('people_named', 0):,} people named) in"
+            f" {sweep.queries} queries: {_f(per_row)} µs per message written. The floor writes one row"
+            f" per task in one statement, {_f(floor_per_row)} µs per row; at the floor's own rate the"
+            f" sweep's {written:,} rows would take {_f(floor_per_row * written / 1000, 0)} ms. Finding"
+            " the due tasks does not grow with the table (the scaling line); the time goes into"
+            f" writing the rows, so 1 s holds up to about {1_000_000 / per_row / (written / due):,.0f}"
+            " due tasks here."
         )
         if x.get("all_statements_ms"):
             statements, commit = x["all_statements_ms"], x.get("commit_ms") or 0
             out.append(
                 f"  Of the run timed with the query log, {_f(statements, 0)} ms is PostgreSQL: the COMMIT"
-                f" {_f(commit, 0)} ms, where it checks the three deferred foreign keys of every row"
-                " written (task, rule, recipient: about 150,000 lookups, each locking the referenced"
-                f" row), the INSERTs {_f(x.get('insert_statements_ms'), 0)} ms (the outbox's heap and"
+                f" {_f(commit, 0)} ms, where it checks the deferred foreign keys of every row written"
+                " (task and rule; the official only on a digest row), the INSERTs"
+                f" {_f(x.get('insert_statements_ms'), 0)} ms (the outbox's heap and"
                 f" {x.get('reminder_indexes', '?')} indexes), then finding the due tasks and their"
-                " people; the rest is Python building the rows (`recipients_for_level`). Trials on"
-                " this data: without the three foreign keys the commit took 4 ms and the sweep about"
-                " 1.3 s; without the rule and recipient indexes as well, no measurable change. The"
-                " foreign keys stay: an outbox row for a task or an official that does not exist must"
-                " be impossible, and 1 s is not reached even without them."
+                " people; the rest is Python building the messages (`recipients_for_level`)."
             )
     covered = ("backlog:", "task list API", "under load", "escalation sweep")
     for f in figures:
@@ -444,7 +441,7 @@ NOTES = """
 - Floors: the backlog's is hand-written SQL (aggregate by lead agency, then join the names); the
   task list's is a plain Django view that runs the SQL the API ran for that page and serialises the
   rows with orjson (same middleware, same token lookup); the sweep's is one `INSERT ... SELECT` of a
-  level-1 reminder per due task; the claim's is one `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE
+  level-1 message per due task; the claim's is one `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE
   SKIP LOCKED)`; the sender's is smtplib sending ready-made messages of the same size over one
   connection to the same SMTP server (aiosmtpd in its own process).
 - Load: gunicorn with production settings (`config.settings.bench`: production's, plus the floor

@@ -57,8 +57,8 @@ class ReminderAdmin(admin.ModelAdmin):
         "due_on",
         "task",
         "level",
-        "recipient",
-        "email",
+        "language",
+        "to",
         "status",
         "attempts",
         "next_attempt_at",
@@ -67,7 +67,7 @@ class ReminderAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "level", "digest", "rule")
     list_select_related = ("task", "recipient")
-    search_fields = ("task__code", "recipient__username", "email", "message_id")
+    search_fields = ("task__code", "recipient__username", "recipients__icontains", "message_id")
     date_hierarchy = "due_on"
     raw_id_fields = ("task", "recipient")
     readonly_fields = [f.name for f in Reminder._meta.fields]
@@ -76,6 +76,13 @@ class ReminderAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    @admin.display(description=_("recipients"))
+    def to(self, obj: Reminder) -> str:
+        """Who the message is for, with their addresses (the row holds them all)."""
+        return ", ".join(
+            f"{entry.get('name') or entry['id']} <{entry.get('email') or '-'}>" for entry in obj.addressees
+        )
 
     @admin.display(description=_("error"))
     def short_error(self, obj: Reminder) -> str:

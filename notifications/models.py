@@ -117,15 +117,21 @@ class SweepState(models.Model):
 
 
 class Reminder(models.Model):
-    """The outbox: one row per (task, rule, deadline, recipient, period).
+    """The outbox: one row per message, i.e. per (task, rule, deadline, period, language), its
+    recipients held in the row; plus one row per (rung, official) for an official who reads
+    reminders in the daily digest (the digest is their message).
 
-    The row is written before anything is sent, so a crash loses nothing; the unique
-    constraint and the claim make sure it is sent at most once per key. Keying on the
-    deadline means an approved extension starts a fresh ladder by itself.
+    The row is written before anything is sent, so a crash loses nothing. Each person is named
+    once per rung: whatever adds people to a rung (the sweep, the re-addressing after a
+    reorganisation) holds the sweep's lock and leaves out those the rung already names; the
+    unique keys back this up, and the claim sends each message once. Keying on the deadline means an
+    approved extension starts a fresh ladder by itself. A row per message instead of a row
+    per person writes about a fifth of the rows (an escalation is one email to several
+    people); see docs/reminders.md.
     """
 
-    # No index of its own: the unique key's index (reminder_once_per_key) leads with the task,
-    # and every index is one more write for each of the sweep's tens of thousands of rows.
+    # No index of its own: the unique keys' indexes lead with the task, and every index is one
+    # more write for each of the sweep's ten thousand rows.
     task = models.ForeignKey(
         "tasks.Task",
         verbose_name=_("task"),
@@ -137,18 +143,29 @@ class Reminder(models.Model):
         EscalationRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="reminders"
     )
     deadline = models.DateField(_("deadline"))
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recipient"),
-        on_delete=models.PROTECT,
-        related_name="reminders",
-    )
     period = models.PositiveIntegerField(_("repetition"), default=0)
+    # 0 for a rung's first message in a language; 1, 2... for people added to the rung after it
+    # was written (a task moved by a reorganisation reaches new people) and for history kept
+    # from the per-person outbox.
+    part = models.PositiveSmallIntegerField(_("part"), default=0)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
     due_on = models.DateField(_("due on"))
-    email = models.EmailField(_("email address"), blank=True)
     language = models.CharField(_("language"), max_length=2)
     digest = models.BooleanField(_("in the daily digest"), default=False)
+    # Only on a digest row: the one official whose digest it joins (the digest is sent per person).
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("digest recipient"),
+        on_delete=models.PROTECT,
+        related_name="digest_reminders",
+        null=True,
+        blank=True,
+        db_index=False,
+    )
+    # [{"id", "user", "name", "email", "state"}]: "to" for the people this message is
+    # for; a ReminderStatus value (skipped, no_address, readdressed, ...) for people named by
+    # the rung who do not get it, so the record shows why.
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
     )
@@ -168,7 +185,18 @@ class Reminder(models.Model):
         ordering = ["due_on", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["task", "rule", "deadline", "recipient", "period"], name="reminder_once_per_key"
+                fields=["task", "rule", "deadline", "period", "language", "part"],
+                condition=Q(digest=False),
+                name="reminder_once_per_message",
+            ),
+            models.UniqueConstraint(
+                fields=["task", "rule", "deadline", "period", "recipient"],
+                condition=Q(digest=True),
+                name="reminder_digest_once_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(digest=True, recipient__isnull=False) | Q(digest=False, recipient__isnull=True),
+                name="reminder_digest_has_recipient",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ReminderStatus.values), name="reminder_status_valid"
@@ -204,4 +232,18 @@ class Reminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.task_id} L{self.level} {self.due_on} → {self.recipient_id} ({self.status})"
+        people = ",".join(str(entry["id"]) for entry in self.addressees)
+        return f"{self.task_id} L{self.level} {self.due_on} → {people} ({self.status})"
+
+    @property
+    def addressees(self) -> list[dict]:
+        """The people this message is for (the rest of ``recipients`` are named for the record)."""
+        return [entry for entry in self.recipients if entry.get("state") == RECIPIENT_TO]
+
+    @property
+    def emails(self) -> str:
+        return ", ".join(entry["email"] for entry in self.addressees if entry.get("email"))
+
+
+#: The state of a person in ``Reminder.recipients`` who is to get the message.
+RECIPIENT_TO = "to"

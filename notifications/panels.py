@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from notifications.selectors import reminders_for_task, upcoming_reminders
+from notifications.selectors import reminder_lines, reminders_for_task, upcoming_reminders
 from tasks.models import Task
 from tasks.web.panels import TaskPanel
 
 
 def reminders_panel_context(*, task: Task, request: HttpRequest | None) -> dict:
-    return {"task": task, "reminders": list(reminders_for_task(task.pk))}
+    return {"task": task, "reminders": reminder_lines(reminders_for_task(task.pk))}
 
 
 REMINDERS_PANEL = TaskPanel(

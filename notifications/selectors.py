@@ -10,19 +10,38 @@ from django.utils import timezone
 
 from notifications.calendar import load_calendar
 from notifications.choices import OPEN_REMINDER_STATUSES, Level, OffsetUnit, ReminderStatus
-from notifications.models import EscalationRule, Reminder, SweepState
+from notifications.models import RECIPIENT_TO, EscalationRule, Reminder, SweepState
 from notifications.services.ladder import REMINDED_STATUSES, last_due_day, rungs_for_deadline
 from tasks.choices import TransferRole
 from tasks.models import TaskTransfer
 
 
 def reminders_for_task(task_id: int) -> QuerySet[Reminder]:
-    """A task's reminders, oldest first, with what the task page shows of each."""
-    return (
-        Reminder.objects.filter(task_id=task_id)
-        .select_related("recipient", "rule")
-        .order_by("due_on", "level", "recipient__username", "id")
-    )
+    """A task's reminders, oldest first, with what the task page shows of each (the people
+    are in each row: no join)."""
+    return Reminder.objects.filter(task_id=task_id).select_related("rule").order_by("due_on", "level", "id")
+
+
+def reminder_lines(reminders: Iterable[Reminder]) -> list[dict]:
+    """One line per person named by each message: who, at which address, and what happened to
+    it for them (the message's status, or why they were left out of it)."""
+    labels = dict(ReminderStatus.choices)
+    lines = []
+    for reminder in reminders:
+        for entry in sorted(reminder.recipients, key=lambda entry: entry.get("name", "")):
+            state = entry.get("state")
+            own = reminder.status if state == RECIPIENT_TO else state
+            lines.append(
+                {
+                    "reminder": reminder,
+                    "name": entry.get("name") or str(entry["id"]),
+                    "email": entry.get("email", ""),
+                    "status": own,
+                    "status_display": labels.get(own, own),
+                    "error": reminder.error if state == RECIPIENT_TO else entry.get("error", ""),
+                }
+            )
+    return lines
 
 
 #: How many of a task's reminders still to come its page lists (a weekly repeat never ends).
@@ -61,8 +80,8 @@ def upcoming_reminders(task, *, now: dt.datetime | None = None) -> list[dict]:
 def reminders_by_ids(ids: Iterable[int]) -> QuerySet[Reminder]:
     return (
         Reminder.objects.filter(id__in=list(ids))
-        .select_related("task", "recipient")
-        .order_by("due_on", "task__code", "level", "recipient__username")
+        .select_related("task")
+        .order_by("due_on", "task__code", "level", "language", "id")
     )
 
 
@@ -70,8 +89,8 @@ def reminders_created_since(at: dt.datetime) -> QuerySet[Reminder]:
     """The rows a sweep started at ``at`` wrote (sweeps take turns, so they are its own)."""
     return (
         Reminder.objects.filter(created_at__gte=at)
-        .select_related("task", "recipient")
-        .order_by("due_on", "task__code", "level", "recipient__username")
+        .select_related("task")
+        .order_by("due_on", "task__code", "level", "language", "id")
     )
 
 
@@ -98,9 +117,9 @@ def outbox_health(now: dt.datetime) -> dict[str, float]:
 
 
 def transfer_notices(reminders: list[Reminder]) -> dict[int, TaskTransfer]:
-    """For each reminder that is its recipient's first about the task since the task's latest
-    move, that move (the email says so once). One query, and a second only when a task of the
-    batch ever moved."""
+    """For each message that is, for someone it is for, their first about the task since the
+    task's latest move, that move (the email says so, once per person). One query, and a
+    second only when a task of the batch ever moved."""
     task_ids = {r.task_id for r in reminders}
     latest: dict[int, TaskTransfer] = {}
     for transfer in (
@@ -111,23 +130,26 @@ def transfer_notices(reminders: list[Reminder]) -> dict[int, TaskTransfer]:
         latest.setdefault(transfer.task_id, transfer)
     if not latest:
         return {}
-    told = set(
-        Reminder.objects.filter(
-            task_id__in=latest,
-            recipient_id__in={r.recipient_id for r in reminders},
-            status=ReminderStatus.SENT,
-            sent_at__gte=min(t.created_at for t in latest.values()),
-        ).values_list("task_id", "recipient_id", "sent_at")
-    )
+    # Who has heard about each task since (a sent message names them "to"; a row converted from
+    # the per-person outbox may name them "sent").
+    told: dict[int, list[tuple[int, dt.datetime]]] = {}
+    for task_id, sent_at, entries in Reminder.objects.filter(
+        task_id__in=latest,
+        status=ReminderStatus.SENT,
+        sent_at__gte=min(t.created_at for t in latest.values()),
+    ).values_list("task_id", "sent_at", "recipients"):
+        for entry in entries:
+            if entry.get("state") in (RECIPIENT_TO, ReminderStatus.SENT):
+                told.setdefault(task_id, []).append((entry["id"], sent_at))
     notices = {}
     for reminder in reminders:
         transfer = latest.get(reminder.task_id)
         if transfer is None:
             continue
-        if any(
-            task_id == reminder.task_id and person == reminder.recipient_id and sent_at >= transfer.created_at
-            for task_id, person, sent_at in told
-        ):
+        heard = {
+            person for person, sent_at in told.get(reminder.task_id, ()) if sent_at >= transfer.created_at
+        }
+        if all(entry["id"] in heard for entry in reminder.addressees):
             continue
         notices[reminder.id] = transfer
     return notices

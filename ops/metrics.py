@@ -25,15 +25,18 @@ from webhooks.selectors import deliveries_failed, deliveries_pending
 
 #: name -> (key in outbox_health, help)
 OUTBOX_GAUGES = {
-    "fiveclear_reminders_pending": ("pending", "Reminders written by the sweep and not yet sent."),
-    "fiveclear_reminders_sending": ("sending", "Reminders claimed by a sender and not yet finished."),
+    "fiveclear_reminders_pending": (
+        "pending",
+        "Reminder messages (outbox rows) written by the sweep and not yet sent.",
+    ),
+    "fiveclear_reminders_sending": ("sending", "Reminder messages claimed by a sender and not yet finished."),
     "fiveclear_reminder_oldest_pending_age_seconds": (
         "oldest_pending_age_seconds",
-        "Age of the oldest reminder still pending or being sent.",
+        "Age of the oldest reminder message still pending or being sent.",
     ),
-    "fiveclear_reminders_failed": ("failed", "Reminders whose sending failed for good."),
+    "fiveclear_reminders_failed": ("failed", "Reminder messages whose sending failed for good."),
     "fiveclear_sweep_last_duration_seconds": ("last_sweep_duration_seconds", "How long the last sweep took."),
-    "fiveclear_sweep_last_rows": ("last_sweep_rows", "Reminders the last sweep wrote."),
+    "fiveclear_sweep_last_rows": ("last_sweep_rows", "Outbox rows (messages) the last sweep wrote."),
     "fiveclear_sweep_last_run_timestamp_seconds": ("last_sweep_at", "When the last sweep ran (Unix time)."),
     "fiveclear_webhook_deliveries_pending": (
         "webhooks_pending",

@@ -49,8 +49,9 @@ class TimelinessFilter(admin.SimpleListFilter):
         return Timeliness.choices
 
     def queryset(self, request, queryset):
-        if self.value() in Timeliness.values:
-            return queryset.filter(timeliness_q(self.value(), timezone.localdate()))
+        value = self.value()
+        if value is not None and value in Timeliness.values:
+            return queryset.filter(timeliness_q(value, timezone.localdate()))
         return queryset
 
 
@@ -444,10 +445,10 @@ class TrustedRootAdmin(admin.ModelAdmin):
         "added_at",
     )
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = TrustedRootForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else ()

@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from agencies.models import Agency, Official, ReorganisationEvent
+from agencies.services import agency_upsert
 from tasks import services
 from tasks.choices import TaskStatus
 from tasks.errors import ActionNotAllowed, InvalidTransition
@@ -79,16 +80,7 @@ class ReplayResult:
 
 def _new_agencies(rows: list[dict[str, Any]], result: ReplayResult) -> None:
     for row in rows:
-        agency, created = Agency.objects.update_or_create(
-            code=row["code"],
-            defaults={
-                "name_vi": row["name_vi"],
-                "name_en": row["name_en"],
-                "kind": row["kind"],
-                "email": row.get("email", ""),
-                "valid_from": dt.date.fromisoformat(row["valid_from"]),
-            },
-        )
+        agency, created = agency_upsert(row=row)
         if created:
             result.agencies_new.append(agency.code)
 

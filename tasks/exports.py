@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -23,6 +24,9 @@ from signatures.choices import Verdict
 from tasks.choices import Timeliness
 from tasks.models import Task
 from tasks.selectors import BACKLOG_COLUMNS, on_time_rate
+
+if TYPE_CHECKING:
+    from tasks.selectors import TaskWithTimeliness
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -121,7 +125,7 @@ def _signed_result(task: Task) -> str:
     return text
 
 
-def task_table(tasks: Iterable[Task], credited: dict | None = None) -> list[list]:
+def task_table(tasks: Iterable[TaskWithTimeliness], credited: dict | None = None) -> list[list]:
     """One row per task; the four timeliness columns carry an 'x' in the task's own, as the
     Government Office's reports mark them; the last column is the best signature verdict of
     the lead agency's evidence. ``tasks`` must be annotated with_timeliness and
@@ -203,6 +207,8 @@ def deadlines_ical(*, tasks: Iterable[Task], name: str, site_url: str, task_path
     calendar.add("x-wr-timezone", "Asia/Ho_Chi_Minh")
     stamp = dt.datetime.now(dt.UTC)
     for task in tasks:
+        if task.deadline is None:  # deadline_feed_tasks reads dated tasks only
+            continue
         event = Event()
         event.add("uid", f"task-{task.pk}-deadline@fiveclear")
         event.add("dtstamp", stamp)

@@ -60,6 +60,13 @@ class Rule:
     def is_transition(self) -> bool:
         return self.target is not None
 
+    def transition(self) -> tuple[TaskStatus, TaskEventAction, Apply]:
+        """The new status, the history event and the other changes of a transition; a
+        ValueError for an action that is not one (it has its own service)."""
+        if self.target is None or self.event is None or self.apply is None:
+            raise ValueError(f"{self.action!r} is not a status change; it has its own service")
+        return self.target, self.event, self.apply
+
 
 # --- what each transition changes besides the status ------------------------------------------
 
@@ -130,13 +137,16 @@ def _signed_result_if_required(task: Task) -> Exception | None:
     """a validly signed PDF among the lead agency's evidence, when the task requires a signed result"""
     if not task.requires_signed_result:
         return None
-    signed = EvidenceFile.objects.filter(
-        report__task_id=task.pk,
-        report__agency_id=task.lead_agency_id,
-        report__is_contribution=False,
-        signature_verdict=Verdict.VALID,
-    )
-    if signed.exists():
+    lead = task.lead_agency_id
+    if (
+        lead is not None
+        and EvidenceFile.objects.filter(
+            report__task_id=task.pk,
+            report__agency_id=lead,
+            report__is_contribution=False,
+            signature_verdict=Verdict.VALID,
+        ).exists()
+    ):
         return None
     return InvalidTransition(
         _(

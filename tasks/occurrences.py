@@ -19,7 +19,7 @@ from tasks.choices import Recurrence
 
 ONE_DAY = dt.timedelta(days=1)
 #: Months per period of the recurrences cut by calendar months.
-MONTHS = {Recurrence.MONTHLY: 1, Recurrence.QUARTERLY: 3, Recurrence.YEARLY: 12}
+MONTHS: dict[str, int] = {Recurrence.MONTHLY: 1, Recurrence.QUARTERLY: 3, Recurrence.YEARLY: 12}
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -90,6 +91,13 @@ class TaskMove:
     role: str  # TransferRole
     from_agency: Agency
     to_agency: Agency | None  # None: nobody chose where it goes (a split or a dissolution)
+
+    @property
+    def destination(self) -> Agency:
+        """Where the task goes, when it is moved: a plan is applied only once every move has one."""
+        if self.to_agency is None:
+            raise ValueError(f"task {self.task.code} has no destination; the plan has problems")
+        return self.to_agency
 
 
 @dataclass
@@ -239,6 +247,7 @@ def _plan(
     )
     for task in lead_tasks:
         to = destination(task_choice.get(task.pk), task.code)
+        assert task.lead_agency is not None  # lead_qs holds the tasks a predecessor leads
         plan.lead.append(TaskMove(task, TransferRole.LEAD, task.lead_agency, to))
     coordinated = Task.coordinating_agencies.through.objects.filter(
         agency_id__in=pred_ids, task__in=coord_qs.values("pk")
@@ -283,6 +292,7 @@ def _plan(
             if event.kind == ReorganisationKind.SPLIT:
                 plan.problems.append(_("Choose where %(person)s goes.") % {"person": label})
         person_to[official.pk] = to
+        assert official.agency is not None  # read by agency_id__in=pred_ids
         plan.officials.append(OfficialMove(official, official.agency, to))
 
     # A moved task keeps its five clears: whoever answers for it must arrive where it goes.
@@ -300,7 +310,7 @@ def _plan(
                         "person": person.username,
                         "code": move.task.code,
                         "to": move.to_agency.code,
-                        "at": arrives.code if arrives else person.agency.code if person.agency_id else "-",
+                        "at": arrives.code if arrives else person.agency.code if person.agency else "-",
                     }
                 )
     plan.closed_tasks = (
@@ -361,8 +371,20 @@ def reorganisation_choose(
 
 
 def transfer_note(from_codes: Iterable[str], to_code: str, event: ReorganisationEvent) -> str:
-    """The history line of a moved task (kept in English, like the codes it names)."""
+    """The history line of a moved task (kept in English, like the codes it names; pages say
+    it in their own language through ``transfer_note_words``)."""
     return f"transferred from {', '.join(from_codes)} to {to_code} under {event.document_label}"
+
+
+_TRANSFER_NOTE = re.compile(r"^transferred from (?P<old>.+?) to (?P<new>\S+) under (?P<document>.+)$", re.S)
+
+
+def transfer_note_words(note: str) -> str:
+    """A stored ``transfer_note`` in the active language; any other note as it is."""
+    match = _TRANSFER_NOTE.match(note or "")
+    if match is None:
+        return note
+    return _("transferred from %(old)s to %(new)s under %(document)s") % match.groupdict()
 
 
 def reorganisation_apply(
@@ -438,7 +460,7 @@ def _move_tasks(plan: ReorganisationPlan, *, actor: Official | None) -> None:
         before = _snapshot(task)
         lead_move = next((m for m in moves[task_id] if m.role == TransferRole.LEAD), None)
         if lead_move is not None:
-            task.lead_agency = lead_move.to_agency
+            task.lead_agency = lead_move.destination
         coordinating = set(task.coordinating_agencies.values_list("pk", flat=True))
         for move in moves[task_id]:
             transfers.append(
@@ -453,15 +475,15 @@ def _move_tasks(plan: ReorganisationPlan, *, actor: Official | None) -> None:
             )
             if move.role == TransferRole.COORDINATING:
                 coordinating.discard(move.from_agency.pk)
-                if move.to_agency.pk != task.lead_agency_id:
-                    coordinating.add(move.to_agency.pk)
+                if move.destination.pk != task.lead_agency_id:
+                    coordinating.add(move.destination.pk)
         coordinating.discard(task.lead_agency_id)
         task.coordinating_agencies.set(coordinating)
         if lead_move is not None:
-            note = transfer_note([lead_move.from_agency.code], lead_move.to_agency.code, event)
+            note = transfer_note([lead_move.from_agency.code], lead_move.destination.code, event)
         else:
             move = moves[task_id][0]
-            note = transfer_note([move.from_agency.code], move.to_agency.code, event)
+            note = transfer_note([move.from_agency.code], move.destination.code, event)
             note = f"{note} ({TransferRole.COORDINATING.value})"
         _save_with_history(task, actor=actor, action=TRANSFERRED, before=before, note=note)
     TaskTransfer.objects.bulk_create(transfers)

@@ -162,6 +162,6 @@ def _posted_choices(request: HttpRequest, prefix: str) -> dict[int, int | None]:
     """``task_<id>=<agency id>`` fields of the preview form; an empty choice removes one kept."""
     chosen: dict[int, int | None] = {}
     for name, value in request.POST.items():
-        if name.startswith(prefix) and name[len(prefix) :].isdigit():
+        if isinstance(value, str) and name.startswith(prefix) and name[len(prefix) :].isdigit():
             chosen[int(name[len(prefix) :])] = int(value) if value.isdigit() else None
     return chosen

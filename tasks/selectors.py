@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db.models import (
@@ -45,6 +47,22 @@ from tasks.models import EvidenceFile, ExtensionRequest, Task, TaskOccurrence, T
 from tasks.permissions import visible_tasks_q
 
 
+class TimelinessAnnotation(TypedDict):
+    """What ``with_timeliness`` adds to each task: a ``Timeliness`` value, or None for a task
+    the backlog does not count (a draft, a cancelled one, one without a deadline)."""
+
+    timeliness: str | None
+
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from django_stubs_ext import WithAnnotations
+
+    #: A task read through ``with_timeliness`` (the checker's name for it).
+    TaskWithTimeliness: TypeAlias = WithAnnotations[Task, TimelinessAnnotation]
+
+
 def timeliness_expression(as_of: dt.date) -> Case:
     """Timeliness as of the end of ``as_of`` in Hanoi, as one SQL CASE.
 
@@ -67,7 +85,7 @@ def timeliness_expression(as_of: dt.date) -> Case:
     )
 
 
-def with_timeliness(queryset: QuerySet[Task], as_of: dt.date | None = None) -> QuerySet[Task]:
+def with_timeliness(queryset: QuerySet[Task], as_of: dt.date | None = None) -> QuerySet[TaskWithTimeliness]:
     return queryset.annotate(timeliness=timeliness_expression(as_of or timezone.localdate()))
 
 
@@ -213,7 +231,7 @@ def held_actions(user: Official, task: Task) -> dict[str, str]:
     """Actions the user's role and the task's status allow but a condition of the lifecycle
     holds back (a confirmation waiting for a signed result), each with why: the task page shows
     them disabled, with the reason, instead of hiding them."""
-    held = {}
+    held: dict[str, str] = {}
     for rule in lifecycle.RULES:
         reason = lifecycle.blocked(user, task, rule.action)
         if reason is not None:
@@ -362,6 +380,12 @@ TASKS_GENERATION_KEY = "tasks:generation"
 BACKLOG_COLUMNS = tuple(t.value for t in Timeliness)
 
 
+def _plain_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A grouped query's rows as dicts the caller may add names to (the checker types each
+    ``.values()`` row as a closed TypedDict)."""
+    return [dict(row) for row in rows]
+
+
 def backlog_by_lead_agency(
     queryset: QuerySet[Task], as_of: dt.date, attribution: str = AgencyAttribution.AS_OF
 ) -> list[dict]:
@@ -381,21 +405,24 @@ def backlog_by_lead_agency(
     key, occurrence_key = lead_agency_keys(as_of, attribution, "task__")
     counted = queryset.filter(COUNTED_Q).order_by()
     occurrences = occurrences_counted(queryset, as_of)
+    grouped: QuerySet[Any, Mapping[str, Any]]
+    occurrence_grouped: QuerySet[Any, Mapping[str, Any]]
     if key is not None:
-        counted = counted.annotate(credited_agency=key).values("credited_agency")
-        occurrences = occurrences.annotate(credited_agency=occurrence_key).values("credited_agency")
+        grouped = counted.annotate(credited_agency=key).values("credited_agency")
+        occurrence_grouped = occurrences.annotate(credited_agency=occurrence_key).values("credited_agency")
     else:
-        counted = counted.values("lead_agency_id")
-        occurrences = occurrences.values("task__lead_agency_id")
-    counts = counted.annotate(
+        grouped = counted.values("lead_agency_id")
+        occurrence_grouped = occurrences.values("task__lead_agency_id")
+    counts = grouped.annotate(
         **{column: Count("pk", filter=conditions[column]) for column in BACKLOG_COLUMNS}
     )
-    occurrence_counts = occurrences.annotate(
+    occurrence_counts = occurrence_grouped.annotate(
         **{column: Count("pk", filter=occurrence_conditions[column]) for column in BACKLOG_COLUMNS}
     )
-    merged: dict[int, dict] = {}
-    for row in counts.union(occurrence_counts, all=True):
-        agency_id = row.pop("credited_agency") if key is not None else row.pop("lead_agency_id")
+    merged: dict[int, dict[str, Any]] = {}
+    for union_row in counts.union(occurrence_counts, all=True):
+        row: dict[str, Any] = dict(union_row)
+        agency_id: int = row.pop("credited_agency" if key is not None else "lead_agency_id")
         if agency_id in merged:
             for column in BACKLOG_COLUMNS:
                 merged[agency_id][column] += row[column]
@@ -485,7 +512,7 @@ def overdue_trend(queryset: QuerySet[Task], dates: list[dt.date]) -> list[tuple[
         .union(occurrences.annotate(one=Value(1)).values("one").annotate(**occurrence_aggregates), all=True)
     )
     totals = dict.fromkeys(aggregates, 0)
-    for row in rows:
+    for row in _plain_rows(rows):
         for name in totals:
             totals[name] += row[name]
     return [(day, totals[f"d{i}"]) for i, day in enumerate(dates)]
@@ -550,21 +577,21 @@ def clarity_by_agency(
             .order_by("lead_agency__code")
         )
         return _clarity_rows(rows)
-    rows = list(
+    credited_rows = _plain_rows(
         queryset.exclude(status=TaskStatus.CANCELLED)
         .order_by()
         .annotate(credited_agency=key)
         .values("credited_agency")
         .annotate(**_clarity_counts())
     )
-    names = Agency.objects.in_bulk([r["credited_agency"] for r in rows if r["credited_agency"]])
-    for row in rows:
+    names = Agency.objects.in_bulk([r["credited_agency"] for r in credited_rows if r["credited_agency"]])
+    for row in credited_rows:
         agency = names.get(row.pop("credited_agency"))
         row["lead_agency_id"] = agency.pk if agency else None
         for name in ("code", "name_vi", "name_en"):
             row[f"lead_agency__{name}"] = getattr(agency, name) if agency else None
-    rows.sort(key=lambda r: (r["lead_agency__code"] is None, r["lead_agency__code"] or ""))
-    return _clarity_rows(rows)
+    credited_rows.sort(key=lambda r: (r["lead_agency__code"] is None, r["lead_agency__code"] or ""))
+    return _clarity_rows(credited_rows)
 
 
 def clarity_report(
@@ -611,16 +638,20 @@ def task_page_related(task: Task, *, everything: bool = False) -> dict:
         "evidence__signatures"
     )
     events = task.events.select_related("actor").order_by("-at", "-id")
-    related = {
-        "reports": list(reports[:limit] if limit else reports),
-        "extensions": list(task.extension_requests.select_related("requested_by", "decided_by")),
-        "events": list(events[:limit] if limit else events),
-    }
-    for name, manager in (("reports", task.progress_reports), ("events", task.events)):
-        shown = len(related[name])
+    shown_reports = list(reports[:limit] if limit else reports)
+    shown_events = list(events[:limit] if limit else events)
+
+    def total(shown: int, manager) -> int:
         # Counted only when the page is full: otherwise what is shown is all there is.
-        related[f"{name}_total"] = manager.count() if limit and shown == limit else shown
-    return related
+        return manager.count() if limit and shown == limit else shown
+
+    return {
+        "reports": shown_reports,
+        "extensions": list(task.extension_requests.select_related("requested_by", "decided_by")),
+        "events": shown_events,
+        "reports_total": total(len(shown_reports), task.progress_reports),
+        "events_total": total(len(shown_events), task.events),
+    }
 
 
 def awaiting_decision(user: Official):

@@ -22,8 +22,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, ForeignKey, Max, OuterRef, Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from agencies.choices import Role
@@ -155,7 +156,7 @@ def _snapshot(task: Task, coordinating: list[Agency] | None = None) -> dict[str,
     snap = {}
     for name in TRACKED_FIELDS:
         field = Task._meta.get_field(name)
-        if field.is_relation:
+        if isinstance(field, ForeignKey):
             related_id = getattr(task, field.attname)
             snap[name] = _value_for_history(getattr(task, name)) if related_id else None
         else:
@@ -248,7 +249,7 @@ def _validate_task_fields(task: Task, coordinating: list[Agency] | None) -> None
             _("The lead agency cannot also coordinate its own task.")
         )
     # An agency that ended in a reorganisation keeps its closed tasks but takes no new work.
-    ended = [("lead_agency", task.lead_agency)] if task.lead_agency_id else []
+    ended: list[tuple[str, Agency]] = [("lead_agency", task.lead_agency)] if task.lead_agency else []
     ended += [("coordinating_agencies", agency) for agency in coordinating or []]
     for name, agency in ended:
         if agency.ended_on is not None:
@@ -295,7 +296,7 @@ def _clean_directive(directive: Directive) -> None:
     _check_text(errors, "full_text", directive.full_text, DIRECTIVE_TEXT_LIMIT)
     if directive.pk and directive.issued_on:
         earliest = directive.tasks.filter(deadline__lt=directive.issued_on).order_by("deadline").first()
-        if earliest is not None:
+        if earliest is not None and earliest.deadline is not None:
             errors.setdefault("issued_on", []).append(
                 _("Task %(code)s is due on %(deadline)s, before this issue date.")
                 % {"code": earliest.code, "deadline": earliest.deadline.strftime("%d/%m/%Y")}
@@ -589,8 +590,7 @@ def task_transition(
     input it needs, lock the task, check who may and from which status, change it, record the
     history event, and close pending extension requests when the task closes."""
     rule = lifecycle.rule_for(action)
-    if not rule.is_transition:
-        raise ValueError(f"{action!r} is not a status change; it has its own service")
+    target, event, apply = rule.transition()
     inputs = {"reason": reason, "result_summary": result_summary}
     if rule.needs is not None:
         name, message = rule.needs
@@ -598,9 +598,9 @@ def task_transition(
     task = _lock(task, expected_version)
     lifecycle.check(actor, task, action)
     before = _snapshot(task)
-    task.status = rule.target
-    rule.apply(task, inputs)
-    _save_with_history(task, actor=actor, action=rule.event, before=before, note=inputs["reason"])
+    task.status = target
+    apply(task, inputs)
+    _save_with_history(task, actor=actor, action=event, before=before, note=inputs["reason"])
     if rule.closes_extensions:
         _close_pending_extensions(task, actor)
     if task.recurrence != Recurrence.NONE:
@@ -782,7 +782,7 @@ def task_reassign(
     return _save_with_history(task, actor=actor, action=TaskEventAction.UPDATED, before=before, note=note)
 
 
-def _required_text(name: str, value: str, message: str) -> str:
+def _required_text(name: str, value: str, message: str | Promise) -> str:
     value = (value or "").strip()
     errors: dict[str, list[str]] = {}
     if not value:
@@ -989,13 +989,15 @@ def _progress_report_write(
         errors["evidence"] = checked.errors
     if errors:
         raise ValidationError(errors)
-    is_lead = actor.agency_id == task.lead_agency_id
+    agency_id = actor.agency_id
+    assert agency_id is not None  # the lifecycle lets only a lead or coordinating agency's official report
+    is_lead = agency_id == task.lead_agency_id
     today = _local_today()
     occurrence = _occurrence_current(task, today) if task.recurrence != Recurrence.NONE else None
     report = ProgressReport(
         task=task,
         occurrence=occurrence,
-        agency_id=actor.agency_id,
+        agency_id=agency_id,
         author=actor,
         reported_on=today,
         percent=percent,
@@ -1011,11 +1013,11 @@ def _progress_report_write(
         if task.status == TaskStatus.ASSIGNED:
             # The first report starts the task: the lifecycle's own start, with its history
             # event, in this transaction (the agency need not press "start" first).
-            rule = lifecycle.check(actor, task, TaskAction.START)
+            target, event, apply = lifecycle.check(actor, task, TaskAction.START).transition()
             before = _snapshot(task)
-            task.status = rule.target
-            rule.apply(task, {})
-            _save_with_history(task, actor=actor, action=rule.event, before=before)
+            task.status = target
+            apply(task, {})
+            _save_with_history(task, actor=actor, action=event, before=before)
         before = _snapshot(task)
         if percent is not None:
             task.progress = percent
@@ -1030,7 +1032,7 @@ def _progress_report_write(
             task=task,
             actor=actor,
             action=TaskEventAction.CONTRIBUTION_REPORTED,
-            changes={"agency": {"old": None, "new": actor.agency.code}},
+            changes={"agency": {"old": None, "new": _value_for_history(actor.agency)}},
             note=note,
         )
     # One time budget for the signature checks of the whole report, not one per file: ten
@@ -1114,7 +1116,8 @@ def _evidence_store(
     name = getattr(upload, "name", "") or "evidence"
     item = EvidenceFile(report=report, original_name=name[:255], content_type=content_type, size=upload.size)
     item.file.save(name, upload, save=False)
-    stored.append(item.file.name)
+    if item.file.name:  # the stored name, to discard should the report fail later
+        stored.append(item.file.name)
     item.save()
     if content_type == "application/pdf":
         upload.seek(0)
@@ -1172,19 +1175,21 @@ def extension_request_create(
     task = _lock(task, expected_version)
     lifecycle.check(actor, task, TaskAction.REQUEST_EXTENSION)
     reason = _required_reason(reason)
-    if proposed_deadline <= task.deadline:
+    current = task.deadline
+    assert current is not None  # the lifecycle refuses to extend a task without a deadline
+    if proposed_deadline <= current:
         raise ValidationError(
             {
                 "proposed_deadline": [
                     _("The proposed deadline must be after the current one (%(deadline)s).")
-                    % {"deadline": task.deadline.strftime("%d/%m/%Y")}
+                    % {"deadline": current.strftime("%d/%m/%Y")}
                 ]
             }
         )
     request = ExtensionRequest.objects.create(
         task=task,
         requested_by=actor,
-        current_deadline=task.deadline,
+        current_deadline=current,
         proposed_deadline=proposed_deadline,
         reason=reason,
     )
@@ -1192,9 +1197,7 @@ def extension_request_create(
         task=task,
         actor=actor,
         action=TaskEventAction.EXTENSION_REQUESTED,
-        changes={
-            "proposed_deadline": {"old": task.deadline.isoformat(), "new": proposed_deadline.isoformat()}
-        },
+        changes={"proposed_deadline": {"old": current.isoformat(), "new": proposed_deadline.isoformat()}},
         note=reason,
     )
     return request

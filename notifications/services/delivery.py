@@ -14,16 +14,18 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.message import sanitize_address
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from agencies.models import Official
 from notifications.choices import ReminderStatus
-from notifications.models import Reminder
+from notifications.models import RECIPIENT_TO, Reminder
 from notifications.selectors import transfer_notices
 from notifications.services.ladder import REMINDED_STATUSES
-from notifications.services.messages import build_message
+from notifications.services.messages import Addressed, build_message
 from tasks.models import Task
 
 logger = logging.getLogger(__name__)
@@ -146,9 +148,7 @@ def _send_claimed(
 ) -> bool:
     """Send one claimed batch over one connection. False when SMTP could not be used."""
     reminders = list(
-        Reminder.objects.filter(id__in=ids, claim_token=token)
-        .select_related("recipient", "rule")
-        .order_by("id")
+        Reminder.objects.filter(id__in=ids, claim_token=token).select_related("rule").order_by("id")
     )
     tasks = {
         task.pk: task
@@ -157,6 +157,7 @@ def _send_claimed(
         .prefetch_related("coordinating_agencies")
     }
     notices = transfer_notices(reminders)
+    people = _people_now(reminders)
     units: list[list[Reminder]] = []
     digests: dict[int, list[Reminder]] = {}
     for reminder in reminders:
@@ -182,7 +183,9 @@ def _send_claimed(
             if time.monotonic() >= budget_end:
                 _release([r for rest in units[index:] for r in rest], token=token, when=None)
                 return False
-            outcome = _deliver(smtp, unit, token=token, now=now, tasks=tasks, result=result, notices=notices)
+            outcome = _deliver(
+                smtp, unit, token=token, now=now, tasks=tasks, result=result, notices=notices, people=people
+            )
             if outcome == _Outcome.BROKEN:
                 later = now + dt.timedelta(seconds=settings.NOTIFICATIONS_RETRY_BASE_SECONDS)
                 _release([r for rest in units[index + 1 :] for r in rest], token=token, when=later)
@@ -193,6 +196,37 @@ def _send_claimed(
         except (OSError, smtplib.SMTPException):
             logger.info("SMTP connection closed uncleanly", exc_info=True)
     return True
+
+
+def _people_now(reminders: list[Reminder]) -> dict[int, tuple[str, bool, str]]:
+    """The current address, whether still active, and name of everyone the batch's messages are
+    for (one query): an address fixed after the sweep is used, a person who left is not mailed."""
+    ids = {entry["id"] for reminder in reminders for entry in reminder.addressees}
+    return {
+        pk: (email, active, f"{first} {last}".strip() or username)
+        for pk, email, active, first, last, username in Official.objects.filter(pk__in=ids).values_list(
+            "id", "email", "is_active", "first_name", "last_name", "username"
+        )
+    }
+
+
+def _addressed(unit: list[Reminder], people: dict[int, tuple[str, bool, str]]) -> Addressed:
+    """Who gets this unit: a digest's one official, or the people a message is for (each
+    once, with the address they have now)."""
+    names: list[str] = []
+    emails: list[str] = []
+    ids: list[int] = []
+    seen: set[int] = set()
+    for reminder in unit:
+        for entry in reminder.addressees:
+            email, active, name = people.get(entry["id"], ("", False, entry.get("name", "")))
+            if entry["id"] in seen or not active or not email:
+                continue
+            seen.add(entry["id"])
+            ids.append(entry["id"])
+            names.append(name)
+            emails.append(email)
+    return Addressed(names=names, emails=emails, language=unit[0].language, ids=ids)
 
 
 def _lock_tasks_for_share(task_ids: set[int]) -> dict[int, tuple[str, dt.date | None]]:
@@ -223,6 +257,7 @@ def _deliver(
     tasks,
     result: SendResult,
     notices: dict | None = None,
+    people: dict[int, tuple[str, bool, str]],
 ) -> str:
     with transaction.atomic():
         live = _lock_tasks_for_share({r.task_id for r in unit})
@@ -239,15 +274,15 @@ def _deliver(
                 valid.append(reminder)
         if not valid:
             return _Outcome.OK
-        recipient = valid[0].recipient
-        if not recipient.email:
+        to = _addressed(valid, people)
+        if not to.emails:
             _finish(
                 valid, token, ReminderStatus.NO_ADDRESS, result, error="The official has no email address."
             )
             return _Outcome.OK
-        message = build_message(valid, tasks=tasks, now=now, notices=notices)
+        message = build_message(valid, tasks=tasks, now=now, to=to, notices=notices)
         try:
-            smtp.send_messages([message])
+            refused = _send(smtp, message)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             return _refused(valid, token, now, code, text, result)
@@ -256,11 +291,12 @@ def _deliver(
         except (smtplib.SMTPException, OSError) as exc:
             _retry_later(valid, token=token, now=now, error=repr(exc), result=result)
             return _Outcome.BROKEN
+        partly = _note_refused(valid, to, refused)
         sent = Reminder.objects.filter(id__in=[r.id for r in valid], claim_token=token).update(
+            **partly,
             status=ReminderStatus.SENT,
             sent_at=timezone.now(),
             message_id=message.extra_headers["Message-ID"],
-            email=recipient.email,
             attempts=F("attempts") + 1,
             error="",
             claim_token=None,
@@ -272,6 +308,45 @@ def _deliver(
         result.messages += 1
         result.outcomes[ReminderStatus.SENT].extend(r.id for r in valid)
     return _Outcome.OK
+
+
+def _send(smtp, message) -> dict[str, tuple[int, bytes]]:
+    """Send one message; returns the addresses the SMTP server refused while it accepted others.
+
+    Django's SMTP backend drops that answer of ``sendmail``, so over SMTP the message is sent
+    here as that backend sends it; other backends (the console, files, tests' locmem) refuse
+    nobody in part."""
+    connection = getattr(smtp, "connection", None)
+    if not isinstance(connection, smtplib.SMTP):
+        smtp.send_messages([message])
+        return {}
+    encoding = message.encoding or settings.DEFAULT_CHARSET
+    return connection.sendmail(
+        sanitize_address(message.from_email, encoding),
+        [sanitize_address(address, encoding) for address in message.recipients()],
+        message.message().as_bytes(linesep="\r\n"),
+    )
+
+
+def _note_refused(valid: list[Reminder], to: Addressed, refused: dict) -> dict:
+    """The people whose address the server refused, in a message it accepted for others, are
+    named ``failed`` with its answer (the others got it: the message is sent, not retried)."""
+    if not refused or len(valid) != 1:
+        return {}
+    encoding = settings.DEFAULT_CHARSET
+    answers = {
+        person: refused[sanitize_address(email, encoding)]
+        for person, email in zip(to.ids, to.emails, strict=True)
+        if sanitize_address(email, encoding) in refused
+    }
+    recipients = valid[0].recipients
+    for entry in recipients:
+        if entry["id"] in answers and entry.get("state") == RECIPIENT_TO:
+            code, text = answers[entry["id"]]
+            detail = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+            entry["state"], entry["error"] = str(ReminderStatus.FAILED), f"{code} {detail}"[:500]
+    logger.warning("Message %s: the SMTP server refused %s", valid[0].pk, sorted(refused))
+    return {"recipients": recipients}
 
 
 def _refused(valid, token, now, code: int, text, result: SendResult) -> str:

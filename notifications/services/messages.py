@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass, field
 from email.header import Header
 from email.message import Message
 
@@ -81,22 +82,37 @@ class ReminderEmail(EmailMultiAlternatives):
         return msg
 
 
+@dataclass(frozen=True)
+class Addressed:
+    """Who a message goes to, as the sender found them just before sending: their names (for
+    the greeting), addresses and the message's language."""
+
+    names: list[str]
+    emails: list[str]
+    language: str
+    ids: list[int] = field(default_factory=list)  # the officials, in the order of ``emails``
+
+
 def build_message(
-    reminders: list[Reminder], *, tasks: dict[int, Task], now: dt.datetime, notices: dict | None = None
+    reminders: list[Reminder],
+    *,
+    tasks: dict[int, Task],
+    now: dt.datetime,
+    to: Addressed,
+    notices: dict | None = None,
 ) -> EmailMultiAlternatives:
-    """One email for one reminder, or one digest for several, in the recipient's language.
-    ``notices``: reminder id -> the task's move to mention (``selectors.transfer_notices``)."""
+    """One email for one reminder (to everyone it is for, in its language), or one digest for
+    several of one official's. ``notices``: reminder id -> the task's move to mention
+    (``selectors.transfer_notices``)."""
     notices = notices or {}
-    recipient = reminders[0].recipient
-    language = recipient.language if recipient.language in ("vi", "en") else "vi"
+    language = to.language if to.language in ("vi", "en") else "vi"
     today = timezone.localdate(now)
     items = sorted(
         (_item(r, tasks[r.task_id], today, language, notices.get(r.id)) for r in reminders),
         key=lambda item: (-item["level"], item["deadline"], item["task"].code),
     )
     context = {
-        "recipient": recipient,
-        "recipient_name": recipient.get_full_name() or recipient.username,
+        "recipient_name": ", ".join(to.names),
         "items": items,
         "is_digest": reminders[0].digest,
         "today": today,
@@ -112,7 +128,7 @@ def build_message(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[recipient.email],
+        to=list(to.emails),
         headers={
             "Message-ID": message_id_for(reminders),
             "Auto-Submitted": "auto-generated",

@@ -20,13 +20,15 @@ from notifications.models import NotificationPreference
 class People:
     """What the sweep needs to know about the people of a chunk of tasks, in three queries."""
 
-    info: dict[int, tuple[str, str, bool, str]]  # id -> (email, language, active, role)
+    info: dict[
+        int, tuple[str, str, bool, str, str, str]
+    ]  # id -> (email, language, active, role, name, username)
     focal_points: dict[int, list[int]]  # agency id -> focal point ids
     monitors: list[int]
     digest: set[int]
 
 
-def _in(field: str, values: Iterable[int]) -> Q:
+def field_in(field: str, values: Iterable[int]) -> Q:
     """``field IN values``; on PostgreSQL ``field = ANY(array)``, one parameter however many
     values (an IN list of thousands of placeholders costs more to build than to run)."""
     values = sorted(set(values))
@@ -58,20 +60,32 @@ def load_people(rows: list[tuple]) -> People:
             Official.objects.filter(condition)
             .annotate(daily=Exists(wants_digest))
             .order_by()
-            .values_list("id", "agency_id", "email", "language", "is_active", "role", "daily")
+            .values_list(
+                "id",
+                "agency_id",
+                "email",
+                "language",
+                "is_active",
+                "role",
+                "daily",
+                "first_name",
+                "last_name",
+                "username",
+            )
         )
 
     active = Q(is_active=True)
-    found = officials(_in("id", ids)).union(
-        officials(_in("agency_id", agencies) & Q(role=Role.FOCAL_POINT) & active),
+    found = officials(field_in("id", ids)).union(
+        officials(field_in("agency_id", agencies) & Q(role=Role.FOCAL_POINT) & active),
         officials(Q(role=Role.MONITOR) & active),
     )
     focal_points: dict[int, list[int]] = defaultdict(list)
-    info: dict[int, tuple[str, str, bool, str]] = {}
+    info: dict[int, tuple[str, str, bool, str, str, str]] = {}
     monitors: list[int] = []
     digest: set[int] = set()
-    for pk, agency_id, email, language, is_active, role, daily in found:
-        info[pk] = (email, language, is_active, role)
+    for pk, agency_id, email, language, is_active, role, daily, first, last, username in found:
+        name = f"{first} {last}".strip() or username
+        info[pk] = (email, language if language in ("vi", "en") else "vi", is_active, role, name, username)
         if is_active and role == Role.FOCAL_POINT and agency_id in agencies:
             focal_points[agency_id].append(pk)
         if is_active and role == Role.MONITOR:
@@ -79,6 +93,14 @@ def load_people(rows: list[tuple]) -> People:
         if daily:
             digest.add(pk)
     return People(info, dict(focal_points), sorted(monitors), digest)
+
+
+def recipient_entry(people: People, person: int, state: str) -> dict:
+    """How a message names one of its people (``Reminder.recipients``)."""
+    email, _language, _active, _role, name, username = people.info[person]
+    # The message's language is the row's, not repeated here: every byte is written some
+    # 50,000 times by a sweep at national scale.
+    return {"id": person, "user": username, "name": name, "email": email, "state": state}
 
 
 def recipients_for_level(
@@ -106,6 +128,6 @@ def recipients_for_level(
             chosen += people.monitors
     seen: list[int] = []
     for pk in chosen:
-        if pk and pk not in seen and people.info.get(pk, ("", "", False, ""))[2]:
+        if pk and pk not in seen and people.info.get(pk, ("", "", False, "", "", ""))[2]:
             seen.append(pk)
     return seen

@@ -180,6 +180,14 @@ class ReasonSerializer(InputSerializer):
     version = version_field()
 
 
+class ReassignSerializer(InputSerializer):
+    official = username_field(
+        help_text=_("Username of the official of the lead agency who becomes responsible.")
+    )
+    note = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True, help_text=_("Why."))
+    version = version_field()
+
+
 class ProgressReportInputSerializer(InputSerializer):
     note = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
     percent = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)

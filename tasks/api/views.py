@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -77,7 +78,7 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-def task_rows(queryset: QuerySet[Task], as_of: dt.date) -> QuerySet[dict]:
+def task_rows(queryset: QuerySet[Task], as_of: dt.date) -> QuerySet[Any, dict[str, Any]]:
     """Everything a task's representation reads, as plain rows: the task's columns with
     timeliness and the related codes, in one query (``coordinating`` adds the rest); a search's
     rank too, which the next page's cursor holds."""
@@ -137,7 +138,7 @@ def _input(serializer_class, request: Request, **kwargs) -> dict:
     return dict(serializer.validated_data)
 
 
-class TaskListMixin(StrictQueryMixin):
+class TaskListMixin(StrictQueryMixin, GenericAPIView):
     """A filtered, keyset-paginated page of tasks: a fixed number of queries whatever the
     page size or depth (the filter checks, the page, its coordinating agencies)."""
 
@@ -160,7 +161,9 @@ class TaskListMixin(StrictQueryMixin):
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
             self.default_ordering = filterset.ordering_name
-            rows = coordinating(self.paginate_queryset(task_rows(filterset.qs, filterset.as_of_date)))
+            page = self.paginate_queryset(task_rows(filterset.qs, filterset.as_of_date))
+            assert page is not None  # pagination_class is set: a page, never None
+            rows = coordinating(page)
             return self.get_paginated_response([s.task_data(row) for row in rows]).data
 
         return cached_json(
@@ -244,7 +247,7 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
     def _task(self, pk) -> Task:
         return task_get_for_user(user=official_of(self.request), task_id=object_id(pk))
 
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request) -> HttpResponse:
         return self.task_page(
             request, task_list_for_user(official_of(request)), visibility_key(official_of(request))
         )
@@ -318,6 +321,14 @@ class TaskViewSet(TaskListMixin, viewsets.GenericViewSet):
     def cancel(self, request: Request, pk=None) -> Response:
         """A monitor withdraws the task, with a reason."""
         return self._act(request, pk, s.ReasonSerializer, services.task_cancel)
+
+    @_task_actions_schema(
+        s.ReassignSerializer, "Make another official of the lead agency responsible (its leaders, monitors)"
+    )
+    @action(detail=True, methods=["post"])
+    def reassign(self, request: Request, pk=None) -> Response:
+        """A leader of the lead agency moves responsibility to another of its officials."""
+        return self._act(request, pk, s.ReassignSerializer, services.task_reassign)
 
     # --- progress reports and extension requests ----------------------------------------------
 
@@ -523,7 +534,7 @@ class MyTasksView(TaskListMixin, GenericAPIView):
         filters=True,
         tags=["tasks"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         user = official_of(request)
         mine = task_list_for_user(user).filter(Q(responsible_official=user) | Q(accountable_leader=user))
         return self.task_page(request, mine, f"mine:{user.pk}:{visibility_key(user)}")

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Field
 from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from signatures.choices import Verdict, reason_label
 from tasks.choices import TaskEventAction, Timeliness
 from tasks.models import EvidenceFile, ExtensionRequest, Task
+from tasks.reorganisation import transfer_note_words
 
 register = template.Library()
 
@@ -111,12 +113,23 @@ def event_label(action: str) -> str:
         return action
 
 
+@register.filter
+def event_note(event) -> str:
+    """A history entry's note; the notes the app writes itself (a reorganisation's transfer)
+    in the page's language, the users' own words as they wrote them."""
+    if event.action == TaskEventAction.TRANSFERRED:
+        return transfer_note_words(event.note)
+    return event.note
+
+
 def _history_field(name: str):
     for model in (Task, ExtensionRequest, EvidenceFile):
         try:
-            return model._meta.get_field(name)
+            field = model._meta.get_field(name)
         except FieldDoesNotExist:
             continue
+        if isinstance(field, Field):  # not a reverse relation, which has no verbose name
+            return field
     return None
 
 

@@ -34,6 +34,18 @@ JUN_2024 = dt.date(2024, 6, 1)
         (VI, "tại Kỳ họp thứ 9 vào tháng 5/2025", JAN_2025, dt.date(2025, 5, 31)),
         (VI, "đến hết tháng 6/2025", JAN_2025, dt.date(2025, 6, 30)),
         (VI, "trong tháng 02/2025", JAN_2025, dt.date(2025, 2, 28)),
+        # no year: the directive's year
+        (EN, "in the first quarter", JAN_2025, dt.date(2025, 3, 31)),
+        (EN, "by the end of the second quarter", JAN_2025, dt.date(2025, 6, 30)),
+        (EN, "in Q3", JAN_2025, dt.date(2025, 9, 30)),
+        (EN, "by the end of this year", JAN_2025, dt.date(2025, 12, 31)),
+        (VI, "trong quý II", JAN_2025, dt.date(2025, 6, 30)),
+        (VI, "trước hết quý III", JAN_2025, dt.date(2025, 9, 30)),
+        (VI, "trong tháng 5", JAN_2025, dt.date(2025, 5, 31)),
+        (VI, "trong năm nay", JAN_2025, dt.date(2025, 12, 31)),
+        (VI, "trước ngày 15/10", JAN_2025, dt.date(2025, 10, 15)),
+        # a list of months: the last one, with the year written after it
+        (VI, "trong tháng 11, tháng 12 năm 2025", JAN_2025, dt.date(2025, 12, 31)),
     ],
 )
 def test_deadline_phrase_becomes_its_date(rules, template, phrase, reference, expected):

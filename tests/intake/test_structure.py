@@ -146,3 +146,63 @@ def test_a_person_named_like_a_province_is_not_the_province(corpus_register):
 
 def _rules():
     return intake_rules()
+
+
+def test_a_deadline_sentence_or_clause_in_its_own_words_dates_the_task_before_it(corpus_register):
+    vi = parse(
+        "Bộ Tài chính hoàn thiện hồ sơ dự thảo Nghị định. Thời hạn: trước ngày 30/4/2025.\n"
+        "Bộ Xây dựng rà soát quy hoạch; thời hạn hoàn thành trong quý III.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="vi",
+    )
+    assert [(d.lead_agency, d.deadline) for d in vi] == [
+        ("MOF", dt.date(2025, 4, 30)),
+        ("MOC", dt.date(2025, 9, 30)),
+    ]
+    en = parse(
+        "The Ministry of Finance shall complete the dossier. Deadline: April 30, 2025.\n"
+        "Ministries and agencies shall review investment procedures. This must be completed before "
+        "June 30.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="en",
+    )
+    assert [d.deadline for d in en] == [dt.date(2025, 4, 30), dt.date(2025, 6, 30)]
+
+
+def test_ordinal_lead_ins_open_tasks_and_assessments_and_announcements_are_not_drafted(corpus_register):
+    en = parse(
+        "However, the situation remains complicated and unpredictable.\n"
+        "The Prime Minister set out the following key tasks:\n"
+        "Second, ministries and localities must simplify administrative procedures.\n"
+        "Third, the Ministry of Finance shall revise the decree on public assets.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="en",
+    )
+    assert [d.lead_agency for d in en] == [None, "MOF"]
+    assert en[0].lead_agencies and en[0].action.startswith("Simplify")
+    vi = parse(
+        "Tuy nhiên, đây là vấn đề mới, phức tạp, chưa có tiền lệ.\n"
+        "Để đạt mục tiêu, Thủ tướng yêu cầu thực hiện một số nhiệm vụ, giải pháp trọng tâm sau đây.\n"
+        "Thứ hai, Bộ Công Thương bảo đảm cung ứng đủ điện cho sản xuất.\n"
+        "Thủ tướng giao Bộ Tài chính hoàn thiện dự thảo Nghị quyết, trình Chính phủ trước ngày 25/4/2025.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="vi",
+    )
+    assert [(d.lead_agency, d.deadline) for d in vi] == [("MOIT", None), ("MOF", dt.date(2025, 4, 25))]
+
+
+def test_english_items_with_verbs_beyond_the_seed_notices(corpus_register):
+    drafts = parse(
+        "The Ministry of Industry and Trade shall:\n"
+        "- Revise the electricity pricing mechanism;\n"
+        "- Stabilise fuel supply, to be completed in the second quarter.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="en",
+    )
+    assert [d.lead_agency for d in drafts] == ["MOIT", "MOIT"]
+    assert drafts[1].deadline == dt.date(2025, 6, 30)

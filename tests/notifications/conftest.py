@@ -65,6 +65,18 @@ def make_task(world, *, code: str, deadline: dt.date, directive=None, **override
     return task_assign(actor=world.monitor, task=task)
 
 
+def naming(person, *, state: str | None = None) -> dict:
+    """A filter for the outbox rows whose ``recipients`` name ``person`` (in ``state``):
+    JSON containment, on PostgreSQL."""
+    entry = {"id": person.pk} if state is None else {"id": person.pk, "state": state}
+    return {"recipients__contains": [entry]}
+
+
+def usernames(rows) -> set[str]:
+    """Everyone the rows are for ("to")."""
+    return {entry["user"] for row in rows for entry in row.addressees}
+
+
 def sweep_days(start: dt.date, end: dt.date, *, hour: int = 8):
     """Run the sweep as beat would, once a day at ``hour`` from start to end (time travel)."""
     from notifications.services import reminders_sweep

@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.usefixtures("ladder")]
 
 
 def fill_outbox(count: int) -> None:
-    """``count`` pending rows of one task and recipient (the period keeps them distinct)."""
+    """``count`` pending messages of one task to one official (the period keeps them distinct)."""
     world = build_world()
     task = make_task(world, code="56/TB-VPCP/P", deadline=dt.date(2025, 5, 30))
     rule = EscalationRule.objects.get(offset=5)
@@ -37,11 +37,19 @@ def fill_outbox(count: int) -> None:
                 task=task,
                 rule=rule,
                 deadline=task.deadline,
-                recipient=world.mps_focal,
                 period=n,
                 level=3,
                 due_on=dt.date(2025, 6, 6),
-                email=world.mps_focal.email,
+                recipients=[
+                    {
+                        "id": world.mps_focal.pk,
+                        "user": world.mps_focal.username,
+                        "name": world.mps_focal.username,
+                        "email": world.mps_focal.email,
+                        "language": "en",
+                        "state": "to",
+                    }
+                ],
                 language="en",
                 next_attempt_at=now,
             )

@@ -20,6 +20,7 @@ from notifications.services import reminders_send_pending, reminders_sweep
 from tasks import services
 from tasks.models import Task, TaskEvent
 from tests.factories import OfficialFactory, build_world, complete_task_fields
+from tests.web.test_accessibility import axe_violations
 from tests.web.test_browser import SCREENSHOTS, log_in, open_page  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,8 +36,18 @@ def _speaks(official, viewport: str) -> None:
 
 
 def _fits(page, width: int) -> None:
-    """Nothing wider than the screen: a wide table scrolls inside its own box."""
+    """Nothing wider than the screen (a wide table scrolls inside its own box), and no serious
+    or critical accessibility violation (axe-core, vendored)."""
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert axe_violations(page) == []
+
+
+def _nav(page):
+    """The main menu, opened first where it folds (a phone)."""
+    toggle = page.locator(".nav-toggle")
+    if toggle.is_visible():
+        toggle.click()
+    return page.locator("nav.main-nav")
 
 
 def _shot(page, name: str) -> None:
@@ -90,7 +101,7 @@ def test_monitor_morning_and_drafts(open_page, viewport):  # noqa: F811
     page = open_page(width=width, height=height)
     log_in(page, "t.monitor")
     # the nav leads to the morning view, the drafts, the intake and the back office
-    nav = page.locator("nav.main-nav")
+    nav = _nav(page)
     for href in ("/morning/", "/drafts/", "/intake/", "/admin/"):
         assert nav.locator(f'a[href="{href}"]').count() == 1, href
 

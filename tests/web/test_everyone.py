@@ -90,7 +90,7 @@ def test_a_draft_without_a_deadline_says_so_in_the_lists(world, logged_in):
     for lang, expected in (("vi", "chưa có thời hạn"), ("en", "no deadline yet")):
         client = logged_in(world.monitor)
         client.cookies["django_language"] = lang
-        html = client.get("/tasks/").content.decode()
+        html = client.get("/tasks/?status=draft").content.decode()  # the drafts' tab
         row = re.search(rf'<tr data-task="{re.escape(draft.code)}">(.*?)</tr>', html, re.S).group(1)
         # Then its deadline column says it has none, not "one-off (has a deadline)"
         assert expected in text_of(row)
@@ -201,3 +201,25 @@ def test_back_office_is_titled_five_clear(world, client):
     html = client.get("/admin/").content.decode()
     assert "Five Clear back office" in html
     assert "Django administration" not in html and "Django site admin" not in html
+
+
+def test_a_transfer_written_by_the_app_is_said_in_the_page_language(backlog, logged_in):
+    from types import SimpleNamespace
+
+    from tasks.choices import TaskEventAction
+    from tasks.models import TaskEvent
+    from tasks.reorganisation import transfer_note
+
+    # Given a task moved by a reorganisation, whose history note the app wrote (in English)
+    note = transfer_note(["MIC"], "MOST", SimpleNamespace(document_label="176/2025/QH15 (18/02/2025)"))
+    TaskEvent.objects.create(task=backlog.late, action=TaskEventAction.TRANSFERRED, note=note)
+    # When its page is read in Vietnamese, then the note is Vietnamese; in English, English
+    html = text_of(
+        vietnamese(logged_in(backlog.world.monitor)).get(f"/tasks/{backlog.late.pk}/").content.decode()
+    )
+    assert "chuyển từ MIC sang MOST theo 176/2025/QH15 (18/02/2025)" in html
+    assert "transferred from" not in html
+    html = text_of(
+        english(logged_in(backlog.world.monitor)).get(f"/tasks/{backlog.late.pk}/").content.decode()
+    )
+    assert "transferred from MIC to MOST under 176/2025/QH15" in html

@@ -11,7 +11,23 @@ from notifications.services import SendResult
 
 
 def who(reminder: Reminder) -> str:
-    return f"{reminder.recipient.username} <{reminder.email or reminder.recipient.email or 'no email'}>"
+    """The people a message is for, with their addresses."""
+    return ", ".join(
+        f"{entry.get('user') or entry['id']} <{entry.get('email') or 'no email'}>"
+        for entry in reminder.addressees
+    )
+
+
+def usernames(reminders) -> list[str]:
+    """Everyone the messages are for or could not reach (not those a later rung replaced), sorted."""
+    return sorted(
+        {
+            entry.get("user") or str(entry["id"])
+            for r in reminders
+            for entry in r.recipients
+            if entry.get("state") != ReminderStatus.SKIPPED
+        }
+    )
 
 
 def grouped(reminders) -> list[tuple[tuple, list[Reminder]]]:

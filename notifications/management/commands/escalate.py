@@ -53,10 +53,12 @@ class Command(BaseCommand):
             people = ", ".join(who(r) for r in rows)
             self.stdout.write(f"  new {status}: {due_on} {code} L{level} -> {people}")
         for row in created:
-            if row.status == ReminderStatus.NO_ADDRESS:
-                self.stderr.write(
-                    f"  {row.recipient.username} has no email address: {row.task.code} not delivered"
-                )
+            for entry in row.recipients:
+                if entry.get("state") == ReminderStatus.NO_ADDRESS:
+                    self.stderr.write(
+                        f"  {entry.get('user') or entry['id']} has no email address:"
+                        f" {row.task.code} not delivered"
+                    )
         if options["no_send"]:
             return
         result = services.reminders_send_pending(now=as_of)

@@ -16,7 +16,7 @@ from django.db import transaction
 from notifications import services
 from notifications.calendar import calendar_around
 from notifications.choices import ReminderStatus
-from notifications.management.commands._output import grouped, print_send_result
+from notifications.management.commands._output import grouped, print_send_result, usernames
 from notifications.models import Reminder
 
 
@@ -71,12 +71,12 @@ class Command(BaseCommand):
             rows = (
                 Reminder.objects.filter(due_on__gte=since, due_on__lte=day)
                 .exclude(status=ReminderStatus.SKIPPED)
-                .select_related("task", "recipient")
+                .select_related("task")
             )
             if options["directive"]:
                 rows = rows.filter(task__directive__number=options["directive"])
             for (due_on, code, level, _status), group in grouped(rows):
-                people = ", ".join(sorted(r.recipient.username for r in group))
+                people = ", ".join(usernames(group))
                 states = ", ".join(sorted({r.get_status_display() for r in group}))
                 self.stdout.write(f"{due_on}  {code}  L{level}  {people}  [{states}]")
                 total += len(group)

@@ -26,6 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from agencies.models import Agency, Official
+from agencies.services import agency_upsert
 from tasks import services
 from tasks.choices import TaskStatus
 from tasks.demo_2025 import ReplayResult, demo_2025_replay, moment, stamped
@@ -105,15 +106,7 @@ class Command(BaseCommand):
         agencies: dict[str, Agency] = {}
         new = 0
         for row in rows:
-            agency, created = Agency.objects.update_or_create(
-                code=row["code"],
-                defaults={
-                    "name_vi": row["name_vi"],
-                    "name_en": row["name_en"],
-                    "kind": row["kind"],
-                    "email": row.get("email", ""),
-                },
-            )
+            agency, created = agency_upsert(row=row)
             agencies[agency.code] = agency
             new += created
         # Parents after every agency exists, so the file's order does not matter.
