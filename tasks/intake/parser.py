@@ -187,6 +187,13 @@ class EntityMatcher:
             for key, entity in self.by_key.items()
             if not entity.is_group and (key.startswith("bộ ") or key.startswith("ministry of "))
         }
+        # "Ủy ban nhân dân tỉnh Lào Cai, Yên Bái": after a province named with its "tỉnh", the
+        # next names are provinces too; keep each province's name without it.
+        self.places: dict[str, Entity] = {}
+        for key, entity in self.by_key.items():
+            m = _PLACE_KIND.search(key)
+            if m and not entity.is_group and m.end() < len(key):
+                self.places.setdefault(key[m.end() :], entity)
         self.codes = {code: e for code, e in (codes or {}).items() if len(code) >= 3}
         self.code_regex = (
             re.compile(
@@ -231,9 +238,48 @@ class EntityMatcher:
             triggers = [(m.start(), m.end()) for m in ENUMERATION.finditer(text)]
             found = [f for f in found if not any(s <= f[0] < e for s, e in triggers)]
             found.extend(listed)
+        found.extend(self._more_places(text, found))
         # "Deputy Prime Minister Nguyen Hoa Binh": a person's name, not the province.
         found = [f for f in found if f[2].is_group or not PERSON_BEFORE.search(text, max(0, f[0] - 80), f[0])]
         return sorted(found, key=lambda t: t[0])
+
+    def _more_places(self, text: str, found: list[tuple[int, int, Entity]]) -> list[tuple[int, int, Entity]]:
+        """Provinces listed after one named with its kind ("tỉnh Lào Cai, Yên Bái và Tuyên
+        Quang"): each capitalised name that is a province's name without "tỉnh"."""
+        hits: list[tuple[int, int, Entity]] = []
+        if not self.places:
+            return hits
+        starts = {s for s, _, _ in found}
+        anchors = [e for s, e, _ in found if _PLACE_KIND.search(entity_key(text[s:e]))]
+        # "Ủy ban nhân dân các tỉnh Quảng Ninh, Hải Phòng": the list opens with its kind
+        anchors += [-m.end() for m in _PLACES_OPEN.finditer(text)]
+        for anchor in anchors:
+            pos, first = abs(anchor), anchor < 0
+            while True:
+                sep = _PLACE_SEPARATOR.match(text, pos) if not first else re.compile(r"").match(text, pos)
+                first = False
+                if sep is None or sep.end() in starts:
+                    break
+                words = list(_WORD_RE.finditer(text, sep.end(), min(len(text), sep.end() + 60)))[:4]
+                best = None
+                for n in range(len(words), 0, -1):
+                    if not words[0].group(0)[:1].isupper():
+                        break
+                    if not all(
+                        _SEPARATOR.fullmatch(text, words[k - 1].end(), words[k].start())
+                        or text[words[k - 1].end() : words[k].start()] == " "
+                        for k in range(1, n)
+                    ):
+                        continue
+                    entity = self.places.get(" ".join(w.group(0).lower() for w in words[:n]))
+                    if entity is not None:
+                        best = (words[0].start(), words[n - 1].end(), entity)
+                        break
+                if best is None:
+                    break
+                hits.append(best)
+                pos = best[1]
+        return hits
 
     def _enumerated(self, text: str, found: list[tuple[int, int, Entity]]) -> list[tuple[int, int, Entity]]:
         """Ministries listed by their short names after "các Bộ:" or "the Ministries of"."""
@@ -260,6 +306,15 @@ class EntityMatcher:
                 pos = best[1] + sep.end()
         return hits
 
+
+#: The kind word before a province's name in a register name or alias ("ủy ban nhân dân tỉnh").
+_PLACE_KIND = re.compile(r"(?:^|\s)(?:tỉnh|thành phố)\s")
+#: A list of provinces opened by its kind: "các tỉnh Quảng Ninh, Hải Phòng và Thái Bình".
+_PLACES_OPEN = re.compile(
+    r"\bcác\s+tỉnh\s+(?=[" + "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ" + "])"
+)
+#: Between provinces listed after one named with its kind: a comma or "và", not a full stop.
+_PLACE_SEPARATOR = re.compile(r"\s*(?:,\s*(?:và\s+)?|\s+và\s+)")
 
 #: What may follow the addressees of a heading before its colon.
 HEADING_TAIL = re.compile(
@@ -852,12 +907,30 @@ class Parser:
             if not run or text[end:second].strip(" ,"):
                 return None
             return run, text[pos:second].strip(" ,"), text[second + 1 :].strip()
-        tail = head[end:].strip(" ,")
+        tail = self._without_coordination(head[end:]).strip(" ,")
         if tail and not (
-            (self.cues.modal is not None and self.cues.modal.fullmatch(tail)) or HEADING_TAIL.fullmatch(tail)
+            (self.cues.modal is not None and self.cues.modal.fullmatch(tail))
+            or HEADING_TAIL.fullmatch(tail)
+            or (self.cues.lead is not None and self.cues.lead.fullmatch(tail))
         ):
             return None
         return run, head[pos:end].strip(" ,"), text[colon + 1 :].strip()
+
+    def _without_coordination(self, text: str) -> str:
+        """A heading's words after its addressees without "phối hợp với X" / "in coordination
+        with X" ("Bộ Công Thương chủ trì, phối hợp với Bộ Tài chính:"): the coordinators are
+        the heading's, and its items take them."""
+        if self.cues.coordination is None:
+            return text
+        m = self.cues.coordination.search(text)
+        if m is None:
+            return text
+        found = self._find(text)
+        run, end = self._entity_run(text, m.end(), found)
+        end = end if run else self._strip_vague_party(text, m.end())
+        if end == m.end():
+            return text
+        return (text[: m.start()] + " " + text[end:]).replace(" ,", ",")
 
     def is_deadline_clause(self, text: str) -> bool:
         """ "...; report to the Government in July 2025", "The work must be done before August 1",
@@ -922,6 +995,7 @@ class Parser:
         drafts: list[Draft] = []
         context_lead: list[Entity] = []
         context_phrase = ""
+        heading_coordinators: list[str] = []
         list_context: tuple[list[Entity], str, DeadlineFound | None] | None = None
         #: The drafts of the last task read, which a following deadline clause dates.
         last: list[Draft] = []
@@ -954,6 +1028,7 @@ class Parser:
                     # The heading names who does what follows, until the next heading: a group
                     # heading leads as a group, never as the previous item's agency.
                     context_lead, context_phrase, rest = heading
+                    heading_coordinators = self.coordinators(clauses[0].text.split(":", 1)[0])
                     list_context = (context_lead, context_phrase, None)
                     last = []
                     if not rest:
@@ -979,8 +1054,10 @@ class Parser:
                         )
                     if reading.vague:
                         context_lead, context_phrase = [], ""
-                    elif reading.lead:
+                        heading_coordinators = []
+                    elif reading.lead and reading.lead is not forced:
                         context_lead, context_phrase = reading.lead, reading.lead_phrase
+                        heading_coordinators = []
                     if clause.text.rstrip().endswith(":") and (reading.is_task or deadline):
                         list_context = (context_lead, context_phrase, deadline)
                         continue
@@ -993,6 +1070,12 @@ class Parser:
                     last = self._drafts(
                         sentence, clause.text, reading, deadline, context_lead, context_phrase, inherited
                     )
+                    if heading_coordinators and (inherited or reading.lead is forced):
+                        for draft in last:
+                            if not draft.coordinating_agencies:
+                                draft.coordinating_agencies = [
+                                    c for c in heading_coordinators if c not in draft.lead_agencies
+                                ]
                     drafts.extend(last)
                     previous_task = True
         return drafts

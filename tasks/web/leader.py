@@ -71,6 +71,17 @@ def _page(request: HttpRequest, user: Official, bound: dict | None = None, statu
     )
 
 
+def reassign_form(task, user: Official, bound: dict | None = None) -> ReassignForm | None:
+    """The task page's reassign form, for a leader of the lead agency while the task is open."""
+    if user.role != Role.LEADER or task.status not in OPEN_STATUSES:
+        return None
+    if not user.has_perm("tasks.reassign_task", task):
+        return None
+    if bound and "reassign" in bound:
+        return bound["reassign"]
+    return ReassignForm(initial={"version": task.version}, people=agency_people(user.agency_id), task=task)
+
+
 @login_required
 @require_GET
 def leader_page(request: HttpRequest) -> HttpResponse:
@@ -84,6 +95,7 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
     user = _leader(request)
     task = _get_task(request, pk)
+    from_task = request.POST.get("back") == "task"
     form = ReassignForm(request.POST, people=agency_people(user.agency_id), task=task)
     if form.is_valid():
         try:
@@ -96,11 +108,22 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except (ServiceError, ValidationError) as exc:
             status = apply_service_error(form, exc)
-            return _page(request, user, bound={task.pk: form}, status=status)
+            return _refused(request, user, task, form, status, from_task)
         messages.success(
             request,
             _("%(person)s is now responsible for %(code)s.")
             % {"person": form.cleaned_data["official"], "code": task.code},
         )
+        if from_task:
+            return redirect("web:task_detail", pk=task.pk)
         return redirect(f"{reverse('web:leader')}#task-{task.pk}")
-    return _page(request, user, bound={task.pk: form}, status=400)
+    return _refused(request, user, task, form, 400, from_task)
+
+
+def _refused(request: HttpRequest, user: Official, task, form, status: int, from_task: bool) -> HttpResponse:
+    """The page the form came from again, with the form, its errors and what was chosen."""
+    if from_task:
+        from tasks.web.views import _get_task, _render_task
+
+        return _render_task(request, _get_task(request, task.pk), bound={"reassign": form}, status=status)
+    return _page(request, user, bound={task.pk: form}, status=status)

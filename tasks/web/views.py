@@ -77,6 +77,7 @@ from tasks.web.forms import (
     apply_service_error,
     web_filter_form,
 )
+from tasks.web.leader import reassign_form
 from tasks.web.monitor import draft_forms
 from tasks.web.paging import CURSOR, keyset_page, list_page
 from tasks.web.panels import task_panels_render
@@ -628,6 +629,7 @@ def _render_task(request: HttpRequest, task: Task, *, bound: dict | None = None,
         and task.deadline != task.original_deadline,
         "panels": task_panels_render(task=task, request=request),
         "draft": draft_forms(task, official_of(request), bound),
+        "reassign": reassign_form(task, official_of(request), bound),
         **related,
     }
     return render(request, "web/task_detail.html", context, status=status)

@@ -206,3 +206,36 @@ def test_english_items_with_verbs_beyond_the_seed_notices(corpus_register):
     )
     assert [d.lead_agency for d in drafts] == ["MOIT", "MOIT"]
     assert drafts[1].deadline == dt.date(2025, 6, 30)
+
+
+def test_a_headings_coordinators_flow_to_its_items_and_provinces_listed_after_one(corpus_register):
+    vi = parse(
+        "2. Bộ Công Thương chủ trì, phối hợp với Bộ Tài chính:\n"
+        "a) Xây dựng cơ chế giá điện.\n"
+        "b) Sửa đổi Nghị định số 80/2024/NĐ-CP; báo cáo Thủ tướng Chính phủ trong tháng 5/2025.\n"
+        "3. Bộ Xây dựng:\n"
+        "a) Rà soát quy hoạch.\n"
+        "4. Ủy ban nhân dân tỉnh Lào Cai, Yên Bái chỉ đạo khắc phục hậu quả sạt lở.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="vi",
+    )
+    assert [(d.lead_agency, d.coordinating_agencies) for d in vi] == [
+        ("MOIT", ["MOF"]),
+        ("MOIT", ["MOF"]),
+        ("MOC", []),  # the next heading's items do not inherit them
+        ("LAOCAI", ["YENBAI"]),
+    ]
+    assert vi[1].deadline == dt.date(2025, 5, 31)
+    en = parse(
+        "The Ministry of Industry and Trade shall, in coordination with the Ministry of Finance:\n"
+        "- Develop the electricity pricing mechanism;\n"
+        "- Revise Decree No. 80/2024/ND-CP, to be completed in May 2025.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="en",
+    )
+    assert [(d.lead_agency, d.coordinating_agencies, d.deadline) for d in en] == [
+        ("MOIT", ["MOF"], None),
+        ("MOIT", ["MOF"], dt.date(2025, 5, 31)),
+    ]

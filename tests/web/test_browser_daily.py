@@ -20,7 +20,7 @@ from notifications.services import reminders_send_pending, reminders_sweep
 from tasks import services
 from tasks.models import Task, TaskEvent
 from tests.factories import OfficialFactory, build_world, complete_task_fields
-from tests.web.test_accessibility import axe_violations
+from tests.web.test_accessibility import axe_violations, browser_page, focused, tab_to  # noqa: F401
 from tests.web.test_browser import SCREENSHOTS, log_in, open_page  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -254,3 +254,58 @@ def test_focal_point_reports_in_one_step_and_sees_reminders(open_page, viewport)
     _fits(page, width)
     page.locator("#reminders").scroll_into_view_if_needed()
     _shot(page, f"focal-2-reported-reminders-{viewport}")
+
+
+# --- with the keyboard alone ---------------------------------------------------------------------
+
+
+def test_monitor_assigns_drafts_and_leader_reassigns_with_the_keyboard_only(browser_page):  # noqa: F811
+    world = build_world()
+    today = timezone.localdate()
+    drafts = [
+        _draft(world, "Study a project applying the Internet of Things"),
+        _draft(world, "Review a decree"),
+    ]
+    late = _assigned(world, title="Complete the draft law", deadline=today - dt.timedelta(days=2))
+    OfficialFactory(username="t.mps.deputy", first_name="Lan", last_name="Nguyễn Thị", agency=world.mps)
+
+    # the monitor ticks both drafts, gives them a person and a deadline, and assigns them
+    page = browser_page({"width": 1280, "height": 900})
+    log_in(page, "t.monitor")
+    page.goto("/drafts/")
+    for draft in drafts:
+        tab_to(page, lambda e, pk=draft.pk: e["id"] == f"tick-{pk}")
+        page.keyboard.press("Space")
+    tab_to(page, lambda e: e["id"] == "bulk_responsible_official")
+    page.keyboard.type("t.mps.focal")
+    tab_to(page, lambda e: e["id"] == "bulk_deadline")
+    page.keyboard.type((today + dt.timedelta(days=30)).strftime("%d/%m/%Y"))
+    tab_to(
+        page,
+        lambda e: (
+            e["tag"] == "button"
+            and e["text"] in ("Apply to the ticked drafts", "Áp dụng cho các dự thảo đã chọn")
+        ),
+    )
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert set(Task.objects.filter(pk__in=[d.pk for d in drafts]).values_list("status", flat=True)) == {
+        "assigned"
+    }
+
+    # the leader makes the deputy responsible for the late task
+    page = browser_page({"width": 1280, "height": 900})
+    log_in(page, "t.mps.leader")
+    page.wait_for_url(re.compile("/leader/$"))
+    tab_to(page, lambda e: e["id"] == f"reassign_{late.pk}_official")
+    page.keyboard.press("ArrowDown")
+    chosen = page.locator(f"#reassign_{late.pk}_official").input_value()
+    assert chosen in ("t.mps.deputy", "t.mps.leader")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Keyboard only")
+    page.keyboard.press("Tab")
+    assert focused(page)["tag"] == "button"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert Task.objects.get(pk=late.pk).responsible_official.username == chosen
+    assert TaskEvent.objects.filter(task=late).latest("id").note == "Keyboard only"

@@ -374,3 +374,23 @@ def test_daily_pages_do_not_query_per_row(world, logged_in, who, path, make):
     # then the page costs the same number of queries, and few of them
     assert many == few
     assert few <= 12
+
+
+def test_leader_reassigns_from_the_task_page(world, logged_in):
+    OfficialFactory(username="t.mps.deputy", agency=world.mps, role=Role.FOCAL_POINT)
+    task = _assigned(world)
+    client = logged_in(world.mps_leader)
+    html = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert 'id="reassign-form"' in html and '<option value="t.mps.deputy">' in html
+    # a refusal comes back on the task page, with the form
+    response = client.post(
+        f"/tasks/{task.pk}/reassign/", {"version": task.version, "official": "", "back": "task"}
+    )
+    assert response.status_code == 400 and 'id="reassign-form"' in response.content.decode()
+    response = client.post(
+        f"/tasks/{task.pk}/reassign/", {"version": task.version, "official": "t.mps.deputy", "back": "task"}
+    )
+    assert response.status_code == 302 and response["Location"] == f"/tasks/{task.pk}/"
+    assert Task.objects.get(pk=task.pk).responsible_official.username == "t.mps.deputy"
+    # neither a focal point nor the leader of another agency gets the form
+    assert 'id="reassign-form"' not in logged_in(world.mps_focal).get(f"/tasks/{task.pk}/").content.decode()
