@@ -130,8 +130,8 @@ class Reminder(models.Model):
     people); see docs/reminders.md.
     """
 
-    # No index of its own: the unique keys' indexes lead with the task, and every index is one
-    # more write for each of the sweep's ten thousand rows.
+    # No index of its own: the unique keys' indexes lead with the task (one of them not partial),
+    # and every index is one more write for each of the sweep's ten thousand rows.
     task = models.ForeignKey(
         "tasks.Task",
         verbose_name=_("task"),
@@ -189,9 +189,11 @@ class Reminder(models.Model):
                 condition=Q(digest=False),
                 name="reminder_once_per_message",
             ),
+            # Not partial, so that it is also the index every read by task uses (the task page,
+            # the sweep's "already written?", the cascade from a deleted task): a message row's
+            # recipient is NULL, and NULLs never conflict, so only digest rows are kept unique.
             models.UniqueConstraint(
                 fields=["task", "rule", "deadline", "period", "recipient"],
-                condition=Q(digest=True),
                 name="reminder_digest_once_per_person",
             ),
             models.CheckConstraint(

@@ -162,11 +162,12 @@ def _send_claimed(
     units: list[list[Reminder]] = []
     digests: dict[int, list[Reminder]] = {}
     for reminder in reminders:
-        if reminder.digest:
-            if reminder.recipient_id not in digests:
-                digests[reminder.recipient_id] = []
-                units.append(digests[reminder.recipient_id])
-            digests[reminder.recipient_id].append(reminder)
+        recipient = reminder.recipient_id  # set on every digest row (a constraint)
+        if reminder.digest and recipient is not None:
+            if recipient not in digests:
+                digests[recipient] = []
+                units.append(digests[recipient])
+            digests[recipient].append(reminder)
         else:
             units.append([reminder])
 

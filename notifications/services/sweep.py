@@ -169,7 +169,7 @@ def _sweep_window(
         touched.extend(row[0] for row in chunk)
         people = load_people(chunk)
         rows = _new_people_only(
-            list(_reminder_rows(chunk, by_deadline, people)), _rungs_written(chunk, by_deadline)
+            list(_reminder_rows(chunk, by_deadline, people)), _rungs_written(chunk, by_deadline), people
         )
         written = _insert_reminders(list(rows), as_of=as_of)
         counts = None if written is None or counts is None else counts + written
@@ -208,24 +208,27 @@ _ROW_COLUMNS = (
     "status",
     "error",
 )
-_ROW_TYPES = ("bigint", "bigint", "date", "integer", "text", "smallint", "boolean", "bigint", "smallint")
-_ROW_TYPES += ("date", "text", "text", "text")
+_ROW_TYPES: tuple[str, ...] = ("bigint", "bigint", "date", "integer", "text", "smallint", "boolean")
+_ROW_TYPES += ("bigint", "smallint", "date", "text", "text", "text")
 _RUNG = slice(0, 4)
 _LANGUAGE, _PART, _DIGEST, _RECIPIENTS, _STATUS, _ERROR = 4, 5, 6, 10, 11, 12
 
-_ERRORS = {
+_ERRORS: dict[str, str] = {
     ReminderStatus.SKIPPED: "A later reminder for the same deadline fell due in the same sweep.",
     ReminderStatus.NO_ADDRESS: "The official has no email address.",
     ReminderStatus.PENDING: "",
 }
 
 
-def _row_status(entries: list[dict]) -> str:
+_TO, _SKIPPED, _NO_ADDRESS = RECIPIENT_TO, str(ReminderStatus.SKIPPED), str(ReminderStatus.NO_ADDRESS)
+
+
+def _row_status(entries: list[tuple[int, str]]) -> str:
     """A message is pending while anyone is to get it; else it records why nobody does."""
-    states = {entry["state"] for entry in entries}
-    if RECIPIENT_TO in states:
+    states = {state for _person, state in entries}
+    if _TO in states:
         return ReminderStatus.PENDING
-    if ReminderStatus.NO_ADDRESS in states:
+    if _NO_ADDRESS in states:
         return ReminderStatus.NO_ADDRESS
     return ReminderStatus.SKIPPED
 
@@ -235,11 +238,14 @@ def _reminder_rows(
 ) -> Iterator[list]:
     """For each task and due rung, its messages: one per language for the people whose latest
     due rung it is, and one row per person who reads the daily digest. People whose latest
-    rung is a later one are named in the rung's message as skipped (nothing is sent to them)."""
+    rung is a later one are named in the rung's message as skipped (nothing is sent to them).
+    A row's people are (official id, state) pairs here; ``_new_people_only`` writes them out."""
+    info, digest = people.info, people.digest
     for task_id, deadline, responsible, leader, agency, creator, supervisor in chunk:
+        rungs = by_deadline[deadline]
         reached: list[tuple[Rung, list[int]]] = []
         latest: dict[int, Rung] = {}
-        for rung in by_deadline[deadline]:
+        for rung in rungs:
             persons = recipients_for_level(
                 rung.level,
                 responsible=responsible,
@@ -250,22 +256,24 @@ def _reminder_rows(
                 people=people,
             )
             reached.append((rung, persons))
-            for person in persons:
-                current = latest.get(person)
-                if current is None or rung.rank > current.rank:
-                    latest[person] = rung
+            if len(rungs) > 1:
+                for person in persons:
+                    current = latest.get(person)
+                    if current is None or rung.rank > current.rank:
+                        latest[person] = rung
         for rung, persons in reached:
-            groups: dict[tuple[str, int | None], list[dict]] = {}
+            groups: dict[tuple[str, int | None], list[tuple[int, str]]] = {}
             for person in persons:
-                email, language = people.info[person][:2]
-                if latest[person] is not rung:
-                    state = ReminderStatus.SKIPPED
-                elif email:
-                    state = RECIPIENT_TO
+                email, language = info[person][:2]
+                # overtaken by a later rung of the window, else to send if there is an address
+                overtaken = latest and latest[person] is not rung
+                state = _SKIPPED if overtaken else _TO if email else _NO_ADDRESS
+                key = (language, person) if person in digest else (language, None)
+                group = groups.get(key)
+                if group is None:
+                    groups[key] = [(person, state)]
                 else:
-                    state = ReminderStatus.NO_ADDRESS
-                key = (language, person) if person in people.digest else (language, None)
-                groups.setdefault(key, []).append(recipient_entry(people, person, str(state)))
+                    group.append((person, state))
             for (language, digest_of), entries in groups.items():
                 status = _row_status(entries)
                 yield [
@@ -304,25 +312,31 @@ def _rungs_written(
     return found
 
 
-def _new_people_only(rows: list[list], written: dict[tuple, tuple[set, int]]) -> Iterator[list]:
+def _new_people_only(
+    rows: list[list], written: dict[tuple, tuple[set, int]], people: People
+) -> Iterator[list]:
     """A rung already written keeps its messages; people it does not name yet (the task's lead
     agency changed, a focal point was appointed since) get a message of its own, with the next
     part; nobody named is named again. Rows are serialised for the database here."""
     parts: dict[tuple, int] = {}
     for row in rows:
-        rung = tuple(row[_RUNG])
-        if rung in written:
-            named, top = written[rung]
-            entries = [entry for entry in row[_RECIPIENTS] if entry["id"] not in named]
-            if not any(entry["state"] == RECIPIENT_TO for entry in entries):
-                continue
-            status = _row_status(entries)
-            row[_RECIPIENTS], row[_STATUS], row[_ERROR] = entries, str(status), _ERRORS[status]
-            if not row[_DIGEST]:
-                parts[rung] = parts.get(rung, top) + 1
-                row[_PART] = parts[rung]
-        # orjson: the standard encoder took a third of the sweep's Python time at 13,000 rows.
-        row[_RECIPIENTS] = orjson.dumps(row[_RECIPIENTS]).decode()
+        entries = row[_RECIPIENTS]
+        if written:
+            rung = tuple(row[_RUNG])
+            if rung in written:
+                named, top = written[rung]
+                entries = [(person, state) for person, state in entries if person not in named]
+                if not any(state == _TO for _person, state in entries):
+                    continue
+                status = _row_status(entries)
+                row[_STATUS], row[_ERROR] = str(status), _ERRORS[status]
+                if not row[_DIGEST]:
+                    parts[rung] = parts.get(rung, top) + 1
+                    row[_PART] = parts[rung]
+        # orjson: the standard library's encoder took a third of the sweep's Python time.
+        row[_RECIPIENTS] = orjson.dumps(
+            [recipient_entry(people, person, state) for person, state in entries]
+        ).decode()
         yield row
 
 
@@ -381,9 +395,10 @@ def _server_bound_cursor():
 
     db_connection.ensure_connection()
     raw = psycopg.Cursor(db_connection.connection)
+    # django-stubs type these as taking a CursorWrapper; they take the driver's cursor and wrap it.
     if db_connection.queries_logged:
-        return db_connection.make_debug_cursor(raw)
-    return db_connection.make_cursor(raw)
+        return db_connection.make_debug_cursor(raw)  # type: ignore[arg-type]  # stubs: a raw cursor
+    return db_connection.make_cursor(raw)  # type: ignore[arg-type]  # stubs: a raw cursor
 
 
 _SUPERSEDED_ERROR = "A later reminder for the same deadline replaced it before it was sent."

@@ -25,6 +25,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+import importlib
 import re
 import time
 import unicodedata
@@ -32,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 # --- rules ------------------------------------------------------------------------------------
 
@@ -44,6 +45,13 @@ class Entity:
     label: str
     codes: tuple[str, ...]
     is_group: bool
+
+
+def _run_end(pattern: str, text: str, pos: int) -> int:
+    """Where a run of ``pattern`` read from ``pos`` ends. The patterns given may match nothing,
+    so there is always a run, at worst an empty one (``pos`` itself)."""
+    found = re.match(pattern, text[pos:])
+    return pos + found.end() if found is not None else pos
 
 
 def literal_gate(regex: re.Pattern[str]) -> str:
@@ -61,8 +69,8 @@ def literal_gate(regex: re.Pattern[str]) -> str:
 def _gate(pattern: str, flags: int) -> str:
     try:
         # the standard library's own reader of patterns (private, hence the fallback)
-        from re import _constants as constants
-        from re import _parser as sre_parse
+        constants = importlib.import_module("re._constants")
+        sre_parse = importlib.import_module("re._parser")
 
         items = sre_parse.parse(pattern, flags)
         runs = _required_runs(list(items), constants)
@@ -175,6 +183,10 @@ class EntityMatcher:
         # Names by their first word, longest first: a scan over the words of a text finds them
         # in one pass (one alternation of ~500 names cost 13 ms a clause; measured).
         self.by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        # "The Minister of Finance directs ...": the minister acts for the ministry.
+        for key, entity in list(self.by_key.items()):
+            if key.startswith("ministry of ") and not entity.is_group:
+                self.by_key.setdefault("minister of " + key[len("ministry of ") :], entity)
         for key in self.by_key:
             words = tuple(key.split(" "))
             self.by_first[words[0]].append(words)
@@ -288,7 +300,7 @@ class EntityMatcher:
             pos = trigger.end()
             while True:
                 best = None
-                window = re.match(r"[^;:.()]*", text[pos : pos + 200]).group(0)
+                window = text[pos : _run_end(r"[^;:.()]*", text[: pos + 200], pos)]
                 ends = [m.end() for m in re.finditer(r"[\w']+", window)][:12]
                 for end in reversed(ends):
                     words = re.sub(r"^(?:và|and)\s+", "", window[:end], flags=re.IGNORECASE)
@@ -315,6 +327,9 @@ _PLACES_OPEN = re.compile(
 )
 #: Between provinces listed after one named with its kind: a comma or "và", not a full stop.
 _PLACE_SEPARATOR = re.compile(r"\s*(?:,\s*(?:và\s+)?|\s+và\s+)")
+
+#: "also" right before a request: it goes on addressing the parties named before.
+_ALSO = re.compile(r"\b(?:also|cũng)\s*$", re.IGNORECASE)
 
 #: What may follow the addressees of a heading before its colon.
 HEADING_TAIL = re.compile(
@@ -374,6 +389,20 @@ class Draft:
         data["deadline"] = self.deadline.isoformat() if self.deadline else None
         data["target_value"] = str(self.target_value) if self.target_value is not None else None
         return data
+
+
+class _DraftBase(TypedDict):
+    """What every draft of one clause shares (one draft per target the clause splits into)."""
+
+    source_sentence: str
+    lead_agency: str | None
+    lead_agencies: list[str]
+    lead_phrase: str
+    lead_inherited: bool
+    coordinating_agencies: list[str]
+    deadline: NotRequired[dt.date | None]
+    deadline_phrase: NotRequired[str]
+    recurrence: NotRequired[str]
 
 
 # --- normalisation and splitting --------------------------------------------------------------
@@ -783,16 +812,15 @@ class Parser:
     def _after_subject(self, text: str, pos: int) -> int | None:
         """Where the action starts after an agency subject, if a modal, "chủ trì" or a verb
         follows it; None if the words after it are not an action (a list of addressees)."""
-        pos = re.match(r"[\s,]*", text[pos:]).end() + pos
-        pos = re.match(r"(?:\([^)]*\)\s*,?\s*)?", text[pos:]).end() + pos
+        pos = _run_end(r"[\s,]*", text, pos)
+        pos = _run_end(r"(?:\([^)]*\)\s*,?\s*)?", text, pos)
         # "Binh Phuoc and Dak Nong provinces speed up ...", "Hoa Binh province urgently ..."
-        pos = re.match(r"(?:(?:provinces?|cities|city|tỉnh|thành\s+phố)\b\s*,?\s*)?", text[pos:]).end() + pos
+        pos = _run_end(r"(?:(?:provinces?|cities|city|tỉnh|thành\s+phố)\b\s*,?\s*)?", text, pos)
         for cue in (self.cues.modal, self.cues.lead):
             if cue is not None:
                 m = cue.match(text, pos)
                 if m:
-                    after = re.match(r"[\s,]*", text[m.end() :]).end() + m.end()
-                    return after
+                    return _run_end(r"[\s,]*", text, m.end())
         start = self._skip_discourse(text, pos)
         if self._starts_with_verb(text, start, allow_ing=False):
             return start
@@ -816,11 +844,19 @@ class Parser:
                 reading.is_task, reading.lead, reading.action_start = True, run, action
                 reading.lead_phrase = text[pos:end].strip(" ,:")
                 return reading
+        # A party the register does not know as the subject ("Investors continue to mobilise
+        # ...", "Các doanh nghiệp cần ..."): a task, with nobody named to lead it.
+        vague_subject = self.cues.vague_party.match(text, pos) if self.cues.vague_party is not None else None
+        if vague_subject is not None and not run:
+            action = self._after_subject(text, vague_subject.end())
+            if action is not None:
+                reading.is_task, reading.vague, reading.action_start = True, True, action
+                return reading
         # A request naming its addressees: "requires X to ...", "yêu cầu X ...".
         request = self.cues.request.search(text) if self.cues.request is not None else None
         addressees: tuple[list[Entity], int] = ([], 0)
         if request is not None:
-            after = re.match(r"[\s,]*(?:that\s+|rằng\s+)?", text[request.end() :]).end() + request.end()
+            after = _run_end(r"[\s,]*(?:that\s+|rằng\s+)?", text, request.end())
             addressees = self._entity_run(text, after, found)
             named = self._named_after_colon(text, addressees[1], found) if addressees[0] else None
             if named is not None:
@@ -844,7 +880,7 @@ class Parser:
             reading.is_task, reading.action_start = True, pos
             return reading
         if request is not None:
-            after = re.match(r"[\s,]*(?:that\s+|rằng\s+)?", text[request.end() :]).end() + request.end()
+            after = _run_end(r"[\s,]*(?:that\s+|rằng\s+)?", text, request.end())
             start = self._skip_discourse(text, after)
             reading.is_task, reading.action_start = True, start
             # "The State Bank has directed credit institutions to ...": the requester leads.
@@ -853,9 +889,16 @@ class Parser:
                 reading.lead = [ent for _, _, ent in subject]
                 reading.lead_phrase = text[subject[0][0] : subject[-1][1]]
                 return reading
-            # "asked agencies to ...": someone the register does not know, not the last lead.
+            # "The Prime Minister demanded the resolute implementation of ...", "asked agencies
+            # to ...": a requester's request naming nobody the register knows is led by nobody,
+            # not by the last agency named. A request that opens its clause ("...; encourages
+            # decentralization") or says "also" ("The Government also requires ...") goes on
+            # addressing the parties named before it.
             vague = self.cues.vague_party
-            reading.vague = vague is not None and bool(vague.match(text, start))
+            requester = text[pos : request.start()]
+            reading.vague = (vague is not None and bool(vague.match(text, start))) or bool(
+                requester.strip() and not _ALSO.search(requester)
+            )
             return reading
         # A modal whose subject names agencies ("all officials of ministries ... must").
         modal = self.cues.modal.search(text) if self.cues.modal is not None else None
@@ -1102,7 +1145,7 @@ class Parser:
             lead_agency = lead_codes[0]
             coordinating = [c for c in lead_codes[1:] + coordinating if c != lead_agency]
             coordinating = list(dict.fromkeys(coordinating))
-        base = {
+        base: _DraftBase = {
             "source_sentence": sentence,
             "lead_agency": lead_agency,
             "lead_agencies": lead_codes if is_group else ([lead_agency] if lead_agency else []),
@@ -1111,9 +1154,10 @@ class Parser:
             "coordinating_agencies": [c for c in coordinating if c not in (lead_codes if is_group else [])],
         }
         if recurrence:
-            base.update(deadline=None, deadline_phrase=recurrence_phrase, recurrence=recurrence)
+            base["deadline"], base["recurrence"] = None, recurrence
+            base["deadline_phrase"] = recurrence_phrase
         elif deadline is not None:
-            base.update(deadline=deadline.date, deadline_phrase=deadline.phrase)
+            base["deadline"], base["deadline_phrase"] = deadline.date, deadline.phrase
         parts = self._split_targets(clause)
         drafts = []
         for part in parts:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -380,10 +382,10 @@ def clarity(request: HttpRequest) -> HttpResponse:
     """The clarity index by directive and by lead agency, a page of each table at a time (the
     counts are one grouped query each, kept in the shared cache as the backlog's are)."""
     filterset, form, valid = _filtered(request, ClarityFilterSet, page_params=CLARITY_PAGES)
-    report = {"by_directive": [], "by_agency": []}
+    report: dict[str, list[dict]] = {"by_directive": [], "by_agency": []}
     if valid:
         report = clarity_report(filterset.qs, as_of=filterset.as_of_date, attribution=filterset.attribution)
-    pages = {}
+    pages: dict[str, dict[str, Any]] = {}
     tables = (("directives", report["by_directive"]), ("agencies", report["by_agency"]))
     for (key, rows), name in zip(tables, CLARITY_PAGES, strict=True):
         requested = request.GET.get(name)
@@ -420,9 +422,9 @@ def _task_list_data(request: HttpRequest) -> QueryDict:
     data = request.GET
     if any(name in data for name in STATUS_NAMING):
         return data
-    data = data.copy()
-    data.setlist("status", [str(status) for status in TASK_TABS[0][2]])
-    return data
+    with_default = data.copy()
+    with_default.setlist("status", [str(status) for status in TASK_TABS[0][2]])
+    return with_default
 
 
 def _task_tabs(request: HttpRequest, filterset) -> list[dict]:
@@ -524,10 +526,10 @@ def task_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if not valid:
         return _refused_export(form)
     directive, attribution = _one_directive(filterset), filterset.attribution
-    queryset = with_timeliness(queryset, as_of).select_related(
+    rows = with_timeliness(with_signed_result(queryset), as_of).select_related(
         "directive", "lead_agency", "responsible_official"
     )
-    table = exports.task_table(with_signed_result(queryset), credited_agencies(queryset, as_of, attribution))
+    table = exports.task_table(rows, credited_agencies(rows, as_of, attribution))
     headers = exports.task_headers()
     stem = f"tasks-{as_of.isoformat()}"
     if fmt == "xlsx":
@@ -550,7 +552,7 @@ def _get_task(request: HttpRequest, pk: int) -> Task:
 
 
 #: The task page's form for each action it offers (others are taken in the admin or the API).
-ACTION_FORMS = {
+ACTION_FORMS: dict[str, type[Form]] = {
     TaskAction.START: StartForm,
     TaskAction.REPORT_PROGRESS: ProgressForm,
     TaskAction.SUBMIT: SubmitResultForm,
@@ -571,7 +573,7 @@ def _action_forms(task: Task, user: Official, held: dict[str, str], bound: dict 
     of those ``held`` back by a condition (shown disabled with the reason),
     unbound unless one came back with errors; keyed by action."""
     initial = {"version": task.version}
-    forms = {}
+    forms: dict[str, Form] = {}
     allowed = allowed_actions(user, task)
     for action in [*allowed, *held]:
         form_class = ACTION_FORMS.get(action)

@@ -187,3 +187,23 @@ def ctx_now() -> dt.datetime:
     from django.utils import timezone
 
     return timezone.now()
+
+
+def test_the_sweep_floor_and_the_claim_fill_write_message_rows(dataset):
+    # Given the outbox of one row per message (recipients in the row)
+    from bench.generator import due_deadlines
+    from notifications.models import EscalationRule, Reminder
+    from notifications.services import reminders_claim
+
+    now = measure.sweep_instant(AS_OF)
+    rule = EscalationRule.objects.filter(is_active=True).earliest("offset")
+    # When the sweep's floor runs: one message per due task, to its responsible official
+    written = floors.sweep_floor(sorted(due_deadlines(AS_OF, 6)), rule.pk, AS_OF, now)
+    rows = list(Reminder.objects.all())
+    assert written == len(rows) > 0
+    assert all(len(row.addressees) == 1 and row.level == 1 for row in rows)
+    # and the claim's fill writes pending messages that the real claim takes, each once
+    measure.empty_outbox()
+    filled = measure.fill_outbox(40, now=now)
+    claimed = reminders_claim(limit=100, now=now)
+    assert filled == 40 and sorted(claimed) == sorted(Reminder.objects.values_list("id", flat=True))

@@ -239,3 +239,31 @@ def test_a_headings_coordinators_flow_to_its_items_and_provinces_listed_after_on
         ("MOIT", ["MOF"], None),
         ("MOIT", ["MOF"], dt.date(2025, 5, 31)),
     ]
+
+
+def test_a_minister_acts_for_the_ministry_and_an_unregistered_subject_leads_with_nobody(corpus_register):
+    drafts = parse(
+        "The Minister of Finance directs the General Department of Taxation to review tax refunds.\n"
+        "Investors continue to proactively mobilize all resources to speed up construction.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="en",
+    )
+    assert [(d.lead_agency, d.lead_agencies, d.lead_inherited) for d in drafts] == [
+        ("MOF", ["MOF"], False),
+        (None, [], False),  # not the ministry named before it
+    ]
+    assert drafts[1].action.startswith("Mobilize all resources")
+
+
+def test_a_requesters_request_naming_nobody_is_led_by_nobody_unless_it_says_also(corpus_register):
+    drafts = parse(
+        "The Ministry of Finance shall complete the draft decree on public assets.\n"
+        "The Prime Minister demanded the resolute implementation of organisational streamlining.\n"
+        "The Ministry of Construction shall review the planning. The Government also requires "
+        "strengthening inspection of construction quality.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="en",
+    )
+    assert [d.lead_agency for d in drafts] == ["MOF", None, "MOC", "MOC"]
