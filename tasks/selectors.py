@@ -44,7 +44,7 @@ from tasks.choices import (
 )
 from tasks.clears import CLEAR_CONDITIONS, all_clears_q
 from tasks.models import EvidenceFile, ExtensionRequest, Task, TaskOccurrence, TaskTransfer
-from tasks.permissions import visible_tasks_q
+from tasks.permissions import visibility_key, visible_tasks_q
 
 
 class TimelinessAnnotation(TypedDict):
@@ -122,7 +122,7 @@ def timeliness_q(value: str, as_of: dt.date) -> Q:
     occurrences = TaskOccurrence.objects.filter(task_id=OuterRef("pk"), period_start__lte=as_of).filter(
         _occurrence_timeliness_among_counted(as_of)[value]
     )
-    standing = Q(status__in=COUNTED_STATUSES) & ~Q(recurrence=Recurrence.NONE) & Exists(occurrences)
+    standing = Q(status__in=COUNTED_STATUSES) & ~Q(recurrence=Recurrence.NONE) & Q(Exists(occurrences))
     return dated_timeliness_q(value, as_of) | standing
 
 
@@ -654,20 +654,42 @@ def task_page_related(task: Task, *, everything: bool = False) -> dict:
     }
 
 
-def awaiting_decision(user: Official):
-    """For a monitor: pending extension requests and submitted results, oldest first."""
+#: How many of each kind of waiting decision a page lists (the oldest): at national scale tens
+#: of thousands of results can wait, and a page listing them all took 40 s and 180 MB.
+AWAITING_SHOWN = 20
+
+
+def awaiting_decision(user: Official, *, limit: int = AWAITING_SHOWN):
+    """For a monitor: the ``limit`` oldest pending extension requests and submitted results, and
+    whether more wait (``more_extensions``, ``more_submitted``). Kept in the shared cache as the
+    backlog is, for those who see the same tasks: finding the oldest of a hundred thousand
+    submitted results sorts them all (0.7 s at a million tasks)."""
+    return generation_cached(
+        "awaiting-decision",
+        f"{visibility_key(user)}|{limit}",
+        settings.BACKLOG_CACHE_SECONDS,
+        lambda: _awaiting_decision(user, limit),
+        generation_key=TASKS_GENERATION_KEY,
+    )
+
+
+def _awaiting_decision(user: Official, limit: int) -> dict:
     visible = task_list_for_user(user)
+    extensions = list(
+        ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING, task__in=visible)
+        .select_related("task", "task__lead_agency", "requested_by")
+        .order_by("requested_at", "id")[: limit + 1]
+    )
+    submitted = list(
+        visible.filter(status=TaskStatus.SUBMITTED)
+        .select_related("lead_agency", "directive")
+        .order_by("submitted_at", "id")[: limit + 1]
+    )
     return {
-        "extensions": list(
-            ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING, task__in=visible)
-            .select_related("task", "task__lead_agency", "requested_by")
-            .order_by("requested_at", "id")
-        ),
-        "submitted": list(
-            visible.filter(status=TaskStatus.SUBMITTED)
-            .select_related("lead_agency", "directive")
-            .order_by("submitted_at", "id")
-        ),
+        "extensions": extensions[:limit],
+        "more_extensions": len(extensions) > limit,
+        "submitted": submitted[:limit],
+        "more_submitted": len(submitted) > limit,
     }
 
 

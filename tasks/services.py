@@ -234,7 +234,7 @@ def _validate_task_fields(task: Task, coordinating: list[Agency] | None) -> None
         elif not 1 <= task.due_day <= 31:
             errors.setdefault("due_day", []).append(_("A due day is a day of the month, 1 to 31."))
     if task.due_month is not None:
-        months = {Recurrence.QUARTERLY: 3, Recurrence.YEARLY: 12}.get(task.recurrence)
+        months = {Recurrence.QUARTERLY.value: 3, Recurrence.YEARLY.value: 12}.get(task.recurrence)
         if months is None:
             errors.setdefault("due_month", []).append(
                 _("Only a quarterly or yearly task falls due in a chosen month of its period.")
