@@ -84,14 +84,11 @@ class Directive(models.Model):
         return f"{self.number} ({self.issued_on:%d/%m/%Y})"
 
 
-class DirectiveEvent(models.Model):
-    """History of a directive: who entered it and who changed which particulars, written by
-    the service that makes the change (``directive_create``, ``directive_update``) in its
-    transaction, as ``TaskEvent`` is for tasks. The admin edits through that service too."""
+class HistoryEntry(models.Model):
+    """What every history row holds: who (None once the account is gone), when, and each
+    changed field's old and new value. Each kind adds what it is the history of and its own
+    actions (``DirectiveEvent``, ``TaskEvent``); the tables stay apart."""
 
-    directive = models.ForeignKey(
-        Directive, verbose_name=_("directive"), on_delete=models.CASCADE, related_name="events"
-    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -101,13 +98,26 @@ class DirectiveEvent(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    action = models.CharField(_("action"), max_length=32, choices=DirectiveEventAction.choices)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
 
     class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+
+class DirectiveEvent(HistoryEntry):
+    """History of a directive: who entered it and who changed which particulars, written by
+    the service that makes the change (``directive_create``, ``directive_update``) in its
+    transaction, as ``TaskEvent`` is for tasks. The admin edits through that service too."""
+
+    directive = models.ForeignKey(
+        Directive, verbose_name=_("directive"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("action"), max_length=32, choices=DirectiveEventAction.choices)
+
+    class Meta(HistoryEntry.Meta):
         verbose_name = _("directive history entry")
         verbose_name_plural = _("directive history")
-        ordering = ["at", "id"]
         indexes = [models.Index(fields=["directive", "at"], name="directive_event_at")]
 
     def __str__(self) -> str:
@@ -633,7 +643,7 @@ class ExtensionRequest(models.Model):
         return f"{self.task.code} → {self.proposed_deadline:%d/%m/%Y} ({self.get_status_display()})"
 
 
-class TaskEvent(models.Model):
+class TaskEvent(HistoryEntry):
     """History: one row per change of a task, with who, when, and each field's old and new value.
 
     Written by the same service call that makes the change, inside its transaction, so a
@@ -641,23 +651,12 @@ class TaskEvent(models.Model):
     """
 
     task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
     action = models.CharField(_("action"), max_length=32, choices=TaskEventAction.choices)
-    changes = models.JSONField(_("changes"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True)
 
-    class Meta:
+    class Meta(HistoryEntry.Meta):
         verbose_name = _("history entry")
         verbose_name_plural = _("history")
-        ordering = ["at", "id"]
         indexes = [models.Index(fields=["task", "at"], name="event_task_at")]
 
     def __str__(self) -> str:

@@ -24,6 +24,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Exists, ForeignKey, Max, OuterRef, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -216,8 +217,8 @@ def _validate_task_fields(task: Task, coordinating: list[Agency] | None) -> None
         errors.setdefault("deadline", []).append(
             _("The deadline %(deadline)s is before the directive was issued (%(issued)s).")
             % {
-                "deadline": task.deadline.strftime("%d/%m/%Y"),
-                "issued": task.directive.issued_on.strftime("%d/%m/%Y"),
+                "deadline": date_format(task.deadline),
+                "issued": date_format(task.directive.issued_on),
             }
         )
     if task.deadline and task.recurrence != Recurrence.NONE:
@@ -267,7 +268,7 @@ def _validate_task_fields(task: Task, coordinating: list[Agency] | None) -> None
         if agency.ended_on is not None:
             errors.setdefault(name, []).append(
                 _("%(code)s ended on %(date)s; choose the agency that took over its work.")
-                % {"code": agency.code, "date": agency.ended_on.strftime("%d/%m/%Y")}
+                % {"code": agency.code, "date": date_format(agency.ended_on)}
             )
     if task.target_value is not None and task.target_value < 0:
         errors.setdefault("target_value", []).append(_("The target cannot be negative."))
@@ -311,7 +312,7 @@ def _clean_directive(directive: Directive) -> None:
         if earliest is not None and earliest.deadline is not None:
             errors.setdefault("issued_on", []).append(
                 _("Task %(code)s is due on %(deadline)s, before this issue date.")
-                % {"code": earliest.code, "deadline": earliest.deadline.strftime("%d/%m/%Y")}
+                % {"code": earliest.code, "deadline": date_format(earliest.deadline)}
             )
     if errors:
         raise ValidationError(errors)
@@ -1201,7 +1202,7 @@ def extension_request_create(
             {
                 "proposed_deadline": [
                     _("The proposed deadline must be after the current one (%(deadline)s).")
-                    % {"deadline": current.strftime("%d/%m/%Y")}
+                    % {"deadline": date_format(current)}
                 ]
             }
         )
