@@ -138,18 +138,18 @@ def transfer_notices(reminders: list[Reminder]) -> dict[int, TaskTransfer]:
         status=ReminderStatus.SENT,
         sent_at__gte=min(t.created_at for t in latest.values()),
     ).values_list("task_id", "sent_at", "recipients"):
+        if sent_at is None:  # never: a sent row has its time (and sent_at__gte said so)
+            continue
         for entry in entries:
             if entry.get("state") in (RECIPIENT_TO, ReminderStatus.SENT):
                 told.setdefault(task_id, []).append((entry["id"], sent_at))
     notices = {}
     for reminder in reminders:
-        transfer = latest.get(reminder.task_id)
-        if transfer is None:
+        moved = latest.get(reminder.task_id)
+        if moved is None:
             continue
-        heard = {
-            person for person, sent_at in told.get(reminder.task_id, ()) if sent_at >= transfer.created_at
-        }
+        heard = {person for person, sent_at in told.get(reminder.task_id, ()) if sent_at >= moved.created_at}
         if all(entry["id"] in heard for entry in reminder.addressees):
             continue
-        notices[reminder.id] = transfer
+        notices[reminder.id] = moved
     return notices

@@ -114,7 +114,7 @@ def make_party(
         builder = builder.add_extension(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
         )
-    cert = builder.sign((issuer or Party(None, key)).key, hashes.SHA256())  # type: ignore[arg-type]
+    cert = builder.sign(issuer.key if issuer is not None else key, hashes.SHA256())  # self-signed without one
     return Party(cert=cert, key=key)
 
 

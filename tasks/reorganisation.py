@@ -39,6 +39,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from agencies.choices import ReorganisationKind, ReorganisationStatus
@@ -65,7 +67,7 @@ class TransferHook:
     inside the apply's transaction and returns how many rows it changed."""
 
     name: str
-    label: str
+    label: str | Promise  # lazy: shown in the reader's language
     preview: Callable[[list[int]], int]
     apply: Callable[..., int]
 
@@ -73,7 +75,7 @@ class TransferHook:
 _HOOKS: dict[str, TransferHook] = {}
 
 
-def transfer_hook_register(*, name: str, label: str, preview, apply) -> None:
+def transfer_hook_register(*, name: str, label: str | Promise, preview, apply) -> None:
     """Register (or replace, by name: ``ready`` may run twice) a hook called for moved tasks."""
     _HOOKS[name] = TransferHook(name=name, label=label, preview=preview, apply=apply)
 
@@ -120,7 +122,7 @@ class ReorganisationPlan:
     coordinating: list[TaskMove] = field(default_factory=list)
     officials: list[OfficialMove] = field(default_factory=list)
     closed_tasks: int = 0
-    hooks: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> (label, count)
+    hooks: dict[str, tuple[str | Promise, int]] = field(default_factory=dict)  # name -> (label, count)
     problems: list[str] = field(default_factory=list)
     applied: bool = False  # True when this call applied it (False: preview, or already applied)
 
@@ -173,13 +175,13 @@ def _event_problems(
         if agency.ended_on is not None:
             problems.append(
                 _("%(code)s already ended on %(date)s.")
-                % {"code": agency.code, "date": agency.ended_on.strftime("%d/%m/%Y")}
+                % {"code": agency.code, "date": date_format(agency.ended_on)}
             )
     for agency in successors:
         if agency.ended_on is not None:
             problems.append(
                 _("The successor %(code)s ended on %(date)s.")
-                % {"code": agency.code, "date": agency.ended_on.strftime("%d/%m/%Y")}
+                % {"code": agency.code, "date": date_format(agency.ended_on)}
             )
     return problems
 

@@ -44,7 +44,7 @@ from tasks.choices import (
 )
 from tasks.clears import CLEAR_CONDITIONS, all_clears_q
 from tasks.models import EvidenceFile, ExtensionRequest, Task, TaskOccurrence, TaskTransfer
-from tasks.permissions import visible_tasks_q
+from tasks.permissions import visibility_key, visible_tasks_q
 
 
 class TimelinessAnnotation(TypedDict):
@@ -107,9 +107,23 @@ def _timeliness_among_counted(as_of: dt.date) -> dict[str, Q]:
 COUNTED_Q = Q(status__in=COUNTED_STATUSES, deadline__isnull=False)
 
 
-def timeliness_q(value: str, as_of: dt.date) -> Q:
-    """The same rule as a filter, so that filtering does not need the annotation."""
+def dated_timeliness_q(value: str, as_of: dt.date) -> Q:
+    """The rule for tasks with a deadline as a filter, so that filtering does not need the
+    annotation."""
     return COUNTED_Q & _timeliness_among_counted(as_of)[Timeliness(value)]
+
+
+def timeliness_q(value: str, as_of: dt.date) -> Q:
+    """The tasks a list filtered by a timeliness shows: a task with a deadline by its own
+    timeliness, and a standing task when one of its begun occurrences has that timeliness (the
+    backlog counts each such occurrence; the list shows the task once, with its occurrences on
+    its page)."""
+    value = Timeliness(value)
+    occurrences = TaskOccurrence.objects.filter(task_id=OuterRef("pk"), period_start__lte=as_of).filter(
+        _occurrence_timeliness_among_counted(as_of)[value]
+    )
+    standing = Q(status__in=COUNTED_STATUSES) & ~Q(recurrence=Recurrence.NONE) & Q(Exists(occurrences))
+    return dated_timeliness_q(value, as_of) | standing
 
 
 # --- standing tasks: timeliness per occurrence -----------------------------------------------
@@ -473,14 +487,16 @@ def overdue_trend(queryset: QuerySet[Task], dates: list[dt.date]) -> list[tuple[
     """How many tasks and occurrences of standing tasks were in progress and overdue as of each
     date, by one statement (the two aggregates joined by UNION ALL).
 
-    Uses the same rules as the backlog (``timeliness_q``, ``occurrences_counted``), so the
+    Uses the same rules as the backlog (``dated_timeliness_q``, ``occurrences_counted``), so the
     point for a date equals the backlog's overdue total as of that date.
     """
     if not dates:
         return []
     counted = queryset.filter(status__in=COUNTED_STATUSES, deadline__isnull=False).order_by()
     overdue = Timeliness.IN_PROGRESS_OVERDUE
-    aggregates = {f"d{i}": Count("id", filter=timeliness_q(overdue, day)) for i, day in enumerate(dates)}
+    aggregates = {
+        f"d{i}": Count("id", filter=dated_timeliness_q(overdue, day)) for i, day in enumerate(dates)
+    }
     occurrences = occurrences_counted(queryset, max(dates))
     occurrence_aggregates = {
         f"d{i}": Count(
@@ -638,20 +654,42 @@ def task_page_related(task: Task, *, everything: bool = False) -> dict:
     }
 
 
-def awaiting_decision(user: Official):
-    """For a monitor: pending extension requests and submitted results, oldest first."""
+#: How many of each kind of waiting decision a page lists (the oldest): at national scale tens
+#: of thousands of results can wait, and a page listing them all took 40 s and 180 MB.
+AWAITING_SHOWN = 20
+
+
+def awaiting_decision(user: Official, *, limit: int = AWAITING_SHOWN):
+    """For a monitor: the ``limit`` oldest pending extension requests and submitted results, and
+    whether more wait (``more_extensions``, ``more_submitted``). Kept in the shared cache as the
+    backlog is, for those who see the same tasks: finding the oldest of a hundred thousand
+    submitted results sorts them all (0.7 s at a million tasks)."""
+    return generation_cached(
+        "awaiting-decision",
+        f"{visibility_key(user)}|{limit}",
+        settings.BACKLOG_CACHE_SECONDS,
+        lambda: _awaiting_decision(user, limit),
+        generation_key=TASKS_GENERATION_KEY,
+    )
+
+
+def _awaiting_decision(user: Official, limit: int) -> dict:
     visible = task_list_for_user(user)
+    extensions = list(
+        ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING, task__in=visible)
+        .select_related("task", "task__lead_agency", "requested_by")
+        .order_by("requested_at", "id")[: limit + 1]
+    )
+    submitted = list(
+        visible.filter(status=TaskStatus.SUBMITTED)
+        .select_related("lead_agency", "directive")
+        .order_by("submitted_at", "id")[: limit + 1]
+    )
     return {
-        "extensions": list(
-            ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING, task__in=visible)
-            .select_related("task", "task__lead_agency", "requested_by")
-            .order_by("requested_at", "id")
-        ),
-        "submitted": list(
-            visible.filter(status=TaskStatus.SUBMITTED)
-            .select_related("lead_agency", "directive")
-            .order_by("submitted_at", "id")
-        ),
+        "extensions": extensions[:limit],
+        "more_extensions": len(extensions) > limit,
+        "submitted": submitted[:limit],
+        "more_submitted": len(submitted) > limit,
     }
 
 

@@ -74,11 +74,11 @@ class ReminderEmail(EmailMultiAlternatives):
     line, which some mail clients show as an empty subject. The subject here is one line of
     plain text (whitespace collapsed in ``build_message``), so no header can be injected."""
 
-    def message(self):
-        msg = super().message()
+    def message(self, **kwargs):
+        msg = super().message(**kwargs)
         del msg["Subject"]
         # Message's own __setitem__: Django's would encode the Header's text again, nameless.
-        Message.__setitem__(msg, "Subject", Header(self.subject, "utf-8", header_name="Subject"))
+        Message.__setitem__(msg, "Subject", Header(str(self.subject), "utf-8", header_name="Subject"))
         return msg
 
 

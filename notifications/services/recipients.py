@@ -118,7 +118,7 @@ def recipients_for_level(
     Government Office monitor who entered the task, or every monitor when no monitor did."""
     chosen = [responsible]
     if level >= Level.AGENCY:
-        chosen += people.focal_points.get(agency, [])
+        chosen += people.focal_points.get(agency, []) if agency is not None else []
         chosen += [supervisor, leader]
     if level >= Level.GOVERNMENT_OFFICE:
         creator_info = people.info.get(creator) if creator else None

@@ -26,6 +26,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+import importlib
 import re
 import time
 import unicodedata
@@ -33,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 # --- rules ------------------------------------------------------------------------------------
 
@@ -45,6 +46,13 @@ class Entity:
     label: str
     codes: tuple[str, ...]
     is_group: bool
+
+
+def _run_end(pattern: str, text: str, pos: int) -> int:
+    """Where a run of ``pattern`` read from ``pos`` ends. The patterns given may match nothing,
+    so there is always a run, at worst an empty one (``pos`` itself)."""
+    found = re.match(pattern, text[pos:])
+    return pos + found.end() if found is not None else pos
 
 
 def literal_gate(regex: re.Pattern[str]) -> str:
@@ -62,8 +70,8 @@ def literal_gate(regex: re.Pattern[str]) -> str:
 def _gate(pattern: str, flags: int) -> str:
     try:
         # the standard library's own reader of patterns (private, hence the fallback)
-        from re import _constants as constants
-        from re import _parser as sre_parse
+        constants = importlib.import_module("re._constants")
+        sre_parse = importlib.import_module("re._parser")
 
         items = sre_parse.parse(pattern, flags)
         runs = _required_runs(list(items), constants)
@@ -293,7 +301,7 @@ class EntityMatcher:
             pos = trigger.end()
             while True:
                 best = None
-                window = re.match(r"[^;:.()]*", text[pos : pos + 200]).group(0)
+                window = text[pos : _run_end(r"[^;:.()]*", text[: pos + 200], pos)]
                 ends = [m.end() for m in re.finditer(r"[\w']+", window)][:12]
                 for end in reversed(ends):
                     words = re.sub(r"^(?:và|and)\s+", "", window[:end], flags=re.IGNORECASE)
@@ -382,6 +390,20 @@ class Draft:
         data["deadline"] = self.deadline.isoformat() if self.deadline else None
         data["target_value"] = str(self.target_value) if self.target_value is not None else None
         return data
+
+
+class _DraftBase(TypedDict):
+    """What every draft of one clause shares (one draft per target the clause splits into)."""
+
+    source_sentence: str
+    lead_agency: str | None
+    lead_agencies: list[str]
+    lead_phrase: str
+    lead_inherited: bool
+    coordinating_agencies: list[str]
+    deadline: NotRequired[dt.date | None]
+    deadline_phrase: NotRequired[str]
+    recurrence: NotRequired[str]
 
 
 # --- normalisation and splitting --------------------------------------------------------------
@@ -791,16 +813,15 @@ class Parser:
     def _after_subject(self, text: str, pos: int) -> int | None:
         """Where the action starts after an agency subject, if a modal, "chủ trì" or a verb
         follows it; None if the words after it are not an action (a list of addressees)."""
-        pos = re.match(r"[\s,]*", text[pos:]).end() + pos
-        pos = re.match(r"(?:\([^)]*\)\s*,?\s*)?", text[pos:]).end() + pos
+        pos = _run_end(r"[\s,]*", text, pos)
+        pos = _run_end(r"(?:\([^)]*\)\s*,?\s*)?", text, pos)
         # "Binh Phuoc and Dak Nong provinces speed up ...", "Hoa Binh province urgently ..."
-        pos = re.match(r"(?:(?:provinces?|cities|city|tỉnh|thành\s+phố)\b\s*,?\s*)?", text[pos:]).end() + pos
+        pos = _run_end(r"(?:(?:provinces?|cities|city|tỉnh|thành\s+phố)\b\s*,?\s*)?", text, pos)
         for cue in (self.cues.modal, self.cues.lead):
             if cue is not None:
                 m = cue.match(text, pos)
                 if m:
-                    after = re.match(r"[\s,]*", text[m.end() :]).end() + m.end()
-                    return after
+                    return _run_end(r"[\s,]*", text, m.end())
         start = self._skip_discourse(text, pos)
         if self._starts_with_verb(text, start, allow_ing=False):
             return start
@@ -836,7 +857,7 @@ class Parser:
         request = self.cues.request.search(text) if self.cues.request is not None else None
         addressees: tuple[list[Entity], int] = ([], 0)
         if request is not None:
-            after = re.match(r"[\s,]*(?:that\s+|rằng\s+)?", text[request.end() :]).end() + request.end()
+            after = _run_end(r"[\s,]*(?:that\s+|rằng\s+)?", text, request.end())
             addressees = self._entity_run(text, after, found)
             named = self._named_after_colon(text, addressees[1], found) if addressees[0] else None
             if named is not None:
@@ -860,7 +881,7 @@ class Parser:
             reading.is_task, reading.action_start = True, pos
             return reading
         if request is not None:
-            after = re.match(r"[\s,]*(?:that\s+|rằng\s+)?", text[request.end() :]).end() + request.end()
+            after = _run_end(r"[\s,]*(?:that\s+|rằng\s+)?", text, request.end())
             start = self._skip_discourse(text, after)
             reading.is_task, reading.action_start = True, start
             # "The State Bank has directed credit institutions to ...": the requester leads.
@@ -1128,7 +1149,7 @@ class Parser:
             lead_agency = lead_codes[0]
             coordinating = [c for c in lead_codes[1:] + coordinating if c != lead_agency]
             coordinating = list(dict.fromkeys(coordinating))
-        base = {
+        base: _DraftBase = {
             "source_sentence": sentence,
             "lead_agency": lead_agency,
             "lead_agencies": lead_codes if is_group else ([lead_agency] if lead_agency else []),
@@ -1137,9 +1158,10 @@ class Parser:
             "coordinating_agencies": [c for c in coordinating if c not in (lead_codes if is_group else [])],
         }
         if recurrence:
-            base.update(deadline=None, deadline_phrase=recurrence_phrase, recurrence=recurrence)
+            base["deadline"], base["recurrence"] = None, recurrence
+            base["deadline_phrase"] = recurrence_phrase
         elif deadline is not None:
-            base.update(deadline=deadline.date, deadline_phrase=deadline.phrase)
+            base["deadline"], base["deadline_phrase"] = deadline.date, deadline.phrase
         parts = self._split_targets(clause)
         drafts = []
         for part in parts:

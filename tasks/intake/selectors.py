@@ -118,39 +118,41 @@ def _cues(rows: list[ClauseCue], language: str) -> Cues:
 def intake_rules() -> Rules:
     """Everything the parser needs, compiled from the active rows of the rule tables."""
     deadlines: dict[str, list[DeadlineRule]] = defaultdict(list)
-    for row in DeadlinePattern.objects.filter(is_active=True):
-        regex = re.compile(row.regex, FLAGS)
-        deadlines[row.language].append(
+    for deadline in DeadlinePattern.objects.filter(is_active=True):
+        regex = re.compile(deadline.regex, FLAGS)
+        deadlines[deadline.language].append(
             DeadlineRule(
-                name=row.name,
+                name=deadline.name,
                 regex=regex,
                 gate=literal_gate(regex),
-                resolution=row.resolution,
-                offset_days=row.offset_days,
-                fixed_date=row.fixed_date,
-                priority=row.priority,
+                resolution=deadline.resolution,
+                offset_days=deadline.offset_days,
+                fixed_date=deadline.fixed_date,
+                priority=deadline.priority,
             )
         )
     results: dict[str, list[ResultRule]] = defaultdict(list)
-    for row in ResultPattern.objects.filter(is_active=True):
-        regex = re.compile(row.regex, 0 if row.case_sensitive else FLAGS)
-        results[row.language].append(
+    for result in ResultPattern.objects.filter(is_active=True):
+        regex = re.compile(result.regex, 0 if result.case_sensitive else FLAGS)
+        results[result.language].append(
             ResultRule(
-                name=row.name,
+                name=result.name,
                 regex=regex,
                 gate=literal_gate(regex),
-                result_kind=row.result_kind,
-                unit=row.unit,
-                priority=row.priority,
+                result_kind=result.result_kind,
+                unit=result.unit,
+                priority=result.priority,
             )
         )
     recurrences: dict[str, list[RecurrenceRule]] = defaultdict(list)
-    for row in RecurrencePattern.objects.filter(is_active=True):
-        regex = re.compile(row.regex, FLAGS)
-        recurrences[row.language].append(RecurrenceRule(regex, row.recurrence, gate=literal_gate(regex)))
+    for recurrence in RecurrencePattern.objects.filter(is_active=True):
+        regex = re.compile(recurrence.regex, FLAGS)
+        recurrences[recurrence.language].append(
+            RecurrenceRule(regex, recurrence.recurrence, gate=literal_gate(regex))
+        )
     cue_rows: dict[str, list[ClauseCue]] = defaultdict(list)
-    for row in ClauseCue.objects.filter(is_active=True):
-        cue_rows[row.language].append(row)
+    for cue in ClauseCue.objects.filter(is_active=True):
+        cue_rows[cue.language].append(cue)
     return Rules(
         entities=_entities(),
         deadlines=dict(deadlines),

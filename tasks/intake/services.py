@@ -12,6 +12,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -192,7 +193,7 @@ def intake_drafts_accept(*, actor: Official, directive: Directive, drafts: list[
             problems.setdefault("result_kind", []).append(_("Unknown kind of result."))
         errors.update({f"draft {index}: {k}": v for k, v in problems.items()})
         for lead in leads:
-            fields = {
+            fields: dict[str, Any] = {
                 "title": draft.title,
                 "description": draft.description,
                 "lead_agency": lead,

@@ -12,7 +12,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext as _
 
 from signatures.choices import Verdict, reason_label
-from tasks.choices import TaskEventAction, Timeliness
+from tasks.choices import Clear, TaskEventAction, Timeliness
 from tasks.models import EvidenceFile, ExtensionRequest, Task
 from tasks.reorganisation import transfer_note_words
 
@@ -72,6 +72,15 @@ def deadline_days(task, as_of) -> dict | None:
         "days": left,
         "text": ngettext("%(n)s day left", "%(n)s days left", left) % {"n": left},
     }
+
+
+@register.filter
+def clear_label(value) -> str:
+    """One of the five clears by its name in the reader's language."""
+    try:
+        return str(Clear(value).label)
+    except ValueError:
+        return ""
 
 
 @register.filter

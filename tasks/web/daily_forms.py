@@ -8,13 +8,15 @@ officials): a national list of 20,000 officials cannot be a drop-down.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import Role
 from agencies.models import Agency, Official
 from tasks.choices import Recurrence, ResultKind
-from tasks.web.forms import ActionForm, VersionedForm, VNDateField
+from tasks.web.forms import ActionForm, VersionedForm, VNDateField, declared_field
 
 #: The clears a monitor gives a draft, in the order of the task page (service field names).
 CLEAR_FIELDS = (
@@ -89,7 +91,7 @@ class DraftClearsForm(VersionedForm):
                 ("responsible_official", people),
                 ("accountable_leader", people.filter(role=Role.LEADER)),
             ):
-                field = self.fields[name]
+                field = declared_field(self, name, forms.ModelChoiceField)
                 field.queryset = queryset
                 field.widget = forms.Select()
                 field.widget.choices = field.choices
@@ -161,7 +163,7 @@ class DraftsBulkForm(ActionForm):
 
     def __init__(self, *args, task_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["tasks"].choices = [(pk, pk) for pk in task_ids]
+        declared_field(self, "tasks", forms.MultipleChoiceField).choices = [(pk, pk) for pk in task_ids]
         self.fields["tasks"].error_messages["required"] = _("Tick at least one draft.")
         self.fields["tasks"].error_messages["invalid_choice"] = _("A ticked draft is no longer a draft.")
 
@@ -189,14 +191,14 @@ class ReassignForm(VersionedForm):
     official = forms.ChoiceField(label=_("New responsible official"))
     note = forms.CharField(label=_("Why"), required=False, max_length=2000)
 
-    def __init__(self, *args, people: list[tuple[str, str]] = (), task=None, **kwargs):
+    def __init__(self, *args, people: Sequence[tuple[str, str]] = (), task=None, **kwargs):
         if task is not None:
             kwargs.setdefault("auto_id", f"reassign_{task.pk}_%s")
         super().__init__(*args, **kwargs)
         current = (
             task.responsible_official.username if task is not None and task.responsible_official else None
         )
-        self.fields["official"].choices = [("", _("Choose an official"))] + [
+        declared_field(self, "official", forms.ChoiceField).choices = [("", _("Choose an official"))] + [
             (username, name) for username, name in people if username != current
         ]
 

@@ -8,6 +8,7 @@ what the user typed.
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -16,6 +17,18 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 from common.errors import refusal_for
+
+_Field = TypeVar("_Field", bound=forms.Field)
+
+
+def declared_field(form: forms.BaseForm, name: str, kind: type[_Field]) -> _Field:
+    """A bound form's field by name, as the kind the form declares it (``form.fields`` holds
+    them as plain fields): for the views and forms that change a field's choices or queryset."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{name} is a {type(field).__name__}, not a {kind.__name__}")
+    return field
+
 
 #: Dates as Vietnamese officials write them, on Vietnamese and English forms alike; "31 May 2025"
 #: as English pages show them, and ISO (links and browsers use it), are also accepted.
@@ -151,7 +164,8 @@ def web_filter_form(filterset) -> forms.Form:
         elif name == "ordering" and isinstance(field, forms.ChoiceField):
             field.choices = [
                 ("", _("Default order")),
-                *((code, ORDERING_LABELS.get(code, code)) for code, _label in field.choices if code),
+                # the stubs type the getter as the setter's input; Django stores a list or an iterator
+                *((code, ORDERING_LABELS.get(code, code)) for code, _label in field.choices if code),  # type: ignore[misc,union-attr]  # stubs
             ]
         elif isinstance(field.widget, forms.SelectMultiple):
             field.widget.attrs["size"] = min(len(field.choices), 4)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from agencies.auth import official_of
 from agencies.choices import Role
-from agencies.models import Official
+from agencies.models import Agency, Official
 from common.errors import ServiceError
 from tasks import services
 from tasks.choices import OPEN_STATUSES, Timeliness
@@ -28,11 +28,12 @@ from tasks.web.forms import apply_service_error
 PAGE_SIZE = 50
 
 
-def _leader(request: HttpRequest) -> Official:
+def _leader(request: HttpRequest) -> tuple[Official, Agency]:
+    """The signed-in leader and the agency they lead; anyone else is refused."""
     user = official_of(request)
-    if user.role != Role.LEADER or user.agency_id is None:
+    if user.role != Role.LEADER or user.agency is None:
         raise PermissionDenied(_("This page is for an agency's leaders."))
-    return user
+    return user, user.agency
 
 
 def _list_link(username: str, **filters) -> str:
@@ -44,48 +45,57 @@ def _list_link(username: str, **filters) -> str:
     return f"{reverse('web:task_list')}?{query.urlencode()}"
 
 
-def _page(request: HttpRequest, user: Official, bound: dict | None = None, status: int = 200) -> HttpResponse:
+def _page(
+    request: HttpRequest, user: Official, agency: Agency, bound: dict | None = None, status: int = 200
+) -> HttpResponse:
     today = timezone.localdate()
-    officials = list(agency_officials_workload(agency=user.agency, as_of=today))
-    for person in officials:
-        person.links = {
-            "open": _list_link(person.username, status=OPEN_STATUSES),
-            "overdue": _list_link(person.username, timeliness=[Timeliness.IN_PROGRESS_OVERDUE]),
-            "late": _list_link(person.username, timeliness=[Timeliness.COMPLETED_LATE]),
-        }
+    # (official, links to their open, overdue and late tasks in the list)
+    officials = [
+        (
+            person,
+            {
+                "open": _list_link(person.username, status=OPEN_STATUSES),
+                "overdue": _list_link(person.username, timeliness=[Timeliness.IN_PROGRESS_OVERDUE]),
+                "late": _list_link(person.username, timeliness=[Timeliness.COMPLETED_LATE]),
+            },
+        )
+        for person in agency_officials_workload(agency=agency, as_of=today)
+    ]
     tasks = with_timeliness(
-        task_list_for_user(user).filter(lead_agency_id=user.agency_id, status__in=OPEN_STATUSES), today
+        task_list_for_user(user).filter(lead_agency_id=agency.pk, status__in=OPEN_STATUSES), today
     ).select_related("directive", "responsible_official")
     page = Paginator(tasks.order_by("deadline", "code", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     bound = bound or {}
-    people = agency_people(user.agency_id)
-    for task in page:
-        task.reassign_form = bound.get(task.pk) or ReassignForm(
-            initial={"version": task.version}, people=people, task=task
-        )
+    people = agency_people(agency.pk)
+    forms = {
+        task.pk: bound.get(task.pk)
+        or ReassignForm(initial={"version": task.version}, people=people, task=task)
+        for task in page
+    }
     return render(
         request,
         "web/leader.html",
-        {"agency": user.agency, "officials": officials, "page": page, "today": today},
+        {"agency": agency, "officials": officials, "page": page, "forms": forms, "today": today},
         status=status,
     )
 
 
 def reassign_form(task, user: Official, bound: dict | None = None) -> ReassignForm | None:
     """The task page's reassign form, for a leader of the lead agency while the task is open."""
-    if user.role != Role.LEADER or task.status not in OPEN_STATUSES:
+    agency_id = user.agency_id
+    if user.role != Role.LEADER or agency_id is None or task.status not in OPEN_STATUSES:
         return None
     if not user.has_perm("tasks.reassign_task", task):
         return None
     if bound and "reassign" in bound:
         return bound["reassign"]
-    return ReassignForm(initial={"version": task.version}, people=agency_people(user.agency_id), task=task)
+    return ReassignForm(initial={"version": task.version}, people=agency_people(agency_id), task=task)
 
 
 @login_required
 @require_GET
 def leader_page(request: HttpRequest) -> HttpResponse:
-    return _page(request, _leader(request))
+    return _page(request, *_leader(request))
 
 
 @login_required
@@ -93,10 +103,10 @@ def leader_page(request: HttpRequest) -> HttpResponse:
 def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     from tasks.web.views import _get_task
 
-    user = _leader(request)
+    user, agency = _leader(request)
     task = _get_task(request, pk)
     from_task = request.POST.get("back") == "task"
-    form = ReassignForm(request.POST, people=agency_people(user.agency_id), task=task)
+    form = ReassignForm(request.POST, people=agency_people(agency.pk), task=task)
     if form.is_valid():
         try:
             services.task_reassign(
@@ -108,7 +118,7 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except (ServiceError, ValidationError) as exc:
             status = apply_service_error(form, exc)
-            return _refused(request, user, task, form, status, from_task)
+            return _refused(request, user, agency, task, form, status, from_task)
         messages.success(
             request,
             _("%(person)s is now responsible for %(code)s.")
@@ -117,13 +127,15 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
         if from_task:
             return redirect("web:task_detail", pk=task.pk)
         return redirect(f"{reverse('web:leader')}#task-{task.pk}")
-    return _refused(request, user, task, form, 400, from_task)
+    return _refused(request, user, agency, task, form, 400, from_task)
 
 
-def _refused(request: HttpRequest, user: Official, task, form, status: int, from_task: bool) -> HttpResponse:
+def _refused(
+    request: HttpRequest, user: Official, agency: Agency, task, form, status: int, from_task: bool
+) -> HttpResponse:
     """The page the form came from again, with the form, its errors and what was chosen."""
     if from_task:
         from tasks.web.views import _get_task, _render_task
 
         return _render_task(request, _get_task(request, task.pk), bound={"reassign": form}, status=status)
-    return _page(request, user, bound={task.pk: form}, status=status)
+    return _page(request, user, agency, bound={task.pk: form}, status=status)

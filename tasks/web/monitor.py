@@ -20,7 +20,7 @@ from agencies.auth import official_of
 from agencies.models import Official
 from common.errors import ServiceError
 from tasks import services
-from tasks.choices import Clear, TaskAction, TaskStatus
+from tasks.choices import TaskAction, TaskStatus
 from tasks.models import Task
 from tasks.selectors import allowed_actions, drafts_for_user, morning_view
 from tasks.web.daily_forms import DraftClearsForm, DraftReturnForm, DraftsBulkForm, MorningForm
@@ -54,9 +54,7 @@ def morning(request: HttpRequest) -> HttpResponse:
 
 def _drafts_page(request: HttpRequest, user: Official, bulk: DraftsBulkForm | None = None, status: int = 200):
     page = Paginator(drafts_for_user(user), DRAFTS_PAGE_SIZE).get_page(request.GET.get("page"))
-    for task in page:
-        task.missing_labels = [(key, Clear(key).label) for key in task.missing_clears]
-    ticked = set(bulk.data.getlist("tasks")) if bulk is not None and bulk.is_bound else set()
+    ticked = set(request.POST.getlist("tasks")) if bulk is not None and bulk.is_bound else set()
     if bulk is None:
         bulk = DraftsBulkForm()
     return render(
@@ -149,7 +147,7 @@ def draft_clears(request: HttpRequest, pk: int) -> HttpResponse:
             status = apply_service_error(form, exc)
             return _render_task(request, _get_task(request, pk), bound={"draft_clears": form}, status=status)
         task = _get_task(request, pk)
-        if assign:
+        if assign and task.lead_agency is not None:  # an assigned task has its lead agency
             messages.success(
                 request, _("The task was assigned to %(code)s.") % {"code": task.lead_agency.code}
             )

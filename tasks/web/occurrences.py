@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils import timezone
 
-from tasks.choices import Recurrence, Timeliness
+from tasks.choices import Recurrence
 from tasks.models import Task
 from tasks.selectors import task_occurrences
 from tasks.web.panels import TaskPanel
@@ -17,11 +17,7 @@ def occurrences_panel_context(*, task: Task, request: HttpRequest | None) -> dic
     with its timeliness as of today in Hanoi and its reports."""
     if task.recurrence == Recurrence.NONE:
         return {"task": task, "occurrences": None}
-    occurrences = task_occurrences(task, timezone.localdate())
-    labels = dict(Timeliness.choices)
-    for occurrence in occurrences:
-        occurrence.timeliness_label = labels.get(occurrence.timeliness, "")
-    return {"task": task, "occurrences": occurrences}
+    return {"task": task, "occurrences": task_occurrences(task, timezone.localdate())}
 
 
 OCCURRENCES_PANEL = TaskPanel(

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -27,6 +32,7 @@ from agencies.choices import Role
 from agencies.models import Official
 from agencies.selectors import official_for_calendar_token
 from agencies.services import official_calendar_token_reset, official_calendar_token_revoke
+from common.cache import generation_cached
 from common.errors import ServiceError
 from tasks import exports, services
 from tasks.choices import (
@@ -41,8 +47,10 @@ from tasks.choices import (
 )
 from tasks.filtersets import TASK_ORDERINGS, BacklogFilterSet, ClarityFilterSet, TaskFilterSet
 from tasks.models import EvidenceFile, ExtensionRequest, Task
+from tasks.permissions import visibility_key
 from tasks.selectors import (
     BACKLOG_COLUMNS,
+    TASKS_GENERATION_KEY,
     allowed_actions,
     awaiting_decision,
     backlog_report,
@@ -273,6 +281,32 @@ def _backlog_for_request(request: HttpRequest):
     return form, valid, queryset, rows, totals, as_of, _link_params(request), _one_directive(filterset)
 
 
+def _page(request: HttpRequest, template: str, namespace: str, seconds: int, content) -> HttpResponse:
+    """A page whose content is kept whole in the shared cache, as the API keeps its answers
+    (``common.api.responses.cached_json``): for ``seconds``, shared by those who see the same
+    tasks, keyed on the language, today's date (the default "as of") and the whole URL, and
+    dropped by any change of a task (the tasks generation). ``content(request)`` gives the
+    content's template, context and status; the page around it (the menu, the messages, the
+    CSRF tokens) is drawn for each request."""
+
+    def draw() -> tuple[str, int]:
+        name, context, status = content(request)
+        return render_to_string(name, context, request=request), status
+
+    fingerprint = "|".join(
+        (
+            visibility_key(official_of(request)),
+            get_language() or "",
+            timezone.localdate().isoformat(),
+            request.get_full_path(),
+        )
+    )
+    html, status = generation_cached(
+        f"{namespace}:html", fingerprint, seconds, draw, generation_key=TASKS_GENERATION_KEY
+    )
+    return render(request, template, {"content": mark_safe(html)}, status=status)  # noqa: S308 (our own render)
+
+
 # --- pages -------------------------------------------------------------------------------------
 
 
@@ -292,6 +326,12 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The backlog, the worst agencies first (most overdue), a page of them in the table and the
     chart; the rest a page away or all on request, so the page stays small at any scale."""
+    return _page(
+        request, "web/dashboard.html", "dashboard", settings.BACKLOG_CACHE_SECONDS, _dashboard_content
+    )
+
+
+def _dashboard_content(request: HttpRequest) -> tuple[str, dict, int]:
     form, valid, queryset, rows, totals, as_of, params, directive = _backlog_for_request(request)
     totals["rate"] = on_time_rate(totals)
     totals["links"] = {c: _link(params, as_of=as_of.isoformat(), timeliness=c) for c in BACKLOG_COLUMNS}
@@ -329,7 +369,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "trend": charts.trend_line(trend),
         "trend_points": trend,
     }
-    return render(request, "web/dashboard.html", context, status=200 if valid else 400)
+    return "web/_dashboard_content.html", context, 200 if valid else 400
 
 
 @login_required
@@ -379,11 +419,15 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 def clarity(request: HttpRequest) -> HttpResponse:
     """The clarity index by directive and by lead agency, a page of each table at a time (the
     counts are one grouped query each, kept in the shared cache as the backlog's are)."""
+    return _page(request, "web/clarity.html", "clarity", settings.BACKLOG_CACHE_SECONDS, _clarity_content)
+
+
+def _clarity_content(request: HttpRequest) -> tuple[str, dict, int]:
     filterset, form, valid = _filtered(request, ClarityFilterSet, page_params=CLARITY_PAGES)
-    report = {"by_directive": [], "by_agency": []}
+    report: dict[str, list[dict]] = {"by_directive": [], "by_agency": []}
     if valid:
         report = clarity_report(filterset.qs, as_of=filterset.as_of_date, attribution=filterset.attribution)
-    pages = {}
+    pages: dict[str, dict[str, Any]] = {}
     tables = (("directives", report["by_directive"]), ("agencies", report["by_agency"]))
     for (key, rows), name in zip(tables, CLARITY_PAGES, strict=True):
         requested = request.GET.get(name)
@@ -396,7 +440,7 @@ def clarity(request: HttpRequest) -> HttpResponse:
         "pages": pages,
         "clears": [(c.value, c.label) for c in Clear],
     }
-    return render(request, "web/clarity.html", context, status=200 if valid else 400)
+    return "web/_clarity_content.html", context, 200 if valid else 400
 
 
 #: The task list's tabs and the statuses each shows: the work in hand (overdue first, as the
@@ -420,9 +464,9 @@ def _task_list_data(request: HttpRequest) -> QueryDict:
     data = request.GET
     if any(name in data for name in STATUS_NAMING):
         return data
-    data = data.copy()
-    data.setlist("status", [str(status) for status in TASK_TABS[0][2]])
-    return data
+    with_default = data.copy()
+    with_default.setlist("status", [str(status) for status in TASK_TABS[0][2]])
+    return with_default
 
 
 def _task_tabs(request: HttpRequest, filterset) -> list[dict]:
@@ -491,6 +535,13 @@ def _keyset_tasks(request: HttpRequest, queryset, default: str, as_of: dt.date):
 @require_GET
 @renamed_filters
 def task_list(request: HttpRequest) -> HttpResponse:
+    """A keyset page of tasks, the open ones first (overdue first), the drafts on their tab."""
+    return _page(
+        request, "web/task_list.html", "task-list", settings.TASK_LIST_CACHE_SECONDS, _task_list_content
+    )
+
+
+def _task_list_content(request: HttpRequest) -> tuple[str, dict, int]:
     form, valid, queryset, as_of, filterset = _task_list_queryset(request)
     tasks, pager = [], None
     if valid:
@@ -500,20 +551,16 @@ def task_list(request: HttpRequest) -> HttpResponse:
         valid = not errors
     export_query = request.GET.copy()
     export_query.pop(CURSOR, None)
-    return render(
-        request,
-        "web/task_list.html",
-        {
-            "form": form,
-            "tasks": tasks,
-            "pager": pager,
-            "tabs": _task_tabs(request, filterset) if valid else [],
-            "as_of": as_of,
-            "directive": _one_directive(filterset),
-            "export_query": export_query.urlencode(),
-        },
-        status=200 if valid else 400,
-    )
+    context = {
+        "form": form,
+        "tasks": tasks,
+        "pager": pager,
+        "tabs": _task_tabs(request, filterset) if valid else [],
+        "as_of": as_of,
+        "directive": _one_directive(filterset),
+        "export_query": export_query.urlencode(),
+    }
+    return "web/_task_list_content.html", context, 200 if valid else 400
 
 
 @login_required
@@ -524,10 +571,10 @@ def task_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if not valid:
         return _refused_export(form)
     directive, attribution = _one_directive(filterset), filterset.attribution
-    queryset = with_timeliness(queryset, as_of).select_related(
+    rows = with_timeliness(with_signed_result(queryset), as_of).select_related(
         "directive", "lead_agency", "responsible_official"
     )
-    table = exports.task_table(with_signed_result(queryset), credited_agencies(queryset, as_of, attribution))
+    table = exports.task_table(rows, credited_agencies(rows, as_of, attribution))
     headers = exports.task_headers()
     stem = f"tasks-{as_of.isoformat()}"
     if fmt == "xlsx":
@@ -550,7 +597,7 @@ def _get_task(request: HttpRequest, pk: int) -> Task:
 
 
 #: The task page's form for each action it offers (others are taken in the admin or the API).
-ACTION_FORMS = {
+ACTION_FORMS: dict[str, type[Form]] = {
     TaskAction.START: StartForm,
     TaskAction.REPORT_PROGRESS: ProgressForm,
     TaskAction.SUBMIT: SubmitResultForm,
@@ -571,7 +618,7 @@ def _action_forms(task: Task, user: Official, held: dict[str, str], bound: dict 
     of those ``held`` back by a condition (shown disabled with the reason),
     unbound unless one came back with errors; keyed by action."""
     initial = {"version": task.version}
-    forms = {}
+    forms: dict[str, Form] = {}
     allowed = allowed_actions(user, task)
     for action in [*allowed, *held]:
         form_class = ACTION_FORMS.get(action)

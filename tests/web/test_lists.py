@@ -4,12 +4,15 @@ with drafts on a tab of their own, and shows who is responsible and how late eac
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tasks import services
+from tasks.models import Task
 from tasks.web import views
 
 pytestmark = pytest.mark.django_db
@@ -91,8 +94,6 @@ def test_a_task_changed_between_pages_is_neither_lost_nor_repeated(backlog, logg
     client = logged_in(backlog.world.monitor)
     first = client.get(f"/tasks/?{AS_OF}&ordering=code").content.decode()
     shown = _codes(first)
-    from tasks.models import Task
-
     Task.objects.filter(code=shown[0]).update(title="Changed between pages")
     # when the next page is read
     following = client.get(f"/tasks/{_next(first)}").content.decode()
@@ -166,7 +167,7 @@ def test_the_agency_page_takes_a_typed_code_and_pages_by_keyset(backlog, logged_
     following = client.get(f"/agency/{_next(first)}").content.decode()
     assert len(shown) == 1
     assert _codes(following) and _codes(following)[0] not in shown
-    unknown = client.get("/agency/?agency=NOPE")
+    unknown = client.get("/agency/?agency=NOPE", headers={"Accept-Language": "en"})
     assert "No active agency has this code." in unknown.content.decode()
 
 
@@ -204,3 +205,43 @@ def test_the_clarity_index_pages_each_table(backlog, logged_in, monkeypatch):
     link = re.search(r'<a href="([^"]+)" rel="next">', following.group(0)).group(1).replace("&amp;", "&")
     second = client.get(f"/clarity/{link}").content.decode()
     assert re.findall(r'<tr data-agency="([^"]*)"', second) != re.findall(r'<tr data-agency="([^"]*)"', html)
+
+
+# --- pages kept whole in the shared cache, as the API's answers are ----------------------------
+
+
+def _mps_overdue(html: str) -> str:
+    row = re.search(r'<tr data-agency="MPS">(.*?)</tr>', html, re.S).group(1)
+    return re.search(r'data-column="in_progress_overdue"><a [^>]*>(\d+)</a>', row).group(1)
+
+
+def test_a_cached_page_is_redrawn_after_any_change_and_kept_apart_per_scope(
+    backlog, logged_in, settings, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    # given the pages' caches on, as in production
+    settings.BACKLOG_CACHE_SECONDS = 300
+    settings.TASK_LIST_CACHE_SECONDS = 60
+    world = backlog.world
+    client = logged_in(world.monitor)
+    assert _mps_overdue(client.get(f"/dashboard/?{AS_OF}").content.decode()) == "1"
+    # when it is asked again, nothing is counted or drawn again (the session and the user only)
+    with django_assert_max_num_queries(3):
+        again = client.get(f"/dashboard/?{AS_OF}")
+    assert _mps_overdue(again.content.decode()) == "1"
+    # and after a task changes through the services, the page says so at once
+    with django_capture_on_commit_callbacks(execute=True):
+        services.task_start(actor=world.mps_focal, task=backlog.within)
+        request = services.extension_request_create(
+            actor=world.mps_focal,
+            task=Task.objects.get(pk=backlog.overdue.pk),
+            proposed_deadline=dt.date(2025, 12, 31),
+            reason="NA schedule",
+        )
+        services.extension_request_decide(actor=world.monitor, extension=request, approve=True)
+    assert _mps_overdue(client.get(f"/dashboard/?{AS_OF}").content.decode()) == "0"
+    # and a focal point never gets the monitor's cached list (another agency's tasks)
+    monitor_list = _codes(client.get(f"/tasks/?{AS_OF}").content.decode())
+    client.force_login(world.moj_focal)
+    focal_list = _codes(client.get(f"/tasks/?{AS_OF}").content.decode())
+    assert focal_list == [backlog.moj_within.code]
+    assert set(focal_list) < set(monitor_list)

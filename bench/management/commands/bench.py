@@ -24,14 +24,26 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from bench import api, load, measure, report, search
+from bench import api, load, measure, report, search, web
 from bench.generator import Sizes, generate
 from bench.imports import import_figure
 from bench.measure import Figure, sweep_figure
 from bench.report import cpu_snapshot
 from bench.signatures import signature_figures
 
-STEPS = ("backlog", "api", "search", "sweep", "scaling", "claim", "send", "import", "signatures", "load")
+STEPS = (
+    "backlog",
+    "api",
+    "search",
+    "web",
+    "sweep",
+    "scaling",
+    "claim",
+    "send",
+    "import",
+    "signatures",
+    "load",
+)
 
 
 class Command(BaseCommand):
@@ -196,6 +208,7 @@ class Command(BaseCommand):
         run("backlog", lambda: measure.backlog_figures(ctx))
         run("api", lambda: self._api(ctx))
         run("search", lambda: self._search(ctx))
+        run("web", lambda: self._web(ctx))
         sweep: list[measure.Figure] = []
 
         def sweep_step() -> measure.Figure:
@@ -224,6 +237,11 @@ class Command(BaseCommand):
         if not self._routed(api.API_TASKS):
             return []
         return search.search_figures(ctx)
+
+    def _web(self, ctx):
+        if not self._routed(api.API_TASKS):
+            return []
+        return web.web_figures(ctx)
 
     def _load(self, options, ctx):
         if not self._routed(api.API_TASKS):

@@ -39,7 +39,7 @@ class Command(BaseCommand):
         as_of = parse_instant(options["at"]) if options["at"] else timezone.now()
         swept = services.reminders_sweep(as_of=as_of)
         local = timezone.localtime(as_of)
-        if swept.start is None or swept.start > swept.end:
+        if swept.start is None or swept.end is None or swept.start > swept.end:
             self.stdout.write(f"Sweep as of {local:%Y-%m-%d %H:%M %Z}: nothing to cover.")
         else:
             self.stdout.write(

@@ -78,6 +78,7 @@ class Command(BaseCommand):
         parser.add_argument("--details", action="store_true", help="List missed, extra and wrong tasks.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        sets: list[tuple[Path, str | None]]
         if options["labels"]:
             sets = [(Path(p), None) for p in options["labels"]]
         else:
