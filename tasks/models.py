@@ -210,6 +210,19 @@ class Task(models.Model):
             "'by the 20th'). Empty: the last day of the period."
         ),
     )
+    # Which month of a quarterly or yearly period its occurrence falls due in (1 = the first),
+    # with ``due_day`` ("before the 25th of the middle month of each quarter": 2 and 24).
+    # Empty: the period's last month.
+    due_month = models.PositiveSmallIntegerField(
+        _("due month of the period"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_(
+            "Quarterly and yearly standing tasks only: the month of the period each occurrence is "
+            "due in (1 = its first; 2 is a quarter's middle month). Empty: the period's last month."
+        ),
+    )
     # clear result
     result_kind = models.CharField(_("kind of result"), max_length=16, choices=ResultKind.choices, blank=True)
     expected_result = models.CharField(_("expected result"), max_length=1000, blank=True)
@@ -287,6 +300,15 @@ class Task(models.Model):
                     & (~Q(recurrence=Recurrence.WEEKLY) | Q(due_day__lte=7))
                 ),
                 name="task_due_day_fits_recurrence",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_month__isnull=True)
+                | (
+                    Q(recurrence__in=[Recurrence.QUARTERLY, Recurrence.YEARLY])
+                    & Q(due_month__gte=1, due_month__lte=12)
+                    & (~Q(recurrence=Recurrence.QUARTERLY) | Q(due_month__lte=3))
+                ),
+                name="task_due_month_fits_recurrence",
             ),
             models.CheckConstraint(
                 condition=Q(progress__gte=0) & Q(progress__lte=100), name="task_progress_0_100"

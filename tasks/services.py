@@ -79,6 +79,7 @@ TRACKED_FIELDS = (
     "deadline_phrase",
     "recurrence",
     "due_day",
+    "due_month",
     "result_kind",
     "expected_result",
     "target_value",
@@ -107,6 +108,7 @@ EDITABLE_FIELDS = (
     "deadline_phrase",
     "recurrence",
     "due_day",
+    "due_month",
     "result_kind",
     "expected_result",
     "target_value",
@@ -232,6 +234,16 @@ def _validate_task_fields(task: Task, coordinating: list[Agency] | None) -> None
             )
         elif not 1 <= task.due_day <= 31:
             errors.setdefault("due_day", []).append(_("A due day is a day of the month, 1 to 31."))
+    if task.due_month is not None:
+        months = {Recurrence.QUARTERLY.value: 3, Recurrence.YEARLY.value: 12}.get(task.recurrence)
+        if months is None:
+            errors.setdefault("due_month", []).append(
+                _("Only a quarterly or yearly task falls due in a chosen month of its period.")
+            )
+        elif not 1 <= task.due_month <= months:
+            errors.setdefault("due_month", []).append(
+                _("A period of this recurrence has %(months)s months.") % {"months": months}
+            )
     for name in ("responsible_official", "accountable_leader"):
         person = getattr(task, name)
         if person is None:
@@ -570,7 +582,11 @@ def task_update(
         )
     if coordinating is not None:
         task.coordinating_agencies.set(coordinating)
-    rescheduled = (before["recurrence"], before["due_day"]) != (task.recurrence, task.due_day)
+    rescheduled = (before["recurrence"], before["due_day"], before["due_month"]) != (
+        task.recurrence,
+        task.due_day,
+        task.due_month,
+    )
     task = _save_with_history(task, actor=actor, action=TaskEventAction.UPDATED, before=before)
     if rescheduled and task.status in OPEN_STATUSES:
         _occurrences_reschedule(task)
@@ -815,12 +831,13 @@ def _occurrence_rows(
     task_id: int,
     recurrence: str,
     due_day: int | None,
+    due_month: int | None,
     given_on: dt.date,
     last_end: dt.date | None,
     today: dt.date,
 ) -> list[TaskOccurrence]:
     periods = occurrences.schedule(
-        recurrence, due_day, first_due=given_on, after=last_end, until=_horizon(today)
+        recurrence, due_day, first_due=given_on, after=last_end, until=_horizon(today), due_month=due_month
     )
     return [
         TaskOccurrence(task_id=task_id, period_start=p.start, period_end=p.end, due_on=p.due_on)
@@ -839,7 +856,9 @@ def occurrences_generate(*, task: Task | int, today: dt.date | None = None) -> i
         return 0
     today = today or _local_today()
     last_end = task.occurrences.order_by("-period_start").values_list("period_end", flat=True).first()
-    rows = _occurrence_rows(task.pk, task.recurrence, task.due_day, _given_on(task), last_end, today)
+    rows = _occurrence_rows(
+        task.pk, task.recurrence, task.due_day, task.due_month, _given_on(task), last_end, today
+    )
     if rows:
         TaskOccurrence.objects.bulk_create(rows, ignore_conflicts=True)
         tasks_changed()
@@ -858,13 +877,13 @@ def occurrences_generate_all(*, today: dt.date | None = None, batch_size: int = 
         .annotate(last_end=Max("occurrences__period_end"))
         .filter(Q(last_end__isnull=True) | Q(last_end__lt=until))
         .order_by("pk")
-        .values_list("pk", "recurrence", "due_day", "assigned_at", "created_at", "last_end")
+        .values_list("pk", "recurrence", "due_day", "due_month", "assigned_at", "created_at", "last_end")
     )
     written = 0
     batch: list[TaskOccurrence] = []
-    for pk, recurrence, due_day, assigned_at, created_at, last_end in due.iterator(chunk_size=batch_size):
+    for pk, recurrence, day, month, assigned_at, created_at, last_end in due.iterator(chunk_size=batch_size):
         given_on = timezone.localdate(assigned_at or created_at)
-        batch += _occurrence_rows(pk, recurrence, due_day, given_on, last_end, today)
+        batch += _occurrence_rows(pk, recurrence, day, month, given_on, last_end, today)
         if len(batch) >= batch_size:
             TaskOccurrence.objects.bulk_create(batch, ignore_conflicts=True)
             written, batch = written + len(batch), []
