@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from notifications import services
+from tasks.services import occurrences_generate_all
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ def run_once() -> None:
     """One tick: the same service calls as the Celery jobs."""
     close_old_connections()
     try:
+        # What beat's hourly tasks.occurrences_generate does: standing tasks' next periods
+        # exist before their reminders fall due (idempotent, so every tick may ask).
+        occurrences_generate_all()
         swept = services.reminders_sweep()
         sent = services.reminders_send_pending()
         if swept.counts or sent.messages:

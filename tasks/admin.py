@@ -219,7 +219,16 @@ class TaskAdmin(ServiceFormAdmin):
         ),
         (
             _("clear deadline"),
-            {"fields": ("deadline", "original_deadline", "deadline_phrase", "recurrence", "due_day")},
+            {
+                "fields": (
+                    "deadline",
+                    "original_deadline",
+                    "deadline_phrase",
+                    "recurrence",
+                    "due_day",
+                    "due_month",
+                )
+            },
         ),
         (
             _("clear result"),

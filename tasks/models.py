@@ -84,14 +84,11 @@ class Directive(models.Model):
         return f"{self.number} ({self.issued_on:%d/%m/%Y})"
 
 
-class DirectiveEvent(models.Model):
-    """History of a directive: who entered it and who changed which particulars, written by
-    the service that makes the change (``directive_create``, ``directive_update``) in its
-    transaction, as ``TaskEvent`` is for tasks. The admin edits through that service too."""
+class HistoryEntry(models.Model):
+    """What every history row holds: who (None once the account is gone), when, and each
+    changed field's old and new value. Each kind adds what it is the history of and its own
+    actions (``DirectiveEvent``, ``TaskEvent``); the tables stay apart."""
 
-    directive = models.ForeignKey(
-        Directive, verbose_name=_("directive"), on_delete=models.CASCADE, related_name="events"
-    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -101,13 +98,26 @@ class DirectiveEvent(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    action = models.CharField(_("action"), max_length=32, choices=DirectiveEventAction.choices)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
 
     class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+
+class DirectiveEvent(HistoryEntry):
+    """History of a directive: who entered it and who changed which particulars, written by
+    the service that makes the change (``directive_create``, ``directive_update``) in its
+    transaction, as ``TaskEvent`` is for tasks. The admin edits through that service too."""
+
+    directive = models.ForeignKey(
+        Directive, verbose_name=_("directive"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("action"), max_length=32, choices=DirectiveEventAction.choices)
+
+    class Meta(HistoryEntry.Meta):
         verbose_name = _("directive history entry")
         verbose_name_plural = _("directive history")
-        ordering = ["at", "id"]
         indexes = [models.Index(fields=["directive", "at"], name="directive_event_at")]
 
     def __str__(self) -> str:
@@ -200,6 +210,19 @@ class Task(models.Model):
             "'by the 20th'). Empty: the last day of the period."
         ),
     )
+    # Which month of a quarterly or yearly period its occurrence falls due in (1 = the first),
+    # with ``due_day`` ("before the 25th of the middle month of each quarter": 2 and 24).
+    # Empty: the period's last month.
+    due_month = models.PositiveSmallIntegerField(
+        _("due month of the period"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_(
+            "Quarterly and yearly standing tasks only: the month of the period each occurrence is "
+            "due in (1 = its first; 2 is a quarter's middle month). Empty: the period's last month."
+        ),
+    )
     # clear result
     result_kind = models.CharField(_("kind of result"), max_length=16, choices=ResultKind.choices, blank=True)
     expected_result = models.CharField(_("expected result"), max_length=1000, blank=True)
@@ -277,6 +300,15 @@ class Task(models.Model):
                     & (~Q(recurrence=Recurrence.WEEKLY) | Q(due_day__lte=7))
                 ),
                 name="task_due_day_fits_recurrence",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_month__isnull=True)
+                | (
+                    Q(recurrence__in=[Recurrence.QUARTERLY, Recurrence.YEARLY])
+                    & Q(due_month__gte=1, due_month__lte=12)
+                    & (~Q(recurrence=Recurrence.QUARTERLY) | Q(due_month__lte=3))
+                ),
+                name="task_due_month_fits_recurrence",
             ),
             models.CheckConstraint(
                 condition=Q(progress__gte=0) & Q(progress__lte=100), name="task_progress_0_100"
@@ -611,7 +643,7 @@ class ExtensionRequest(models.Model):
         return f"{self.task.code} → {self.proposed_deadline:%d/%m/%Y} ({self.get_status_display()})"
 
 
-class TaskEvent(models.Model):
+class TaskEvent(HistoryEntry):
     """History: one row per change of a task, with who, when, and each field's old and new value.
 
     Written by the same service call that makes the change, inside its transaction, so a
@@ -619,23 +651,12 @@ class TaskEvent(models.Model):
     """
 
     task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
     action = models.CharField(_("action"), max_length=32, choices=TaskEventAction.choices)
-    changes = models.JSONField(_("changes"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True)
 
-    class Meta:
+    class Meta(HistoryEntry.Meta):
         verbose_name = _("history entry")
         verbose_name_plural = _("history")
-        ordering = ["at", "id"]
         indexes = [models.Index(fields=["task", "at"], name="event_task_at")]
 
     def __str__(self) -> str:

@@ -39,6 +39,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -174,13 +175,13 @@ def _event_problems(
         if agency.ended_on is not None:
             problems.append(
                 _("%(code)s already ended on %(date)s.")
-                % {"code": agency.code, "date": agency.ended_on.strftime("%d/%m/%Y")}
+                % {"code": agency.code, "date": date_format(agency.ended_on)}
             )
     for agency in successors:
         if agency.ended_on is not None:
             problems.append(
                 _("The successor %(code)s ended on %(date)s.")
-                % {"code": agency.code, "date": agency.ended_on.strftime("%d/%m/%Y")}
+                % {"code": agency.code, "date": date_format(agency.ended_on)}
             )
     return problems
 

@@ -107,9 +107,23 @@ def _timeliness_among_counted(as_of: dt.date) -> dict[str, Q]:
 COUNTED_Q = Q(status__in=COUNTED_STATUSES, deadline__isnull=False)
 
 
-def timeliness_q(value: str, as_of: dt.date) -> Q:
-    """The same rule as a filter, so that filtering does not need the annotation."""
+def dated_timeliness_q(value: str, as_of: dt.date) -> Q:
+    """The rule for tasks with a deadline as a filter, so that filtering does not need the
+    annotation."""
     return COUNTED_Q & _timeliness_among_counted(as_of)[Timeliness(value)]
+
+
+def timeliness_q(value: str, as_of: dt.date) -> Q:
+    """The tasks a list filtered by a timeliness shows: a task with a deadline by its own
+    timeliness, and a standing task when one of its begun occurrences has that timeliness (the
+    backlog counts each such occurrence; the list shows the task once, with its occurrences on
+    its page)."""
+    value = Timeliness(value)
+    occurrences = TaskOccurrence.objects.filter(task_id=OuterRef("pk"), period_start__lte=as_of).filter(
+        _occurrence_timeliness_among_counted(as_of)[value]
+    )
+    standing = Q(status__in=COUNTED_STATUSES) & ~Q(recurrence=Recurrence.NONE) & Q(Exists(occurrences))
+    return dated_timeliness_q(value, as_of) | standing
 
 
 # --- standing tasks: timeliness per occurrence -----------------------------------------------
@@ -473,14 +487,16 @@ def overdue_trend(queryset: QuerySet[Task], dates: list[dt.date]) -> list[tuple[
     """How many tasks and occurrences of standing tasks were in progress and overdue as of each
     date, by one statement (the two aggregates joined by UNION ALL).
 
-    Uses the same rules as the backlog (``timeliness_q``, ``occurrences_counted``), so the
+    Uses the same rules as the backlog (``dated_timeliness_q``, ``occurrences_counted``), so the
     point for a date equals the backlog's overdue total as of that date.
     """
     if not dates:
         return []
     counted = queryset.filter(status__in=COUNTED_STATUSES, deadline__isnull=False).order_by()
     overdue = Timeliness.IN_PROGRESS_OVERDUE
-    aggregates = {f"d{i}": Count("id", filter=timeliness_q(overdue, day)) for i, day in enumerate(dates)}
+    aggregates = {
+        f"d{i}": Count("id", filter=dated_timeliness_q(overdue, day)) for i, day in enumerate(dates)
+    }
     occurrences = occurrences_counted(queryset, max(dates))
     occurrence_aggregates = {
         f"d{i}": Count(

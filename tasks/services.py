@@ -24,6 +24,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Exists, ForeignKey, Max, OuterRef, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -78,6 +79,7 @@ TRACKED_FIELDS = (
     "deadline_phrase",
     "recurrence",
     "due_day",
+    "due_month",
     "result_kind",
     "expected_result",
     "target_value",
@@ -106,6 +108,7 @@ EDITABLE_FIELDS = (
     "deadline_phrase",
     "recurrence",
     "due_day",
+    "due_month",
     "result_kind",
     "expected_result",
     "target_value",
@@ -214,8 +217,8 @@ def _validate_task_fields(task: Task, coordinating: list[Agency] | None) -> None
         errors.setdefault("deadline", []).append(
             _("The deadline %(deadline)s is before the directive was issued (%(issued)s).")
             % {
-                "deadline": task.deadline.strftime("%d/%m/%Y"),
-                "issued": task.directive.issued_on.strftime("%d/%m/%Y"),
+                "deadline": date_format(task.deadline),
+                "issued": date_format(task.directive.issued_on),
             }
         )
     if task.deadline and task.recurrence != Recurrence.NONE:
@@ -231,6 +234,16 @@ def _validate_task_fields(task: Task, coordinating: list[Agency] | None) -> None
             )
         elif not 1 <= task.due_day <= 31:
             errors.setdefault("due_day", []).append(_("A due day is a day of the month, 1 to 31."))
+    if task.due_month is not None:
+        months = {Recurrence.QUARTERLY.value: 3, Recurrence.YEARLY.value: 12}.get(task.recurrence)
+        if months is None:
+            errors.setdefault("due_month", []).append(
+                _("Only a quarterly or yearly task falls due in a chosen month of its period.")
+            )
+        elif not 1 <= task.due_month <= months:
+            errors.setdefault("due_month", []).append(
+                _("A period of this recurrence has %(months)s months.") % {"months": months}
+            )
     for name in ("responsible_official", "accountable_leader"):
         person = getattr(task, name)
         if person is None:
@@ -255,7 +268,7 @@ def _validate_task_fields(task: Task, coordinating: list[Agency] | None) -> None
         if agency.ended_on is not None:
             errors.setdefault(name, []).append(
                 _("%(code)s ended on %(date)s; choose the agency that took over its work.")
-                % {"code": agency.code, "date": agency.ended_on.strftime("%d/%m/%Y")}
+                % {"code": agency.code, "date": date_format(agency.ended_on)}
             )
     if task.target_value is not None and task.target_value < 0:
         errors.setdefault("target_value", []).append(_("The target cannot be negative."))
@@ -299,7 +312,7 @@ def _clean_directive(directive: Directive) -> None:
         if earliest is not None and earliest.deadline is not None:
             errors.setdefault("issued_on", []).append(
                 _("Task %(code)s is due on %(deadline)s, before this issue date.")
-                % {"code": earliest.code, "deadline": earliest.deadline.strftime("%d/%m/%Y")}
+                % {"code": earliest.code, "deadline": date_format(earliest.deadline)}
             )
     if errors:
         raise ValidationError(errors)
@@ -569,7 +582,11 @@ def task_update(
         )
     if coordinating is not None:
         task.coordinating_agencies.set(coordinating)
-    rescheduled = (before["recurrence"], before["due_day"]) != (task.recurrence, task.due_day)
+    rescheduled = (before["recurrence"], before["due_day"], before["due_month"]) != (
+        task.recurrence,
+        task.due_day,
+        task.due_month,
+    )
     task = _save_with_history(task, actor=actor, action=TaskEventAction.UPDATED, before=before)
     if rescheduled and task.status in OPEN_STATUSES:
         _occurrences_reschedule(task)
@@ -814,12 +831,13 @@ def _occurrence_rows(
     task_id: int,
     recurrence: str,
     due_day: int | None,
+    due_month: int | None,
     given_on: dt.date,
     last_end: dt.date | None,
     today: dt.date,
 ) -> list[TaskOccurrence]:
     periods = occurrences.schedule(
-        recurrence, due_day, first_due=given_on, after=last_end, until=_horizon(today)
+        recurrence, due_day, first_due=given_on, after=last_end, until=_horizon(today), due_month=due_month
     )
     return [
         TaskOccurrence(task_id=task_id, period_start=p.start, period_end=p.end, due_on=p.due_on)
@@ -838,7 +856,9 @@ def occurrences_generate(*, task: Task | int, today: dt.date | None = None) -> i
         return 0
     today = today or _local_today()
     last_end = task.occurrences.order_by("-period_start").values_list("period_end", flat=True).first()
-    rows = _occurrence_rows(task.pk, task.recurrence, task.due_day, _given_on(task), last_end, today)
+    rows = _occurrence_rows(
+        task.pk, task.recurrence, task.due_day, task.due_month, _given_on(task), last_end, today
+    )
     if rows:
         TaskOccurrence.objects.bulk_create(rows, ignore_conflicts=True)
         tasks_changed()
@@ -857,13 +877,13 @@ def occurrences_generate_all(*, today: dt.date | None = None, batch_size: int = 
         .annotate(last_end=Max("occurrences__period_end"))
         .filter(Q(last_end__isnull=True) | Q(last_end__lt=until))
         .order_by("pk")
-        .values_list("pk", "recurrence", "due_day", "assigned_at", "created_at", "last_end")
+        .values_list("pk", "recurrence", "due_day", "due_month", "assigned_at", "created_at", "last_end")
     )
     written = 0
     batch: list[TaskOccurrence] = []
-    for pk, recurrence, due_day, assigned_at, created_at, last_end in due.iterator(chunk_size=batch_size):
+    for pk, recurrence, day, month, assigned_at, created_at, last_end in due.iterator(chunk_size=batch_size):
         given_on = timezone.localdate(assigned_at or created_at)
-        batch += _occurrence_rows(pk, recurrence, due_day, given_on, last_end, today)
+        batch += _occurrence_rows(pk, recurrence, day, month, given_on, last_end, today)
         if len(batch) >= batch_size:
             TaskOccurrence.objects.bulk_create(batch, ignore_conflicts=True)
             written, batch = written + len(batch), []
@@ -1182,7 +1202,7 @@ def extension_request_create(
             {
                 "proposed_deadline": [
                     _("The proposed deadline must be after the current one (%(deadline)s).")
-                    % {"deadline": current.strftime("%d/%m/%Y")}
+                    % {"deadline": date_format(current)}
                 ]
             }
         )

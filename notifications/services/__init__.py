@@ -6,8 +6,9 @@ outcome row by row. Splitting the two is what makes a reminder neither lost (the
 before any email does) nor sent twice (the unique key, the claim, and a commit per message).
 
 Tasks never call in here: completing, cancelling or extending a task is noticed by the
-sweep (it only looks at open tasks at their current deadline) and by the sender (it checks
-the task again, under a share lock, just before each message).
+sweep (it only looks at open tasks at their current deadline, and at the open occurrences of
+standing tasks at their due date) and by the sender (it checks the task again, under a share
+lock, just before each message).
 
 One module per concern: ``ladder`` (when rungs fall due), ``recipients`` (who gets each
 level), ``sweep`` (the outbox is filled), ``delivery`` (it is emptied) and ``messages`` (the
@@ -33,7 +34,13 @@ from notifications.services.ladder import (
 )
 from notifications.services.messages import build_message, message_id_for, task_link
 from notifications.services.recipients import recipients_for_level
-from notifications.services.sweep import SweepResult, due_tasks, reminders_sweep
+from notifications.services.sweep import (
+    SweepResult,
+    due_candidates,
+    due_occurrences,
+    due_tasks,
+    reminders_sweep,
+)
 
 __all__ = [
     "REMINDED_STATUSES",
@@ -41,7 +48,9 @@ __all__ = [
     "SendResult",
     "SweepResult",
     "build_message",
+    "due_candidates",
     "due_instant",
+    "due_occurrences",
     "due_tasks",
     "last_due_day",
     "message_id_for",

@@ -26,7 +26,8 @@ from notifications.models import RECIPIENT_TO, Reminder
 from notifications.selectors import transfer_notices
 from notifications.services.ladder import REMINDED_STATUSES
 from notifications.services.messages import Addressed, build_message
-from tasks.models import Task
+from tasks.choices import OccurrenceStatus
+from tasks.models import Task, TaskOccurrence
 
 logger = logging.getLogger(__name__)
 
@@ -249,6 +250,19 @@ def _lock_tasks_for_share(task_ids: set[int]) -> dict[int, tuple[str, dt.date | 
     }
 
 
+def _open_occurrences(task_ids: set[int]) -> set[tuple[int, dt.date]]:
+    """(task, due date) of the open occurrences of these standing tasks: a reminder about a
+    standing task is still due while the occurrence it names is not completed."""
+    if not task_ids:
+        return set()
+    rows = (
+        TaskOccurrence.objects.filter(task_id__in=task_ids)
+        .exclude(status=OccurrenceStatus.COMPLETED)
+        .values_list("task_id", "due_on")
+    )
+    return set(rows)
+
+
 def _deliver(
     smtp,
     unit: list[Reminder],
@@ -262,6 +276,9 @@ def _deliver(
 ) -> str:
     with transaction.atomic():
         live = _lock_tasks_for_share({r.task_id for r in unit})
+        standing = _open_occurrences(
+            {r.task_id for r in unit if live.get(r.task_id, (None, None))[1] is None}
+        )
         valid = []
         for reminder in unit:
             status, deadline = live.get(reminder.task_id, (None, None))
@@ -269,7 +286,9 @@ def _deliver(
                 _finish(
                     [reminder], token, ReminderStatus.CANCELLED, result, error="The task is no longer open."
                 )
-            elif deadline != reminder.deadline:
+            elif deadline is None and (reminder.task_id, reminder.deadline) not in standing:
+                _finish([reminder], token, ReminderStatus.CANCELLED, result, error="The occurrence is done.")
+            elif deadline is not None and deadline != reminder.deadline:
                 _finish([reminder], token, ReminderStatus.SUPERSEDED, result, error="The deadline has moved.")
             else:
                 valid.append(reminder)

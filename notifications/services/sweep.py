@@ -29,7 +29,8 @@ from notifications.services.recipients import (
     recipient_entry,
     recipients_for_level,
 )
-from tasks.models import Task
+from tasks.choices import OccurrenceStatus
+from tasks.models import Task, TaskOccurrence
 
 
 @dataclass
@@ -99,6 +100,51 @@ def due_tasks(deadlines: list[dt.date]):
     return Task.objects.filter(status__in=REMINDED_STATUSES, deadline__in=deadlines).order_by()
 
 
+def due_occurrences(deadlines: list[dt.date]):
+    """Open occurrences of open standing tasks due on exactly these dates: an occurrence's due
+    date is its deadline (docs/standing-tasks.md), so it climbs the same ladder. An index
+    lookup on the partial index of occurrences not completed (``occurrence_open_due``)."""
+    return (
+        TaskOccurrence.objects.filter(due_on__in=deadlines, task__status__in=REMINDED_STATUSES)
+        .exclude(status=OccurrenceStatus.COMPLETED)
+        .order_by()
+    )
+
+
+#: What the sweep reads of each candidate: the task, the deadline, and who the ladder names.
+_CANDIDATE_FIELDS = (
+    "deadline",
+    "responsible_official_id",
+    "accountable_leader_id",
+    "lead_agency_id",
+    "created_by_id",
+    "responsible_official__supervisor_id",
+)
+
+
+def due_candidates(deadlines: list[dt.date]):
+    """Rows (task id, deadline, people) of everything due at these deadlines: open tasks at
+    their deadline, and open occurrences of standing tasks at their due date (the task's id,
+    the occurrence's due date), in one statement (UNION ALL)."""
+    tasks = due_tasks(deadlines).values_list("id", *_CANDIDATE_FIELDS)
+    occurrences = due_occurrences(deadlines).values_list(
+        "task_id", "due_on", *(f"task__{name}" for name in _CANDIDATE_FIELDS[1:])
+    )
+    return tasks.union(occurrences, all=True)
+
+
+def _oldest_open_deadline() -> dt.date | None:
+    """The oldest deadline a repeating rung may still fall on: of an open task, or of an open
+    occurrence of an open standing task."""
+    dated = Task.objects.filter(_open_tasks_with_deadlines()).aggregate(d=Min("deadline"))["d"]
+    standing = (
+        TaskOccurrence.objects.filter(task__status__in=REMINDED_STATUSES)
+        .exclude(status=OccurrenceStatus.COMPLETED)
+        .aggregate(d=Min("due_on"))["d"]
+    )
+    return min((d for d in (dated, standing) if d is not None), default=None)
+
+
 def _sweep_window(
     rules: list[EscalationRule], start: dt.date, end: dt.date, as_of: dt.datetime, started_at: dt.datetime
 ) -> tuple[int, dict[str, int] | None]:
@@ -106,7 +152,7 @@ def _sweep_window(
     rows written by status (counted by the statements themselves; None elsewhere)."""
     oldest = None
     if any(rule.repeat_every_days for rule in rules):
-        oldest = Task.objects.filter(_open_tasks_with_deadlines()).aggregate(d=Min("deadline"))["d"]
+        oldest = _oldest_open_deadline()
     first_year = min(start, oldest or start).year - 1
     calendar = load_calendar(first_year, end.year + 2)
     by_deadline = rungs_in_window(calendar, rules, start, end, oldest)
@@ -117,17 +163,7 @@ def _sweep_window(
     counts: Counter[str] | None = Counter()
     chunk_size = 5000
     for chunk in _chunks(
-        due_tasks(deadlines)
-        .values_list(
-            "id",
-            "deadline",
-            "responsible_official_id",
-            "accountable_leader_id",
-            "lead_agency_id",
-            "created_by_id",
-            "responsible_official__supervisor_id",
-        )
-        .iterator(chunk_size=chunk_size),
+        due_candidates(deadlines).iterator(chunk_size=chunk_size),
         chunk_size,
     ):
         touched.extend(row[0] for row in chunk)

@@ -53,6 +53,11 @@ DUE_DAY_HELP = _(
     "Null: the period's last day."
 )
 
+DUE_MONTH_HELP = _(
+    "Quarterly and yearly standing tasks: the month of the period each occurrence is due in "
+    "(1 = its first; 2 is a quarter's middle month). Null: the period's last month."
+)
+
 # --- input ------------------------------------------------------------------------------------
 
 
@@ -130,6 +135,9 @@ class _TaskFieldsSerializer(InputSerializer):
     recurrence = serializers.ChoiceField(choices=Recurrence.choices, required=False, allow_blank=True)
     due_day = serializers.IntegerField(
         min_value=1, max_value=31, required=False, allow_null=True, help_text=DUE_DAY_HELP
+    )
+    due_month = serializers.IntegerField(
+        min_value=1, max_value=12, required=False, allow_null=True, help_text=DUE_MONTH_HELP
     )
     result_kind = serializers.ChoiceField(choices=ResultKind.choices, required=False, allow_blank=True)
     expected_result = serializers.CharField(max_length=1000, required=False, allow_blank=True)
@@ -239,6 +247,7 @@ class TaskSerializer(serializers.Serializer):
     deadline_phrase = serializers.CharField()
     recurrence = serializers.ChoiceField(choices=Recurrence.choices, allow_blank=True)
     due_day = serializers.IntegerField(allow_null=True, help_text=DUE_DAY_HELP)
+    due_month = serializers.IntegerField(allow_null=True, help_text=DUE_MONTH_HELP)
     result_kind = serializers.ChoiceField(choices=ResultKind.choices, allow_blank=True)
     expected_result = serializers.CharField()
     target_value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
@@ -314,6 +323,7 @@ TASK_ROW_FIELDS = (
     "deadline_phrase",
     "recurrence",
     "due_day",
+    "due_month",
     "result_kind",
     "expected_result",
     "target_value",
@@ -372,6 +382,7 @@ def task_data(row: dict) -> dict:
         "deadline_phrase": row["deadline_phrase"],
         "recurrence": row["recurrence"],
         "due_day": row["due_day"],
+        "due_month": row["due_month"],
         "result_kind": row["result_kind"],
         "expected_result": row["expected_result"],
         "target_value": _decimal(row["target_value"]),

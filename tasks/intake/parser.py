@@ -10,7 +10,8 @@ quarter names. How it reads a notice (see docs/intake.md):
    not start an action of its own (an action verb, an agency followed by a verb or modal)
    is glued back to the one before ("Ministers, Heads of ...; Chairpersons of ... to").
 3. Each clause is a task when its agency subject is followed by a modal or a verb, when a
-   request names its addressees ("requires X to"), when it starts with an action verb, or
+   request names its addressees ("requires X to"), when it starts with an action verb (an
+   "-ing" form only after a clause that was a task), or
    when it has a deadline and a modal ("By June 2025, 100% of ... will be ...").
 4. The lead is the subject or the addressees; a clause with none inherits the last lead
    named (notices list a group's duties one after another). Several agencies: the first
@@ -873,7 +874,7 @@ class Parser:
         modal_first = self.cues.modal is not None and self.cues.modal.match(text, pos)
         lead_first = self.cues.lead is not None and self.cues.lead.match(text, pos)
         if (
-            self._starts_with_verb(text, pos, allow_ing=not clause.first)
+            self._starts_with_verb(text, pos, allow_ing=clause.follows_task)
             or (modal_first and (clause.follows_task or pos > 0))
             or lead_first  # "Chủ trì, phối hợp với ...": the heading named who
         ):
@@ -1105,6 +1106,9 @@ class Parser:
                         list_context = (context_lead, context_phrase, deadline)
                         continue
                     if not reading.is_task or reading.excluded:
+                        # an excluded request still opens a list of duties ("... to lead by
+                        # example; resolutely directing ...")
+                        previous_task = reading.is_task
                         last = []
                         continue
                     inherited = not reading.lead

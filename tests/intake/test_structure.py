@@ -267,3 +267,19 @@ def test_a_requesters_request_naming_nobody_is_led_by_nobody_unless_it_says_also
         language="en",
     )
     assert [d.lead_agency for d in drafts] == ["MOF", None, "MOC", "MOC"]
+
+
+def test_an_ing_clause_is_a_task_only_after_a_clause_that_was_one(corpus_register):
+    drafts = parse(
+        "The Prime Minister highlighted the importance of addressing long-delayed projects; promoting "
+        "growth and maintaining macro-economic stability.\n"
+        "The Ministry of Finance shall review the public debt ceiling; strengthening inspection of "
+        "state budget spending.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="en",
+    )
+    assert [(d.lead_agency, d.action[:20]) for d in drafts] == [
+        ("MOF", "Review the public de"),
+        ("MOF", "Strengthening inspec"),
+    ]

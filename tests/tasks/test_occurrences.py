@@ -52,6 +52,20 @@ def test_period_and_due_date(recurrence, due_day, day, expected):
     assert (period.start, period.end, period.due_on) == expected
 
 
+@pytest.mark.parametrize(
+    ("recurrence", "due_day", "due_month", "day", "expected"),
+    [
+        # Dispatch 1086/TTg-QHDP: report "before the 25th of the middle month of each quarter"
+        (Recurrence.QUARTERLY, 24, 2, D(2024, 1, 2), (D(2024, 1, 1), D(2024, 3, 31), D(2024, 2, 24))),
+        (Recurrence.QUARTERLY, 31, 2, D(2025, 11, 29), (D(2025, 10, 1), D(2025, 12, 31), D(2025, 11, 30))),
+        (Recurrence.YEARLY, None, 6, D(2025, 11, 29), (D(2025, 1, 1), D(2025, 12, 31), D(2025, 6, 30))),
+    ],
+)
+def test_due_in_a_chosen_month_of_the_period(recurrence, due_day, due_month, day, expected):
+    period = period_containing(recurrence, day, due_day, due_month)
+    assert (period.start, period.end, period.due_on) == expected
+
+
 def test_first_occurrence_is_the_first_due_on_or_after_the_day_given():
     # Given on 25 November, a report due on the 20th: November's was due before the agency
     # had the task, so its first occurrence is December's.
@@ -135,6 +149,19 @@ def test_only_open_standing_tasks_get_occurrences(world):
     )
     services.occurrences_generate_all(today=D(2025, 3, 1))
     assert not TaskOccurrence.objects.filter(task__in=[draft, dated]).exists()
+
+
+@pytest.mark.django_db
+def test_due_month_must_fit_the_recurrence(world):
+    with pytest.raises(ValidationError) as monthly:
+        standing_task(world, due_month=2)
+    assert "due_month" in monthly.value.message_dict
+    with pytest.raises(ValidationError) as quarterly:
+        standing_task(world, recurrence=Recurrence.QUARTERLY, due_month=4)
+    assert "due_month" in quarterly.value.message_dict
+    task = standing_task(world, recurrence=Recurrence.QUARTERLY, due_day=24, due_month=2)
+    # given on 24 February, the first quarter's report is due that very day: it is the agency's
+    assert list(task.occurrences.values_list("due_on", flat=True)) == [D(2025, 2, 24), D(2025, 5, 24)]
 
 
 @pytest.mark.django_db
@@ -327,3 +354,23 @@ def test_task_page_shows_the_occurrences_of_a_standing_task(world, client):
     )
     client.force_login(world.monitor)
     assert 'id="occurrences"' not in client.get(f"/tasks/{dated.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_list_filtered_by_timeliness_shows_a_standing_task_with_such_an_occurrence(world):
+    from tasks.selectors import timeliness_q
+
+    task = standing_task(world)
+    report_at(world, task, hanoi(2025, 3, 18, 9), note="Báo cáo tháng 3.")  # March on time
+    as_of = D(2025, 4, 25)  # April's is overdue
+    shown = {
+        value: set(Task.objects.filter(timeliness_q(value, as_of)).values_list("pk", flat=True))
+        for value in Timeliness
+    }
+    assert shown[Timeliness.IN_PROGRESS_OVERDUE] == {task.pk}
+    assert shown[Timeliness.COMPLETED_ON_TIME] == {task.pk}
+    assert shown[Timeliness.COMPLETED_LATE] == shown[Timeliness.IN_PROGRESS_WITHIN_DEADLINE] == set()
+    # before March began, nothing of it is counted
+    assert not Task.objects.filter(
+        timeliness_q(Timeliness.IN_PROGRESS_WITHIN_DEADLINE, D(2025, 2, 27))
+    ).exists()

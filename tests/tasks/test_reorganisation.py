@@ -429,7 +429,7 @@ def test_a_draft_moves_too_and_an_ended_agency_takes_no_new_work(world, most):
                 world, lead_agency=mic, responsible_official=None, accountable_leader=None
             ),
         )
-    assert "MIC ended on 01/03/2025" in str(refused.value.message_dict["lead_agency"])
+    assert "MIC ended on 1 Mar 2025" in str(refused.value.message_dict["lead_agency"])  # English
     assert "coordinating_agencies" in refused.value.message_dict
 
 
