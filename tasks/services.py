@@ -65,11 +65,20 @@ from tasks.selectors import TASKS_GENERATION_KEY
 
 logger = logging.getLogger(__name__)
 
+#: A task's English translations (tasks.models.EnglishText): edited and tracked as the texts are.
+TASK_TRANSLATIONS = (
+    "title_en",
+    "description_en",
+    "deadline_phrase_en",
+    "expected_result_en",
+    "target_unit_en",
+)
+
 #: Fields whose old and new values the history keeps.
 TRACKED_FIELDS = (
     "title",
     "description",
-    *("title_en", "description_en", "deadline_phrase_en", "expected_result_en", "target_unit_en"),
+    *TASK_TRANSLATIONS,
     "field",
     "lead_agency",
     "accountable_leader",
@@ -97,8 +106,7 @@ TRACKED_FIELDS = (
 EDITABLE_FIELDS = (
     "title",
     "description",
-    # the English translations (tasks.models.EnglishText)
-    *("title_en", "description_en", "deadline_phrase_en", "expected_result_en", "target_unit_en"),
+    *TASK_TRANSLATIONS,
     "field",
     "lead_agency",
     "coordinating_agencies",
