@@ -501,6 +501,19 @@ NOTES = """
   key (as one `UPDATE ... WHERE id IN (window query)`, a freshly filled outbox without statistics
   got a plan that re-ran the window query per row: minutes); the outbox's index on (status,
   updated_at), which no query read, was dropped.
+- **Web pages as fast as the API** (issue 16; step `web`, `bench/web.py`): each page beside the
+  API answer that holds the same data, signed in as a monitor, both through the whole Django stack
+  with production's caches, warm. Before (100,000 tasks): the dashboard 1.55 s and 1.9 MB, the task
+  list 1.1-1.6 s and 487 KB, the clarity index 3.1 s and 5.4 MB. Changed: the task list and the
+  agency page page by keyset with the API's paginator (no COUNT, no OFFSET); the dashboard shows
+  the 25 agencies with the most overdue tasks (the rest a page away, or all on request) and the
+  clarity index 50 rows of each table; agency, official and directive filters are text boxes that
+  search the API as you type (`static/js/picker.js`), not `<select>`s of every agency and
+  official; the overdue trend and the clarity counts are cached like the backlog's; the
+  dashboard, the clarity index and the task list keep their content in the shared cache as the
+  API keeps its answers (same scope, URL, date and tasks generation: `tasks.web.views._page`);
+  the monitor's waiting decisions list the oldest 20 (listing every submitted result at a million
+  tasks took 43 s and 180 MB).
 - **The machine**: two cores run PostgreSQL, gunicorn's workers, the load client and whatever
   else is running at the time (see the load average above); figures that depend on spare CPU
   (everything under load) move with it.

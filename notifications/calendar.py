@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 
 import holidays
@@ -110,7 +111,18 @@ def load_calendar(first_year: int, last_year: int) -> WorkingCalendar:
             "date", "is_working_day"
         )
     )
-    return WorkingCalendar(first_year, last_year, overrides)
+    return _calendar(first_year, last_year, tuple(sorted(overrides.items())))
+
+
+@functools.lru_cache(maxsize=32)
+def _calendar(
+    first_year: int, last_year: int, overrides: tuple[tuple[dt.date, bool], ...]
+) -> WorkingCalendar:
+    """Building a calendar asks the holiday rules about every day of its years (tens of
+    milliseconds for three years, on every task page that shows the coming reminders); the same
+    years and overrides make the same calendar, which nothing changes once built, so a process
+    builds each one once. The overrides are still read from the database on every call."""
+    return WorkingCalendar(first_year, last_year, dict(overrides))
 
 
 def calendar_around(*days: dt.date, margin_years: int = 1) -> WorkingCalendar:

@@ -207,3 +207,17 @@ def test_the_sweep_floor_and_the_claim_fill_write_message_rows(dataset):
     filled = measure.fill_outbox(40, now=now)
     claimed = reminders_claim(limit=100, now=now)
     assert filled == 40 and sorted(claimed) == sorted(Reminder.objects.values_list("id", flat=True))
+
+
+def test_the_web_step_measures_each_page_beside_its_api_answer(dataset):
+    from bench.web import web_figures
+
+    figures = web_figures(measure.Context.load(AS_OF, runs=1))
+    names = [f.name for f in figures]
+    assert any("dashboard" in n for n in names) and any("clarity" in n for n in names)
+    assert any("task page" in n for n in names) and any("agency page" in n for n in names)
+    for figure in figures:
+        # the checks that do not depend on the machine's speed hold at any size
+        assert figure.checks["no OFFSET"] and figure.checks["no COUNT of tasks"], figure.name
+        assert figure.checks["HTML <= 200 KB"], figure.name
+        assert figure.queries > 0 and figure.floor_ms > 0, figure.name

@@ -223,3 +223,18 @@ def test_a_transfer_written_by_the_app_is_said_in_the_page_language(backlog, log
         english(logged_in(backlog.world.monitor)).get(f"/tasks/{backlog.late.pk}/").content.decode()
     )
     assert "transferred from MIC to MOST under 176/2025/QH15" in html
+
+
+@pytest.mark.parametrize("url", ["/drafts/", "/morning/", "/imports/", "/intake/", "/leader/"])
+def test_every_refused_page_is_in_the_layout(world, logged_in, url):
+    # Given a focal point, who may open none of these monitor's or leader's pages
+    client = vietnamese(logged_in(world.mps_focal))
+    response = client.get(url)
+    # Then a refusal is the app's own page with a way back, never a bare "403 Forbidden"
+    assert response.status_code == 403, (url, response.status_code)
+    html = response.content.decode()
+    assert 'class="main-nav"' in html
+    if url == "/intake/":  # the intake's own refusal, which says what to ask for
+        assert 'href="/dashboard/"' in html
+    else:
+        assert 'data-status="403"' in html and re.search(r'<a href="/">', html)
