@@ -69,7 +69,9 @@ def upcoming_reminders(task, *, now: dt.datetime | None = None) -> list[dict]:
         through = max(after, task.deadline) + dt.timedelta(days=reach + 31)
         calendar = load_calendar(min(after, task.deadline).year - 1, through.year + 1)
         rungs = [
-            r for r in rungs_for_deadline(calendar, rules.values(), task.deadline, through) if r.due_on > after
+            r
+            for r in rungs_for_deadline(calendar, rules.values(), task.deadline, through)
+            if r.due_on > after
         ]
     except (OverflowError, ValueError):
         # A deadline at the calendar's edge (31/12/9999): its rungs fall on no day a date can
