@@ -65,11 +65,18 @@ def upcoming_reminders(task, *, now: dt.datetime | None = None) -> list[dict]:
     reach = max(
         2 * abs(r.offset) if r.unit == OffsetUnit.WORKING_DAYS else abs(r.offset) for r in rules.values()
     )
-    through = max(after, task.deadline) + dt.timedelta(days=reach + 31)
-    calendar = load_calendar(min(after, task.deadline).year - 1, through.year + 1)
-    rungs = [
-        r for r in rungs_for_deadline(calendar, rules.values(), task.deadline, through) if r.due_on > after
-    ]
+    try:
+        through = max(after, task.deadline) + dt.timedelta(days=reach + 31)
+        calendar = load_calendar(min(after, task.deadline).year - 1, through.year + 1)
+        rungs = [
+            r
+            for r in rungs_for_deadline(calendar, rules.values(), task.deadline, through)
+            if r.due_on > after
+        ]
+    except (OverflowError, ValueError):
+        # A deadline at the calendar's edge (31/12/9999): its rungs fall on no day a date can
+        # hold, so there is nothing the sweep could send either.
+        return []
     rungs.sort(key=lambda r: (r.due_on, r.level, r.offset, r.period))
     return [
         {"due_on": r.due_on, "level": r.level, "who": Level(r.level).label, "rule": rules[r.rule_id].name}

@@ -394,3 +394,16 @@ def test_leader_reassigns_from_the_task_page(world, logged_in):
     assert Task.objects.get(pk=task.pk).responsible_official.username == "t.mps.deputy"
     # neither a focal point nor the leader of another agency gets the form
     assert 'id="reassign-form"' not in logged_in(world.mps_focal).get(f"/tasks/{task.pk}/").content.decode()
+
+
+def test_reminders_to_come_at_the_calendars_edge_are_none_not_a_crash(world):
+    from notifications.selectors import upcoming_reminders
+
+    EscalationRule.objects.all().delete()
+    EscalationRule.objects.create(name="A week after", offset=7, unit="calendar", level=3, template="overdue")
+    task = _assigned(world)
+    task.deadline = dt.date(9999, 12, 31)
+    assert upcoming_reminders(task) == []
+    task.deadline = dt.date(2025, 5, 30)
+    with at(dt.date(2025, 5, 20)):
+        assert [r["due_on"] for r in upcoming_reminders(task)][:1] == [dt.date(2025, 6, 6)]
