@@ -248,3 +248,11 @@ def test_a_500_kb_text_is_answered_within_two_seconds_drafted_or_refused_with_ad
         assert "too long to read at once" in html and "Split it into parts of at most" in html
     else:
         assert response.status_code == 302
+
+
+def test_missing_clears_are_named_in_the_readers_language(client, people):
+    client.force_login(people.monitor)
+    client.cookies["django_language"] = "vi"
+    html = read(client, people, text=TEXT)
+    assert "Các “rõ” còn thiếu:" in html and "rõ người" in html
+    assert ">person<" not in html and "clear person" not in html
