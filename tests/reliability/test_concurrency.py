@@ -84,7 +84,9 @@ def test_two_focal_points_saving_the_same_task_at_once_one_wins_one_gets_412(gun
         assert statuses in ([302, 412], [201, 412]), statuses
     task.refresh_from_db()
     assert ProgressReport.objects.filter(task=task).count() == ROUNDS
-    assert task.version == 2 + ROUNDS  # created 1, assigned 2, one bump per winning save
+    # created 1, assigned 2, started by the first report (one step), one bump per winning save
+    assert task.status == "in_progress"
+    assert task.version == 3 + ROUNDS
     record(
         concurrency="two focal points save the same task at once (web and API, gunicorn 3 workers)",
         rounds=ROUNDS,
