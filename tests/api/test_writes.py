@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+from django.utils.formats import date_format
 
 from tasks.choices import TaskStatus
 from tasks.models import TEXT_LIMIT, EvidenceFile, ProgressReport, Task, TaskEvent
@@ -127,7 +129,11 @@ def _create(api, **fields):
 def test_deadline_before_the_directive_is_400(api):
     response = _create(api, deadline="2025-01-15")
     assert response.status_code == 400
-    assert "23/02/2025" in response.json()["deadline"][0]
+    # the directive's date as the answer's language writes it (English here: config/formats)
+    with translation.override("en"):
+        issued = date_format(dt.date(2025, 2, 23))
+    assert issued == "23 Feb 2025"
+    assert issued in response.json()["deadline"][0]
     assert not Task.objects.exists()
 
 
