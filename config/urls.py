@@ -30,3 +30,5 @@ urlpatterns = [
 
 # MEDIA is never served as such, not even in DEBUG: evidence files are downloaded through
 # tasks.web.views.evidence_download, which checks that the user may see the task.
+
+handler404 = "config.errors.not_found"

@@ -58,3 +58,14 @@ def test_the_web_page_and_the_api_answer_a_refusal_alike(api, who, case, offset,
     assert (page.status_code, answer.status_code) == (status, status)
     assert answer.json()["detail"].replace("'", "&#x27;") in page.content.decode()
     assert Task.objects.get(pk=task.pk).status == case
+
+
+def test_an_api_path_matching_no_route_is_a_json_404(client):
+    # a non-numeric id never reaches DRF: Django's handler answers, in the API's shape
+    response = client.post("/api/v1/imports/not-a-number/confirm/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert "detail" in response.json()
+    # while a person gets the app's own page
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
