@@ -12,6 +12,12 @@ from django.views.defaults import page_not_found
 
 
 def not_found(request, exception):
-    if request.path.startswith("/api/"):
+    # An API client: its path, its token (a URL whose "../" left /api/ is still a client's), or
+    # the JSON it asks for. Browsers send none of these.
+    if (
+        request.path.startswith("/api/")
+        or request.headers.get("Authorization", "").startswith(("Token ", "Bearer "))
+        or "application/json" in request.headers.get("Accept", "")
+    ):
         return JsonResponse({"detail": _("Not found.")}, status=404)
     return page_not_found(request, exception)

@@ -66,6 +66,9 @@ def test_an_api_path_matching_no_route_is_a_json_404(client):
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
     assert "detail" in response.json()
+    # and so does a token client whose "../" in an id took it out of /api/
+    outside = client.get("/no-such-page/", HTTP_AUTHORIZATION="Token abc")
+    assert outside.status_code == 404 and outside["Content-Type"].startswith("application/json")
     # while a person gets the app's own page
     page = client.get("/no-such-page/")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
