@@ -1,23 +1,44 @@
-"""Missing pages: the app's own page for people, DRF's JSON shape for API clients.
+"""Error answers: the app's own pages for people, DRF's JSON shape for API clients.
 
-A URL under /api/ that matches no route (``/api/v1/imports/<not a number>/confirm/``) never
-reaches DRF, so Django's handler answers it; API clients and the schema expect JSON there too.
+A request that never reaches DRF (a URL under /api/ that matches no route, an id whose "../"
+left /api/, a refused CSRF check, a bad request) is answered by Django's handlers; an API client
+(its path, its token, or the JSON it asks for: browsers send none of these) gets JSON there too.
 """
 
 from __future__ import annotations
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from django.views.defaults import page_not_found
+from django.views import csrf, defaults
 
 
-def not_found(request, exception):
-    # An API client: its path, its token (a URL whose "../" left /api/ is still a client's), or
-    # the JSON it asks for. Browsers send none of these.
-    if (
+def _api_client(request) -> bool:
+    return (
         request.path.startswith("/api/")
         or request.headers.get("Authorization", "").startswith(("Token ", "Bearer "))
         or "application/json" in request.headers.get("Accept", "")
-    ):
+    )
+
+
+def not_found(request, exception):
+    if _api_client(request):
         return JsonResponse({"detail": _("Not found.")}, status=404)
-    return page_not_found(request, exception)
+    return defaults.page_not_found(request, exception)
+
+
+def forbidden(request, exception):
+    if _api_client(request):
+        return JsonResponse({"detail": _("You do not have permission to perform this action.")}, status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def bad_request(request, exception):
+    if _api_client(request):
+        return JsonResponse({"detail": _("Bad request.")}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def csrf_failure(request, reason=""):
+    if _api_client(request):
+        return JsonResponse({"detail": _("CSRF check failed: %(reason)s") % {"reason": reason}}, status=403)
+    return csrf.csrf_failure(request, reason=reason)

@@ -32,3 +32,5 @@ urlpatterns = [
 # tasks.web.views.evidence_download, which checks that the user may see the task.
 
 handler404 = "config.errors.not_found"
+handler403 = "config.errors.forbidden"
+handler400 = "config.errors.bad_request"

@@ -404,3 +404,4 @@ if SENTRY_DSN:
         traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
         send_default_pii=False,
     )
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
