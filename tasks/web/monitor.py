@@ -19,12 +19,11 @@ from agencies.auth import official_of
 from agencies.models import Official
 from common.errors import ServiceError
 from tasks import services
-from tasks.choices import TaskAction, TaskStatus
-from tasks.models import Task
-from tasks.selectors import allowed_actions, drafts_for_user, morning_view
+from tasks.selectors import drafts_for_user, morning_view
 from tasks.web.daily_forms import DraftClearsForm, DraftReturnForm, DraftsBulkForm, MorningForm
 from tasks.web.forms import apply_service_error
 from tasks.web.paging import keyset_links, keyset_page
+from tasks.web.task_page import get_task, render_task, run_task_action
 
 DRAFTS_PAGE_SIZE = 50
 #: The drafts in the order they were written (read in from their directive), by primary key:
@@ -132,27 +131,11 @@ def _ints(values: list[str]) -> list[int]:
 # --- one draft, on its task page ---------------------------------------------------------------
 
 
-def draft_forms(task: Task, user: Official, bound: dict | None = None) -> dict:
-    """The draft's forms on its page, for those who may edit and assign it (a monitor):
-    ``clears`` (complete, or complete and assign) and ``return``; empty otherwise."""
-    if task.status != TaskStatus.DRAFT or TaskAction.EDIT not in allowed_actions(user, task):
-        return {}
-    if not user.has_perm("tasks.assign_task", task):
-        return {}
-    bound = bound or {}
-    return {
-        "clears": bound.get("draft_clears") or DraftClearsForm.for_task(task),
-        "return": bound.get("draft_return") or DraftReturnForm(initial={"version": task.version}),
-    }
-
-
 @login_required
 @require_POST
 def draft_clears(request: HttpRequest, pk: int) -> HttpResponse:
     """Save a draft's clears ("save"), or save them and assign it ("assign"), in one step."""
-    from tasks.web.views import _get_task, _render_task
-
-    task = _get_task(request, pk)
+    task = get_task(request, pk)
     form = DraftClearsForm(request.POST, task=task)
     assign = request.POST.get("then") == "assign"
     if form.is_valid():
@@ -168,8 +151,8 @@ def draft_clears(request: HttpRequest, pk: int) -> HttpResponse:
                 )
         except (ServiceError, ValidationError) as exc:
             status = apply_service_error(form, exc)
-            return _render_task(request, _get_task(request, pk), bound={"draft_clears": form}, status=status)
-        task = _get_task(request, pk)
+            return render_task(request, get_task(request, pk), bound={"draft_clears": form}, status=status)
+        task = get_task(request, pk)
         if assign and task.lead_agency is not None:  # an assigned task has its lead agency
             messages.success(
                 request, _("The task was assigned to %(code)s.") % {"code": task.lead_agency.code}
@@ -179,14 +162,12 @@ def draft_clears(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The draft has all five clears; it can be assigned."))
         return redirect("web:task_detail", pk=pk)
-    return _render_task(request, task, bound={"draft_clears": form}, status=400)
+    return render_task(request, task, bound={"draft_clears": form}, status=400)
 
 
 @login_required
 @require_POST
 def draft_return(request: HttpRequest, pk: int) -> HttpResponse:
-    from tasks.web.views import _run_task_action
-
     def call(task, data):
         services.draft_return(
             actor=official_of(request),
@@ -196,4 +177,4 @@ def draft_return(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _("The draft was returned: it is cancelled, with your reason in its history.")
 
-    return _run_task_action(request, pk, "draft_return", DraftReturnForm, call)
+    return run_task_action(request, pk, "draft_return", DraftReturnForm, call)
