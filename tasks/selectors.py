@@ -787,12 +787,13 @@ def last_progress_report(*, task: Task, agency_id: int | None):
 
 
 def drafts_for_user(user: Official) -> QuerySet[Task]:
-    """The drafts a user may see, oldest directive first, for the monitor's drafts list."""
+    """The drafts a user may see, in the order they were written, for the monitor's drafts list
+    (which pages them by keyset on the same key)."""
     return (
         task_list_for_user(user)
         .filter(status=TaskStatus.DRAFT)
         .select_related("directive", "lead_agency", "responsible_official", "accountable_leader")
-        .order_by("directive__issued_on", "code", "pk")
+        .order_by("pk")
     )
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,9 +22,14 @@ from tasks import services
 from tasks.selectors import drafts_for_user, morning_view
 from tasks.web.daily_forms import DraftClearsForm, DraftReturnForm, DraftsBulkForm, MorningForm
 from tasks.web.forms import apply_service_error
+from tasks.web.paging import keyset_links, keyset_page
 from tasks.web.task_page import get_task, render_task, run_task_action
 
 DRAFTS_PAGE_SIZE = 50
+#: The drafts in the order they were written (read in from their directive), by primary key:
+#: the one keyset order (``tasks.web.paging``) an index serves for any number of drafts.
+DRAFT_ORDER = "id"
+DRAFT_ORDERINGS: dict[str, tuple[str, ...]] = {DRAFT_ORDER: ("id",)}
 
 
 def _monitor(request: HttpRequest) -> Official:
@@ -52,14 +56,33 @@ def morning(request: HttpRequest) -> HttpResponse:
 
 
 def _drafts_page(request: HttpRequest, user: Official, bulk: DraftsBulkForm | None = None, status: int = 200):
-    page = Paginator(drafts_for_user(user), DRAFTS_PAGE_SIZE).get_page(request.GET.get("page"))
-    ticked = set(request.POST.getlist("tasks")) if bulk is not None and bulk.is_bound else set()
+    """A keyset page of the drafts (``tasks.web.paging``), as the task list pages: at national
+    scale an OFFSET page reads and throws away every draft before it, and a COUNT reads them all."""
     if bulk is None:
         bulk = DraftsBulkForm()
+    drafts = drafts_for_user(user)
+    try:
+        page = keyset_page(
+            request, drafts, orderings=DRAFT_ORDERINGS, default=DRAFT_ORDER, page_size=DRAFTS_PAGE_SIZE
+        )
+    except ValidationError as exc:
+        tasks, pager, errors, status = [], None, exc.messages, 400
+    else:
+        errors = []
+        ids = [row["id"] for row in page.object_list]
+        by_id = drafts.in_bulk(ids)
+        tasks, pager = [by_id[pk] for pk in ids if pk in by_id], keyset_links(request, page)
+    ticked = set(request.POST.getlist("tasks")) if bulk.is_bound else set()
     return render(
         request,
         "web/drafts.html",
-        {"page": page, "bulk": bulk, "ticked": {int(pk) for pk in ticked if pk.isdigit()}},
+        {
+            "tasks": tasks,
+            "pager": pager,
+            "page_errors": errors,
+            "bulk": bulk,
+            "ticked": {int(pk) for pk in ticked if pk.isdigit()},
+        },
         status=status,
     )
 

@@ -77,7 +77,7 @@ from tasks.web.forms import (
     apply_service_error,
     web_filter_form,
 )
-from tasks.web.paging import CURSOR, keyset_page, list_page
+from tasks.web.paging import CURSOR, keyset_links, keyset_page, list_page
 from tasks.web.task_page import get_task, render_task, run_task_action
 
 PAGE_SIZE = 50
@@ -508,17 +508,7 @@ def _keyset_tasks(request: HttpRequest, queryset, default: str, as_of: dt.date):
         page = keyset_page(request, queryset, orderings=TASK_ORDERINGS, default=default, page_size=PAGE_SIZE)
     except ValidationError as exc:
         return [], None, exc.messages
-    following = None
-    if page.next_cursor:
-        query = request.GET.copy()
-        query[CURSOR] = page.next_cursor
-        following = "?" + query.urlencode()
-    first = None
-    if not page.first:
-        query = request.GET.copy()
-        query.pop(CURSOR, None)
-        first = "?" + query.urlencode()
-    return _tasks_shown(page.object_list, as_of), {"next": following, "first": first}, []
+    return _tasks_shown(page.object_list, as_of), keyset_links(request, page), []
 
 
 @login_required
