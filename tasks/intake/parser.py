@@ -918,8 +918,10 @@ class Parser:
             # addressing the parties named before it.
             vague = self.cues.vague_party
             requester = text[pos : request.start()]
-            reading.vague = (vague is not None and bool(vague.match(text, start))) or bool(
-                requester.strip() and not _ALSO.search(requester)
+            reading.vague = (
+                (vague is not None and bool(vague.match(text, start)))
+                or bool(requester.strip() and not _ALSO.search(requester))
+                or self._names_unknown_party(text, after)
             )
             return reading
         # A modal whose subject names agencies ("all officials of ministries ... must").
@@ -937,6 +939,18 @@ class Parser:
         if (modal is not None or self._has_target(text)) and (dated or in_list):
             reading.is_task, reading.action_start = True, pos
         return reading
+
+    def _names_unknown_party(self, text: str, pos: int) -> bool:
+        """ "Đề nghị Ủy ban Trung ương Mặt trận Tổ quốc ...", "requested the Vietnam Fatherland Front
+        to ...": a capitalised name after a request that is no agency of the register (nor a verb)
+        is a party the register does not know, so nobody named before leads."""
+        m = re.match(r"(?:the\s+)?([" + _UPPER + r"][\w'-]*)", text[pos:])
+        if m is None:
+            return False
+        word = pos + m.start(1)
+        return not self._starts_with_verb(text, word, allow_ing=True) and not (
+            self.cues.discourse is not None and self.cues.discourse.match(text, word)
+        )
 
     def _named_after_colon(
         self, text: str, end: int, found: list[tuple[int, int, Entity]]
