@@ -547,13 +547,17 @@ QUARTERS = {
 }
 
 
+_SPAN_MONTHS = {"three": 3, "six": 6, "nine": 9}
+
+
 def _month(value: str | None) -> int | None:
     if not value:
         return None
     value = value.lower().rstrip(".")
     if value.isdigit():
         return int(value) if 1 <= int(value) <= 12 else None
-    return MONTHS.get(value)
+    # "the first six months of 2025": the month the span ends in
+    return MONTHS.get(value) or _SPAN_MONTHS.get(value)
 
 
 def _end_of_month(year: int, month: int) -> dt.date:
@@ -596,6 +600,25 @@ def resolve_deadline(rule: DeadlineRule, m: re.Match[str], reference: dt.date | 
     return date + dt.timedelta(days=rule.offset_days)
 
 
+#: A date that describes the works the task is about, not the task: "projects to be completed by
+#: 2025", "projects scheduled to be completed by the end of 2025", "các dự án hoàn thành trong năm
+#: 2025". After a comma ("..., to be completed in March 2025") the date is the task's own.
+_DESCRIBES_OBJECT = re.compile(
+    r"(?:"
+    # a relative clause right after a noun: "the bridges scheduled to be completed by"
+    r"[\w-]\s+(?:(?:that|which)\s+(?:are|is|will\s+be|must\s+be)\s+|(?:scheduled|expected|planned|due|slated|set)"
+    r"\s+to\s+be\s+)"
+    # "projects to be completed by", "các dự án phải hoàn thành trong"
+    r"|\b(?:projects?|works|sections?|routes?|expressways?|roads?|bridges?|railways?|airports?|ports?|"
+    r"buildings?|facilities|apartments|dự\s+án|công\s+trình|tuyến)(?:\s+(?!(?:to|by|in|before)\b)[\w-]+){0,3}"
+    r"\s+(?:to\s+be\s+|phải\s+|sẽ\s+|dự\s+kiến\s+)?"
+    r")"
+    r"(?:completed|finished|put\s+into\s+operation|opened|operational|hoàn\s+thành|đưa\s+vào\s+(?:khai\s+thác|sử\s+dụng|vận\s+hành))"
+    r"\s*$",
+    re.IGNORECASE,
+)
+
+
 @dataclass
 class DeadlineFound:
     date: dt.date | None
@@ -620,6 +643,7 @@ def find_deadline(
         (rule, m)
         for rule, m in matches
         if not any(s <= m.start() and m.end() <= e and e - s > m.end() - m.start() for s, e in spans)
+        and not _DESCRIBES_OBJECT.search(text, max(0, m.start() - 80), m.start())
     ]
     dated, relative = [], []
     for rule, m in kept:

@@ -405,3 +405,46 @@ def test_more_imperatives_and_a_report_of_results_as_a_deadline_clause(corpus_re
 
 def _group_codes(register, kinds) -> list[str]:
     return list(Agency.objects.filter(kind__in=kinds, is_active=True).values_list("code", flat=True))
+
+
+def test_more_deadline_forms_in_both_languages(corpus_register):
+    en = parse(
+        "The Ministry of Justice shall appraise the draft before 15/3/2025.\n"
+        "The Ministry of Justice shall publish the guidance by September.\n"
+        "The Ministry of Justice shall train the notaries in early April 2025.\n"
+        "The Ministry of Justice shall review the fees in the first six months of 2025.\n"
+        "The Minister of Justice was assigned to revise the circular, with a completion deadline of May.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="en",
+    )
+    assert [d.deadline for d in en] == [
+        dt.date(2025, 3, 15),
+        dt.date(2025, 9, 30),
+        dt.date(2025, 4, 30),
+        dt.date(2025, 6, 30),
+        dt.date(2025, 5, 31),
+    ]
+    vi = parse(
+        "Bộ Tư pháp thẩm định dự thảo trước ngày 30 tháng 6.\n"
+        "Bộ Tư pháp rà soát văn bản chậm nhất ngày 15/8.\n"
+        "Bộ Tư pháp tổng kết thi hành Luật trong 6 tháng đầu năm 2025.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="vi",
+    )
+    assert [d.deadline for d in vi] == [dt.date(2025, 6, 30), dt.date(2025, 8, 15), dt.date(2025, 6, 30)]
+
+
+def test_a_date_that_describes_the_works_is_not_the_tasks_deadline(corpus_register):
+    drafts = parse(
+        "The Ministry of Transport must clear the obstacles for the bridges scheduled to be completed by "
+        "the end of 2025.\n"
+        "Lang Son province shall hand over the land for the border gate road, to be completed in May 2025.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="en",
+    )
+    assert [d.lead_agency for d in drafts] == ["MOT", "LANGSON"]
+    assert drafts[0].deadline is None  # the bridges' date, not the task's
+    assert drafts[1].deadline == dt.date(2025, 5, 31)  # after a comma: the task's own
