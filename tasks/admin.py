@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -149,8 +150,6 @@ class DirectiveAdmin(ServiceFormAdmin):
             self.save_formset(request, form, formset, change=change)
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
         return super().get_queryset(request).select_related("issuing_agency").annotate(n_tasks=Count("tasks"))
 
     @admin.display(description=_("tasks"), ordering="n_tasks")

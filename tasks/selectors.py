@@ -19,10 +19,11 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from agencies.choices import ReorganisationKind, ReorganisationStatus
@@ -530,10 +531,40 @@ def overdue_trend_report(queryset: QuerySet[Task], dates: list[dt.date]) -> list
     )
 
 
-def _clarity_counts() -> dict:
-    counts = {"tasks": Count("id"), "complete": Count("id", filter=all_clears_q())}
+def clarity_weight(as_of: dt.date) -> Case:
+    """How many times the clarity index counts a task as of ``as_of``: a standing task that is
+    counted (assigned or later, not cancelled) once per occurrence begun by then, as the backlog
+    counts it (``occurrences_counted``), a duty given twelve months ago weighing twelve periods
+    written clearly or not; any other task, and a standing one before its first period begins
+    (a draft has none), once. Only standing tasks run the count, by the occurrences' unique
+    (task, period start) index."""
+    begun = (
+        TaskOccurrence.objects.filter(task_id=OuterRef("pk"), period_start__lte=as_of)
+        .order_by()
+        .values("task_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    standing = Q(status__in=COUNTED_STATUSES) & ~Q(recurrence=Recurrence.NONE)
+    return Case(
+        When(
+            standing,
+            then=Greatest(Value(1), Coalesce(Subquery(begun, output_field=IntegerField()), Value(0))),
+        ),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+
+
+def _clarity_counts(as_of: dt.date) -> dict:
+    weight = clarity_weight(as_of)
+
+    def weighed(condition: Q | None = None) -> Coalesce:
+        return Coalesce(Sum(weight, filter=condition), Value(0), output_field=IntegerField())
+
+    counts = {"tasks": weighed(), "complete": weighed(all_clears_q())}
     for clear, condition in CLEAR_CONDITIONS.items():
-        counts[f"missing_{clear}"] = Count("id", filter=~condition)
+        counts[f"missing_{clear}"] = weighed(~condition)
     return counts
 
 
@@ -545,14 +576,14 @@ def _clarity_rows(rows) -> list[dict]:
     return result
 
 
-def clarity_by_directive(queryset: QuerySet[Task]) -> list[dict]:
+def clarity_by_directive(queryset: QuerySet[Task], *, as_of: dt.date | None = None) -> list[dict]:
     """For each directive: its tasks (cancelled ones aside), how many have all five clears,
-    and how many miss each clear, by one grouped query. Shows which directives were written
-    vaguely."""
+    and how many miss each clear, by one grouped query, a standing task weighing its periods
+    begun by ``as_of`` (``clarity_weight``). Shows which directives were written vaguely."""
     rows = (
         queryset.exclude(status=TaskStatus.CANCELLED)
         .values("directive_id", "directive__number", "directive__title", "directive__issued_on")
-        .annotate(**_clarity_counts())
+        .annotate(**_clarity_counts(as_of or timezone.localdate()))
         .order_by("-directive__issued_on", "directive__number")
     )
     return _clarity_rows(rows)
@@ -567,13 +598,15 @@ def clarity_by_agency(
     """The same per lead agency (tasks with no lead agency yet form their own row, with
     ``lead_agency_id`` None): which agencies leave tasks without a person or a result.
     Credited as the backlog credits them (``lead_agency_key``): by default to today's lead
-    agency, as of a date to the agency of that date, or rolled into today's successors."""
-    key = lead_agency_key(as_of or timezone.localdate(), attribution)
+    agency, as of a date to the agency of that date, or rolled into today's successors; a
+    standing task weighs its periods begun by then (``clarity_weight``)."""
+    as_of = as_of or timezone.localdate()
+    key = lead_agency_key(as_of, attribution)
     if key is None:
         rows = (
             queryset.exclude(status=TaskStatus.CANCELLED)
             .values("lead_agency_id", "lead_agency__code", "lead_agency__name_vi", "lead_agency__name_en")
-            .annotate(**_clarity_counts())
+            .annotate(**_clarity_counts(as_of))
             .order_by("lead_agency__code")
         )
         return _clarity_rows(rows)
@@ -582,7 +615,7 @@ def clarity_by_agency(
         .order_by()
         .annotate(credited_agency=key)
         .values("credited_agency")
-        .annotate(**_clarity_counts())
+        .annotate(**_clarity_counts(as_of))
     )
     names = Agency.objects.in_bulk([r["credited_agency"] for r in credited_rows if r["credited_agency"]])
     for row in credited_rows:
@@ -603,7 +636,7 @@ def clarity_report(
 
     def compute() -> dict[str, list[dict]]:
         return {
-            "by_directive": clarity_by_directive(queryset),
+            "by_directive": clarity_by_directive(queryset, as_of=as_of),
             "by_agency": clarity_by_agency(queryset, as_of=as_of, attribution=attribution),
         }
 
@@ -754,12 +787,13 @@ def last_progress_report(*, task: Task, agency_id: int | None):
 
 
 def drafts_for_user(user: Official) -> QuerySet[Task]:
-    """The drafts a user may see, oldest directive first, for the monitor's drafts list."""
+    """The drafts a user may see, in the order they were written, for the monitor's drafts list
+    (which pages them by keyset on the same key)."""
     return (
         task_list_for_user(user)
         .filter(status=TaskStatus.DRAFT)
         .select_related("directive", "lead_agency", "responsible_official", "accountable_leader")
-        .order_by("directive__issued_on", "code", "pk")
+        .order_by("pk")
     )
 
 

@@ -25,6 +25,10 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda o: f"office@{o.code.lower()}.gov.vn")
 
 
+#: Every made official's password (the tests sign in with it).
+PASSWORD = "pw-for-tests"
+
+
 class OfficialFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Official
@@ -36,7 +40,7 @@ class OfficialFactory(factory.django.DjangoModelFactory):
     agency = factory.SubFactory(AgencyFactory)
     role = Role.FOCAL_POINT
     language = "en"
-    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):

@@ -631,6 +631,41 @@ class BacklogSerializer(serializers.Serializer):
     totals = BacklogCountsSerializer()
 
 
+class ClarityCountsSerializer(serializers.Serializer):
+    """A row of the clarity index: a standing task counts once per occurrence begun by
+    ``as_of`` (docs/standing-tasks.md), every other task once; cancelled tasks not at all."""
+
+    tasks = serializers.IntegerField(help_text=_("Tasks, a standing task once per period begun."))
+    complete = serializers.IntegerField(help_text=_("Of those, with all five clears."))
+    share = serializers.FloatField(allow_null=True, help_text=_("complete / tasks; null without tasks."))
+    missing_person = serializers.IntegerField()
+    missing_task = serializers.IntegerField()
+    missing_deadline = serializers.IntegerField()
+    missing_result = serializers.IntegerField()
+    missing_responsibility = serializers.IntegerField()
+
+
+class ClarityDirectiveRowSerializer(ClarityCountsSerializer):
+    directive = serializers.IntegerField(help_text=_("Directive id."))
+    number = serializers.CharField()
+    title = serializers.CharField()
+    issued_on = serializers.DateField()
+
+
+class ClarityAgencyRowSerializer(ClarityCountsSerializer):
+    lead_agency = serializers.CharField(
+        allow_null=True, help_text=_("Agency code; null for no lead agency yet.")
+    )
+    name_vi = serializers.CharField(allow_null=True)
+    name_en = serializers.CharField(allow_null=True)
+
+
+class ClaritySerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    by_directive = ClarityDirectiveRowSerializer(many=True, help_text=_("Newest directive first."))
+    by_agency = ClarityAgencyRowSerializer(many=True, help_text=_("By agency code."))
+
+
 class TokenRequestSerializer(InputSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})

@@ -36,6 +36,7 @@ v1 = [
     path("auth/tokens/<str:key>/", tokens.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("me/tasks/", views.MyTasksView.as_view(), name="api-my-tasks"),
     path("reports/backlog/", views.BacklogView.as_view(), name="api-backlog"),
+    path("reports/clarity/", views.ClarityView.as_view(), name="api-clarity"),
     *router.urls,
 ]
 

@@ -47,6 +47,7 @@ from tasks.filtersets import (
     DIRECTIVE_ORDERINGS,
     TASK_ORDERINGS,
     BacklogFilterSet,
+    ClarityFilterSet,
     DirectiveFilterSet,
     TaskFilterSet,
 )
@@ -58,6 +59,7 @@ from tasks.selectors import (
     allowed_actions,
     backlog_report,
     backlog_totals,
+    clarity_report,
     extension_get_for_user,
     occurrences_of,
     task_get_for_user,
@@ -585,6 +587,68 @@ class BacklogView(StrictQueryMixin, GenericAPIView):
         return cached_json(
             request,
             namespace="backlog-report",
+            scope=visibility_key(request.user),
+            seconds=settings.BACKLOG_CACHE_SECONDS,
+            generation_key=TASKS_GENERATION_KEY,
+            compute=report,
+        )
+
+
+class ClarityView(StrictQueryMixin, GenericAPIView):
+    """The clarity index: how many tasks have all five clears, and which are missing, by
+    directive and by lead agency, with the task filters but timeliness; the same counts as the
+    ``/clarity/`` page (``tasks.selectors.clarity_report``)."""
+
+    queryset = Task.objects.none()
+    serializer_class = s.ClaritySerializer
+    filterset_class = ClarityFilterSet
+    filter_backends = [DjangoFilterBackend]
+
+    def is_paginated_action(self) -> bool:
+        return False
+
+    def allowed_query_params(self) -> set[str]:
+        return set(ClarityFilterSet.base_filters)
+
+    @extend_schema(summary="Clarity index by directive and by lead agency", filters=True, tags=["reports"])
+    def get(self, request: Request) -> HttpResponse:
+        """Kept whole for BACKLOG_CACHE_SECONDS per visibility and URL, as the backlog is."""
+
+        def report() -> dict:
+            filterset = ClarityFilterSet(
+                data=request.query_params, queryset=task_list_for_user(official_of(request)), request=request
+            )
+            if not filterset.is_valid():
+                raise ValidationError(filterset.errors)
+            as_of = filterset.as_of_date
+            counts = clarity_report(filterset.qs, as_of=as_of, attribution=filterset.attribution)
+            names = list(s.ClarityCountsSerializer._declared_fields)
+            return {
+                "as_of": as_of,
+                "by_directive": [
+                    {
+                        "directive": row["directive_id"],
+                        "number": row["directive__number"],
+                        "title": row["directive__title"],
+                        "issued_on": row["directive__issued_on"],
+                        **{name: row[name] for name in names},
+                    }
+                    for row in counts["by_directive"]
+                ],
+                "by_agency": [
+                    {
+                        "lead_agency": row["lead_agency__code"],
+                        "name_vi": row["lead_agency__name_vi"],
+                        "name_en": row["lead_agency__name_en"],
+                        **{name: row[name] for name in names},
+                    }
+                    for row in counts["by_agency"]
+                ],
+            }
+
+        return cached_json(
+            request,
+            namespace="clarity-report",
             scope=visibility_key(request.user),
             seconds=settings.BACKLOG_CACHE_SECONDS,
             generation_key=TASKS_GENERATION_KEY,

@@ -3,7 +3,8 @@
 Two kinds of labelled set: the seed notices the rules were first written on
 (fixtures/intake/labels.json, fixtures/intake/heldout/labels.json), and the corpus of real public
 texts (fixtures/intake_corpus/corpus.json), split by source document into a development part,
-which tuning may look at, and a test part, which is only measured.
+which tuning may look at, and a test part, which is only measured; a third, held-out part
+(``holdout``) was labelled later and apart, and is read only when asked for by name.
 
 A draft *finds* a labelled task when the clause it came from contains the label's key
 passage; each label and each draft is used once, in text order. On the tasks found we count
@@ -32,6 +33,8 @@ HELDOUT_FILE = FIXTURE_DIR / "heldout" / "labels.json"
 CORPUS_FILE = FIXTURE_DIR.parent / "intake_corpus" / "corpus.json"
 CORPUS_AGENCIES_FILE = FIXTURE_DIR.parent / "intake_corpus" / "agencies_2025.json"
 PARTS = ("development", "test")
+# Labelled apart from the two parts above and counted in neither; read only when named.
+HOLDOUT = "holdout"
 
 
 def _norm(text: str) -> str:
@@ -193,9 +196,13 @@ def score_document(document: dict, drafts: list[Draft], groups: dict[str, dict])
 
 
 def labelled_documents(labels_path: Path, part: str | None = None) -> list[dict]:
-    """The documents of a labelled set, or of one part of it (``development`` or ``test``)."""
+    """The documents of a labelled set, or of one part of it (``development``, ``test`` or
+    ``holdout``). Without a part, every document but the held-out ones, so that nothing measures
+    the holdout by accident."""
     documents = json.loads(labels_path.read_text(encoding="utf-8"))["documents"]
-    return [d for d in documents if part is None or d.get("split") == part]
+    if part is None:
+        return [d for d in documents if d.get("split") != HOLDOUT]
+    return [d for d in documents if d.get("split") == part]
 
 
 def missing_agencies(labels_path: Path, part: str | None = None) -> list[str]:

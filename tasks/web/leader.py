@@ -24,6 +24,7 @@ from tasks.choices import OPEN_STATUSES, Timeliness
 from tasks.selectors import agency_officials_workload, task_list_for_user, with_timeliness
 from tasks.web.daily_forms import ReassignForm, agency_people
 from tasks.web.forms import apply_service_error
+from tasks.web.task_page import get_task, render_task
 
 PAGE_SIZE = 50
 
@@ -80,18 +81,6 @@ def _page(
     )
 
 
-def reassign_form(task, user: Official, bound: dict | None = None) -> ReassignForm | None:
-    """The task page's reassign form, for a leader of the lead agency while the task is open."""
-    agency_id = user.agency_id
-    if user.role != Role.LEADER or agency_id is None or task.status not in OPEN_STATUSES:
-        return None
-    if not user.has_perm("tasks.reassign_task", task):
-        return None
-    if bound and "reassign" in bound:
-        return bound["reassign"]
-    return ReassignForm(initial={"version": task.version}, people=agency_people(agency_id), task=task)
-
-
 @login_required
 @require_GET
 def leader_page(request: HttpRequest) -> HttpResponse:
@@ -101,10 +90,8 @@ def leader_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    from tasks.web.views import _get_task
-
     user, agency = _leader(request)
-    task = _get_task(request, pk)
+    task = get_task(request, pk)
     from_task = request.POST.get("back") == "task"
     form = ReassignForm(request.POST, people=agency_people(agency.pk), task=task)
     if form.is_valid():
@@ -135,7 +122,5 @@ def _refused(
 ) -> HttpResponse:
     """The page the form came from again, with the form, its errors and what was chosen."""
     if from_task:
-        from tasks.web.views import _get_task, _render_task
-
-        return _render_task(request, _get_task(request, task.pk), bound={"reassign": form}, status=status)
+        return render_task(request, get_task(request, task.pk), bound={"reassign": form}, status=status)
     return _page(request, user, agency, bound={task.pk: form}, status=status)

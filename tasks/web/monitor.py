@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,13 +19,17 @@ from agencies.auth import official_of
 from agencies.models import Official
 from common.errors import ServiceError
 from tasks import services
-from tasks.choices import TaskAction, TaskStatus
-from tasks.models import Task
-from tasks.selectors import allowed_actions, drafts_for_user, morning_view
+from tasks.selectors import drafts_for_user, morning_view
 from tasks.web.daily_forms import DraftClearsForm, DraftReturnForm, DraftsBulkForm, MorningForm
 from tasks.web.forms import apply_service_error
+from tasks.web.paging import keyset_links, keyset_page
+from tasks.web.task_page import get_task, render_task, run_task_action
 
 DRAFTS_PAGE_SIZE = 50
+#: The drafts in the order they were written (read in from their directive), by primary key:
+#: the one keyset order (``tasks.web.paging``) an index serves for any number of drafts.
+DRAFT_ORDER = "id"
+DRAFT_ORDERINGS: dict[str, tuple[str, ...]] = {DRAFT_ORDER: ("id",)}
 
 
 def _monitor(request: HttpRequest) -> Official:
@@ -53,14 +56,33 @@ def morning(request: HttpRequest) -> HttpResponse:
 
 
 def _drafts_page(request: HttpRequest, user: Official, bulk: DraftsBulkForm | None = None, status: int = 200):
-    page = Paginator(drafts_for_user(user), DRAFTS_PAGE_SIZE).get_page(request.GET.get("page"))
-    ticked = set(request.POST.getlist("tasks")) if bulk is not None and bulk.is_bound else set()
+    """A keyset page of the drafts (``tasks.web.paging``), as the task list pages: at national
+    scale an OFFSET page reads and throws away every draft before it, and a COUNT reads them all."""
     if bulk is None:
         bulk = DraftsBulkForm()
+    drafts = drafts_for_user(user)
+    try:
+        page = keyset_page(
+            request, drafts, orderings=DRAFT_ORDERINGS, default=DRAFT_ORDER, page_size=DRAFTS_PAGE_SIZE
+        )
+    except ValidationError as exc:
+        tasks, pager, errors, status = [], None, exc.messages, 400
+    else:
+        errors = []
+        ids = [row["id"] for row in page.object_list]
+        by_id = drafts.in_bulk(ids)
+        tasks, pager = [by_id[pk] for pk in ids if pk in by_id], keyset_links(request, page)
+    ticked = set(request.POST.getlist("tasks")) if bulk.is_bound else set()
     return render(
         request,
         "web/drafts.html",
-        {"page": page, "bulk": bulk, "ticked": {int(pk) for pk in ticked if pk.isdigit()}},
+        {
+            "tasks": tasks,
+            "pager": pager,
+            "page_errors": errors,
+            "bulk": bulk,
+            "ticked": {int(pk) for pk in ticked if pk.isdigit()},
+        },
         status=status,
     )
 
@@ -109,27 +131,11 @@ def _ints(values: list[str]) -> list[int]:
 # --- one draft, on its task page ---------------------------------------------------------------
 
 
-def draft_forms(task: Task, user: Official, bound: dict | None = None) -> dict:
-    """The draft's forms on its page, for those who may edit and assign it (a monitor):
-    ``clears`` (complete, or complete and assign) and ``return``; empty otherwise."""
-    if task.status != TaskStatus.DRAFT or TaskAction.EDIT not in allowed_actions(user, task):
-        return {}
-    if not user.has_perm("tasks.assign_task", task):
-        return {}
-    bound = bound or {}
-    return {
-        "clears": bound.get("draft_clears") or DraftClearsForm.for_task(task),
-        "return": bound.get("draft_return") or DraftReturnForm(initial={"version": task.version}),
-    }
-
-
 @login_required
 @require_POST
 def draft_clears(request: HttpRequest, pk: int) -> HttpResponse:
     """Save a draft's clears ("save"), or save them and assign it ("assign"), in one step."""
-    from tasks.web.views import _get_task, _render_task
-
-    task = _get_task(request, pk)
+    task = get_task(request, pk)
     form = DraftClearsForm(request.POST, task=task)
     assign = request.POST.get("then") == "assign"
     if form.is_valid():
@@ -145,8 +151,8 @@ def draft_clears(request: HttpRequest, pk: int) -> HttpResponse:
                 )
         except (ServiceError, ValidationError) as exc:
             status = apply_service_error(form, exc)
-            return _render_task(request, _get_task(request, pk), bound={"draft_clears": form}, status=status)
-        task = _get_task(request, pk)
+            return render_task(request, get_task(request, pk), bound={"draft_clears": form}, status=status)
+        task = get_task(request, pk)
         if assign and task.lead_agency is not None:  # an assigned task has its lead agency
             messages.success(
                 request, _("The task was assigned to %(code)s.") % {"code": task.lead_agency.code}
@@ -156,14 +162,12 @@ def draft_clears(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The draft has all five clears; it can be assigned."))
         return redirect("web:task_detail", pk=pk)
-    return _render_task(request, task, bound={"draft_clears": form}, status=400)
+    return render_task(request, task, bound={"draft_clears": form}, status=400)
 
 
 @login_required
 @require_POST
 def draft_return(request: HttpRequest, pk: int) -> HttpResponse:
-    from tasks.web.views import _run_task_action
-
     def call(task, data):
         services.draft_return(
             actor=official_of(request),
@@ -173,4 +177,4 @@ def draft_return(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _("The draft was returned: it is cancelled, with your reason in its history.")
 
-    return _run_task_action(request, pk, "draft_return", DraftReturnForm, call)
+    return run_task_action(request, pk, "draft_return", DraftReturnForm, call)

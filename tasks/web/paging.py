@@ -66,6 +66,22 @@ def keyset_page(
     )
 
 
+def keyset_links(request: HttpRequest, page: KeysetPage) -> dict[str, str | None]:
+    """The links of a keyset page (``web/_keyset_pager.html``): the next page, the request's
+    query with the next cursor; and, off the first page, the first, without one."""
+    following = None
+    if page.next_cursor:
+        query = request.GET.copy()
+        query[CURSOR] = page.next_cursor
+        following = "?" + query.urlencode()
+    first = None
+    if not page.first:
+        query = request.GET.copy()
+        query.pop(CURSOR, None)
+        first = "?" + query.urlencode()
+    return {"next": following, "first": first}
+
+
 @dataclass
 class ListPage:
     """A page of rows already in memory, numbered (the rows are counted anyway)."""

@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -39,7 +38,6 @@ from tasks.choices import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
     Clear,
-    ExtensionStatus,
     ResultKind,
     TaskAction,
     TaskStatus,
@@ -51,7 +49,6 @@ from tasks.permissions import visibility_key
 from tasks.selectors import (
     BACKLOG_COLUMNS,
     TASKS_GENERATION_KEY,
-    allowed_actions,
     awaiting_decision,
     backlog_report,
     backlog_totals,
@@ -60,14 +57,9 @@ from tasks.selectors import (
     deadline_feed_tasks,
     evidence_get_for_user,
     extension_get_for_user,
-    held_actions,
-    last_progress_report,
     on_time_rate,
     overdue_trend_report,
-    task_get_for_user,
     task_list_for_user,
-    task_page_related,
-    timeliness_of,
     with_signed_result,
     with_timeliness,
 )
@@ -85,10 +77,8 @@ from tasks.web.forms import (
     apply_service_error,
     web_filter_form,
 )
-from tasks.web.leader import reassign_form
-from tasks.web.monitor import draft_forms
-from tasks.web.paging import CURSOR, keyset_page, list_page
-from tasks.web.panels import task_panels_render
+from tasks.web.paging import CURSOR, keyset_links, keyset_page, list_page
+from tasks.web.task_page import get_task, render_task, run_task_action
 
 PAGE_SIZE = 50
 SORTABLE = ("lead_agency__code", *BACKLOG_COLUMNS, "total", "rate")
@@ -518,17 +508,7 @@ def _keyset_tasks(request: HttpRequest, queryset, default: str, as_of: dt.date):
         page = keyset_page(request, queryset, orderings=TASK_ORDERINGS, default=default, page_size=PAGE_SIZE)
     except ValidationError as exc:
         return [], None, exc.messages
-    following = None
-    if page.next_cursor:
-        query = request.GET.copy()
-        query[CURSOR] = page.next_cursor
-        following = "?" + query.urlencode()
-    first = None
-    if not page.first:
-        query = request.GET.copy()
-        query.pop(CURSOR, None)
-        first = "?" + query.urlencode()
-    return _tasks_shown(page.object_list, as_of), {"next": following, "first": first}, []
+    return _tasks_shown(page.object_list, as_of), keyset_links(request, page), []
 
 
 @login_required
@@ -589,120 +569,10 @@ def task_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return _download(exports.to_csv(headers=headers, table=table), exports.CSV_CONTENT_TYPE, f"{stem}.csv")
 
 
-def _get_task(request: HttpRequest, pk: int) -> Task:
-    try:
-        return task_get_for_user(user=official_of(request), task_id=pk)
-    except Task.DoesNotExist:
-        raise Http404(_("No such task.")) from None
-
-
-#: The task page's form for each action it offers (others are taken in the admin or the API).
-ACTION_FORMS: dict[str, type[Form]] = {
-    TaskAction.START: StartForm,
-    TaskAction.REPORT_PROGRESS: ProgressForm,
-    TaskAction.SUBMIT: SubmitResultForm,
-    TaskAction.REQUEST_EXTENSION: ExtensionRequestForm,
-    TaskAction.CONFIRM: ConfirmForm,
-    TaskAction.RETURN: ReturnForm,
-}
-
-
-#: Held-back actions whose form the page still shows, disabled, with the reason: a monitor must
-#: see why a submitted result cannot be confirmed yet. (A held extension request needs no form:
-#: the pending request is listed on the page.)
-SHOWN_WHEN_HELD = (TaskAction.CONFIRM,)
-
-
-def _action_forms(task: Task, user: Official, held: dict[str, str], bound: dict | None = None) -> dict:
-    """The forms of the actions the user may take on this task now (``allowed_actions``), and
-    of those ``held`` back by a condition (shown disabled with the reason),
-    unbound unless one came back with errors; keyed by action."""
-    initial = {"version": task.version}
-    forms: dict[str, Form] = {}
-    allowed = allowed_actions(user, task)
-    for action in [*allowed, *held]:
-        form_class = ACTION_FORMS.get(action)
-        if form_class is ProgressForm:
-            forms[action] = form_class(
-                initial={**initial, **_last_figures(task, user)},
-                indicator=task.result_kind == ResultKind.INDICATOR,
-            )
-        elif form_class is not None:
-            forms[action] = form_class(initial=initial)
-    if TaskAction.EDIT in allowed and user.is_monitor:
-        forms["signed"] = SignedResultForm(
-            initial={**initial, "requires_signed_result": task.requires_signed_result}
-        )
-    if bound:
-        forms.update(bound)
-    return forms
-
-
-def _last_figures(task: Task, user: Official) -> dict:
-    """The report form starts from the agency's last report: its percent, value and note."""
-    last = last_progress_report(task=task, agency_id=user.agency_id)
-    if last is None:
-        return {}
-    return {"percent": last.percent, "indicator_value": last.indicator_value, "note": last.note}
-
-
-def _render_task(request: HttpRequest, task: Task, *, bound: dict | None = None, status: int = 200):
-    related = task_page_related(task, everything=request.GET.get("all") == "1")
-    pending = [e for e in related["extensions"] if e.status == ExtensionStatus.PENDING]
-    decide = {}
-    for extension in pending:
-        if request.user.has_perm("tasks.decide_extension", extension):
-            decide[extension.pk] = ExtensionDecisionForm()
-    if bound and "decide" in bound:
-        decide.update(bound.pop("decide"))
-    clears = []
-    missing = set(task.missing_clears)
-    for clear in Clear:
-        clears.append({"key": clear.value, "label": clear.label, "present": clear.value not in missing})
-    held = {
-        a: reason for a, reason in held_actions(official_of(request), task).items() if a in SHOWN_WHEN_HELD
-    }
-    forms = _action_forms(task, official_of(request), held, bound)
-    context = {
-        "task": task,
-        "timeliness": timeliness_of(task, _today()),
-        "clears": clears,
-        "forms": forms,
-        "held": held,
-        "decide_forms": decide,
-        "is_indicator": task.result_kind == ResultKind.INDICATOR,
-        "deadline_moved": task.deadline
-        and task.original_deadline
-        and task.deadline != task.original_deadline,
-        "panels": task_panels_render(task=task, request=request),
-        "draft": draft_forms(task, official_of(request), bound),
-        "reassign": reassign_form(task, official_of(request), bound),
-        **related,
-    }
-    return render(request, "web/task_detail.html", context, status=status)
-
-
 @login_required
 @require_GET
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_task(request, _get_task(request, pk))
-
-
-def _run_task_action(request: HttpRequest, pk: int, name: str, form_class, call, **form_kwargs):
-    """Validate the form, call the service, and either redirect with a message or show the
-    task page again with the form, its errors and what was typed."""
-    task = _get_task(request, pk)
-    form = form_class(request.POST, request.FILES, **form_kwargs)
-    if form.is_valid():
-        try:
-            message = call(task, form.cleaned_data)
-        except (ServiceError, ValidationError) as exc:
-            status = apply_service_error(form, exc)
-            task = _get_task(request, pk)
-            return _render_task(request, task, bound={name: form}, status=status)
-        messages.success(request, message)
-        return redirect("web:task_detail", pk=pk)
-    return _render_task(request, task, bound={name: form}, status=400)
+    return render_task(request, get_task(request, pk))
 
 
 @login_required
@@ -712,13 +582,13 @@ def task_start(request: HttpRequest, pk: int) -> HttpResponse:
         services.task_start(actor=official_of(request), task=task, expected_version=data["version"])
         return _("Work on the task has started.")
 
-    return _run_task_action(request, pk, TaskAction.START, StartForm, call)
+    return run_task_action(request, pk, TaskAction.START, StartForm, call)
 
 
 @login_required
 @require_POST
 def task_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _get_task(request, pk)
+    task = get_task(request, pk)
 
     def call(task, data):
         services.progress_report_submit(
@@ -732,7 +602,7 @@ def task_progress(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _("Your progress report was recorded.")
 
-    return _run_task_action(
+    return run_task_action(
         request,
         pk,
         TaskAction.REPORT_PROGRESS,
@@ -754,7 +624,7 @@ def task_submit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _("The result was submitted to the Government Office for confirmation.")
 
-    return _run_task_action(request, pk, TaskAction.SUBMIT, SubmitResultForm, call)
+    return run_task_action(request, pk, TaskAction.SUBMIT, SubmitResultForm, call)
 
 
 @login_required
@@ -770,7 +640,7 @@ def task_extension(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _("Your extension request was sent to the Government Office.")
 
-    return _run_task_action(request, pk, TaskAction.REQUEST_EXTENSION, ExtensionRequestForm, call)
+    return run_task_action(request, pk, TaskAction.REQUEST_EXTENSION, ExtensionRequestForm, call)
 
 
 @login_required
@@ -780,7 +650,7 @@ def task_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         services.task_confirm(actor=official_of(request), task=task, expected_version=data["version"])
         return _("The result is confirmed; the task is completed.")
 
-    return _run_task_action(request, pk, TaskAction.CONFIRM, ConfirmForm, call)
+    return run_task_action(request, pk, TaskAction.CONFIRM, ConfirmForm, call)
 
 
 @login_required
@@ -798,7 +668,7 @@ def task_signed_result(request: HttpRequest, pk: int) -> HttpResponse:
             return _("Confirming this task now needs a validly signed PDF from the lead agency.")
         return _("This task no longer needs a signed result to be confirmed.")
 
-    return _run_task_action(request, pk, "signed", SignedResultForm, call)
+    return run_task_action(request, pk, "signed", SignedResultForm, call)
 
 
 @login_required
@@ -813,7 +683,7 @@ def task_return(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _("The result was returned to the agency.")
 
-    return _run_task_action(request, pk, TaskAction.RETURN, ReturnForm, call)
+    return run_task_action(request, pk, TaskAction.RETURN, ReturnForm, call)
 
 
 @login_required
@@ -823,7 +693,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
         extension = extension_get_for_user(user=official_of(request), extension_id=pk)
     except (ExtensionRequest.DoesNotExist, Task.DoesNotExist):
         raise Http404(_("No such extension request.")) from None
-    task = _get_task(request, extension.task_id)
+    task = get_task(request, extension.task_id)
     form = ExtensionDecisionForm(request.POST)
     if form.is_valid():
         approve = form.cleaned_data["decision"] == "approve"
@@ -836,8 +706,8 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except (ServiceError, ValidationError) as exc:
             status = apply_service_error(form, exc)
-            return _render_task(
-                request, _get_task(request, task.pk), bound={"decide": {pk: form}}, status=status
+            return render_task(
+                request, get_task(request, task.pk), bound={"decide": {pk: form}}, status=status
             )
         messages.success(
             request,
@@ -846,7 +716,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
             else _("The extension was rejected."),
         )
         return redirect("web:task_detail", pk=task.pk)
-    return _render_task(request, task, bound={"decide": {pk: form}}, status=400)
+    return render_task(request, task, bound={"decide": {pk: form}}, status=400)
 
 
 @login_required

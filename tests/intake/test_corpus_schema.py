@@ -4,17 +4,20 @@ These checks read the JSON only (no database, no parser), so they can run on new
 anything is measured on them: each lead and coordinator is an agency of the register
 (fixtures/agencies.json) or of the 2025 additions (agencies_2025.json), or one of the corpus's
 groups; each deadline is a date on or after the document's issue date (an earlier date is
-history, not a deadline); each document sits in one part with the other renderings of its source."""
+history, not a deadline); each document sits in one part with the other renderings of its source;
+the held-out part is valid on the same terms and is counted apart from the other two."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import unicodedata
 from collections import Counter
 
 from django.conf import settings
 
-from tasks.intake.evaluation import CORPUS_AGENCIES_FILE, CORPUS_FILE, PARTS
+from tasks.intake.evaluation import CORPUS_AGENCIES_FILE, CORPUS_FILE, HOLDOUT, PARTS, labelled_documents
 
 REGISTER_FILE = settings.BASE_DIR / "fixtures" / "agencies.json"
 REQUIRED = {"id", "text", "number", "kind", "language", "issued_on", "source", "tasks", "group", "split"}
@@ -66,3 +69,30 @@ def test_each_document_is_described_and_the_corpus_is_the_size_the_issue_asks_fo
     assert sum(tasks.values()) >= 200
     # the test part holds a meaningful share of the labels (it was 62 of 142 before issue 15's additions)
     assert tasks["test"] >= 0.4 * sum(tasks.values())
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).replace("’", "'")).strip().lower()
+
+
+def test_the_holdout_part_is_valid_and_counted_apart_from_development_and_test():
+    documents = _corpus()["documents"]
+    assert {d["split"] for d in documents} <= {*PARTS, HOLDOUT}
+    holdout = [d for d in documents if d["split"] == HOLDOUT]
+    measured = [d for d in documents if d["split"] in PARTS]
+    assert len(holdout) >= 12 and sum(len(d["tasks"]) for d in holdout) >= 100
+    assert {d["language"] for d in holdout} == {"vi", "en"}
+    assert {"TB-VPCP", "CT-TTg", "CĐ-TTg"} <= {d["kind"] for d in holdout}
+    # new source documents: no group and no number shared with a measured part
+    assert {d["group"] for d in holdout}.isdisjoint(d["group"] for d in measured)
+    assert {d["number"] for d in holdout}.isdisjoint(d["number"] for d in measured)
+    for document in holdout:
+        assert document["source"].startswith("http"), document["id"]
+        assert dt.date(2023, 1, 1) <= dt.date.fromisoformat(document["issued_on"]) <= dt.date(2025, 12, 31)
+        text = _norm((CORPUS_FILE.parent / document["text"]).read_text(encoding="utf-8"))
+        for task in document["tasks"]:
+            # each label points at one place in its text
+            assert text.count(_norm(task["key"])) == 1, (document["id"], task["key"])
+    # read only when named: the default reading (what intake_eval's parts and --labels use) leaves it out
+    assert [d["id"] for d in labelled_documents(CORPUS_FILE)] == [d["id"] for d in measured]
+    assert [d["id"] for d in labelled_documents(CORPUS_FILE, HOLDOUT)] == [d["id"] for d in holdout]

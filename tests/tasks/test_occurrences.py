@@ -374,3 +374,76 @@ def test_a_list_filtered_by_timeliness_shows_a_standing_task_with_such_an_occurr
     assert not Task.objects.filter(
         timeliness_q(Timeliness.IN_PROGRESS_WITHIN_DEADLINE, D(2025, 2, 27))
     ).exists()
+
+
+# --- the clarity index counts occurrences ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_clarity_index_counts_a_standing_task_once_per_begun_occurrence(world):
+    from tasks.selectors import clarity_by_agency, clarity_by_directive, clarity_report
+
+    # Given a monthly report assigned on 24 February (first due 20 March) with occurrences
+    # generated through July, and a one-off task of the same agency and directive.
+    task = standing_task(world)
+    services.task_assign(
+        actor=world.monitor,
+        task=services.task_create(
+            actor=world.monitor, directive=world.directive, **complete_task_fields(world)
+        ),
+    )
+    services.occurrences_generate_all(today=D(2025, 6, 25))
+    assert task.occurrences.filter(period_start__gt=D(2025, 6, 15)).exists()  # July, ahead
+
+    def counts(as_of):
+        (agency,) = clarity_by_agency(Task.objects.all(), as_of=as_of)
+        (directive,) = clarity_by_directive(Task.objects.all(), as_of=as_of)
+        assert (agency["tasks"], agency["complete"]) == (directive["tasks"], directive["complete"])
+        return agency["tasks"], agency["complete"], agency["share"]
+
+    # As of 15 June four periods have begun (March to June): the duty weighs four, as in the
+    # backlog; the one-off task one.
+    assert counts(D(2025, 6, 15)) == (5, 5, 1.0)
+    # Each period that begins adds one; one generated ahead (July) adds nothing yet.
+    assert counts(D(2025, 7, 1)) == (6, 6, 1.0)
+    assert counts(D(2025, 3, 10)) == (2, 2, 1.0)
+    # Before its first period begins it is still one task to be written clearly.
+    assert counts(D(2025, 2, 25)) == (2, 2, 1.0)
+    # The cached report keys on the date, so two dates give two answers.
+    assert clarity_report(Task.objects.all(), as_of=D(2025, 6, 15))["by_agency"][0]["tasks"] == 5
+    assert clarity_report(Task.objects.all(), as_of=D(2025, 3, 10))["by_agency"][0]["tasks"] == 2
+
+
+@pytest.mark.django_db
+def test_a_vague_standing_draft_and_a_cancelled_duty_in_the_clarity_index(world):
+    from tasks.selectors import clarity_by_agency
+
+    # A standing draft without a responsible official counts once, missing its person.
+    fields = complete_task_fields(world, deadline=None, recurrence=Recurrence.MONTHLY, due_day=20)
+    fields["responsible_official"] = None
+    with time_machine.travel(ASSIGNED, tick=False):
+        services.task_create(actor=world.monitor, directive=world.directive, **fields)
+    # A duty cancelled after three periods counts nothing, as in the backlog.
+    cancelled = standing_task(world)
+    with time_machine.travel(hanoi(2025, 5, 2, 9), tick=False):
+        services.occurrences_generate(task=cancelled)
+        services.task_cancel(actor=world.monitor, task=cancelled, reason="Gộp vào báo cáo chung.")
+    (row,) = clarity_by_agency(Task.objects.all(), as_of=D(2025, 6, 15))
+    assert (row["tasks"], row["complete"], row["missing_person"]) == (1, 0, 1)
+
+
+@pytest.mark.django_db
+def test_the_clarity_page_counts_the_periods_of_its_date(world, client):
+    task = standing_task(world)
+    services.occurrences_generate_all(today=D(2025, 6, 25))
+    client.force_login(world.monitor)
+
+    def cell(as_of: str, kind: str, key: str, column: str) -> str:
+        page = client.get(f"/clarity/?as_of={as_of}").content.decode()
+        row = page.split(f'<tr data-{kind}="{key}">')[1].split("</tr>")[0]
+        return row.split(f'data-column="{column}">')[1].split("<")[0]
+
+    number = task.directive.number
+    assert cell("2025-06-15", "agency", "MPS", "tasks") == "4"  # March to June
+    assert cell("2025-06-15", "directive", number, "complete") == "4"
+    assert cell("2025-03-10", "agency", "MPS", "tasks") == "1"

@@ -17,7 +17,8 @@ from django.conf import settings
 
 from agencies.choices import AgencyKind, Role
 from tasks import services
-from tests.factories import AgencyFactory, OfficialFactory, build_world, complete_task_fields
+from tests.factories import PASSWORD, AgencyFactory, OfficialFactory, build_world, complete_task_fields
+from tests.web.browsing import log_in, pages
 from tests.web.conftest import at, build_backlog
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -83,31 +84,9 @@ def people() -> SimpleNamespace:
 
 @pytest.fixture
 def browser_page(chromium_browser, live_server):
-    """A fresh context per viewport, recording CSP violations and page errors."""
-    contexts = []
-    problems: list[str] = []
-
-    def make(viewport: dict):
-        context = chromium_browser.new_context(viewport=viewport, base_url=live_server.url, locale="vi-VN")
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert problems == [], problems
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill("pw-for-tests")
-    page.locator("form.stack button[type=submit]").click()
-    page.wait_for_load_state()
+    """``make(viewport)``: a fresh context per viewport, failing the test on any CSP violation
+    or script error."""
+    yield from pages(chromium_browser, live_server, timeout_ms=20_000, page_errors=True)
 
 
 def axe_violations(page) -> list[dict]:
@@ -235,7 +214,7 @@ def test_a_focal_point_reports_progress_with_the_keyboard_only(browser_page):
     page.keyboard.type("t.mps.focal")
     page.keyboard.press("Tab")
     assert focused(page)["id"] == "id_password"
-    page.keyboard.type("pw-for-tests")
+    page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/agency/$"))
     # open the task from the agency's list

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from tasks.models import Task
 from tests.factories import build_world
+from tests.web.browsing import log_in, pages
 from tests.web.conftest import build_backlog
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,35 +26,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 @pytest.fixture
 def open_page(chromium_browser, live_server):
-    """A fresh browser context (its own cookies) per user, recording CSP violations."""
-    contexts = []
-    violations: list[str] = []
-
-    def make(*, width=1280, height=900, locale="vi-VN"):
-        context = chromium_browser.new_context(
-            viewport={"width": width, "height": height}, locale=locale, base_url=live_server.url
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.on(
-            "console",
-            lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
-        )
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert violations == [], violations
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill("pw-for-tests")
-    page.locator("form.stack button[type=submit]").click()
-    page.wait_for_load_state()
+    """``make(width=, height=, locale=)``: a fresh browser context (its own cookies) per user,
+    failing the test on any CSP violation."""
+    yield from pages(chromium_browser, live_server, timeout_ms=15_000, page_errors=False)
 
 
 def backlog_cell(page, agency: str, column: str) -> str:

@@ -6,8 +6,12 @@ will send. Every change goes through the services; these tests check the pages' 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from html import unescape
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from agencies.choices import Role
 from notifications.models import EscalationRule
@@ -164,6 +168,61 @@ def test_drafts_list_shows_each_draft_with_what_it_lacks(world, logged_in):
     assert "Already assigned" not in html
     assert 'data-clear="person"' in html and 'data-clear="deadline"' in html
     assert 'data-clear="result"' not in html
+
+
+def _codes(html: str) -> list[str]:
+    return re.findall(r'<tr data-task="([^"]+)">', html)
+
+
+def _link(html: str, rel: str) -> str | None:
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', html)
+    return unescape(found.group(1)) if found else None
+
+
+def test_drafts_page_by_keyset_each_draft_once(world, logged_in, monkeypatch):
+    # Given seven drafts (and an assigned task between them) and pages of three:
+    monkeypatch.setattr("tasks.web.monitor.DRAFTS_PAGE_SIZE", 3)
+    drafts = [_draft(world, title=f"Draft {n}") for n in range(4)]
+    _assigned(world, title="Already assigned")
+    drafts += [_draft(world, title=f"Draft {n}") for n in range(4, 7)]
+    client = logged_in(world.monitor)
+    # When walking the pages forward by their "next" links:
+    seen, pages, url = [], [], "/drafts/"
+    while url:
+        html = client.get(url if url.startswith("/") else f"/drafts/{url}").content.decode()
+        assert "?page=" not in html
+        pages.append(_codes(html))
+        seen += pages[-1]
+        url = _link(html, "next")
+        if len(pages) > 1:
+            assert _link(html, "first")  # a way back from every page but the first
+    # Then each draft shows exactly once, in the order they were written, three to a page.
+    assert seen == [d.code for d in drafts]
+    assert [len(p) for p in pages] == [3, 3, 1]
+    # And back: the first page is the one we started on.
+    html = client.get("/drafts/").content.decode()
+    last = client.get(f"/drafts/{_link(html, 'next')}").content.decode()
+    again = client.get(f"/drafts/{_link(last, 'first')}").content.decode()
+    assert _codes(again) == pages[0]
+    # A cursor that is not ours is a 400 with the page's own message, not a 500.
+    assert client.get("/drafts/?cursor=not-a-cursor").status_code == 400
+
+
+def test_drafts_page_queries_do_not_grow_with_depth(world, logged_in, monkeypatch):
+    monkeypatch.setattr("tasks.web.monitor.DRAFTS_PAGE_SIZE", 2)
+    for n in range(7):
+        _draft(world, title=f"Draft {n}")
+    client = logged_in(world.monitor)
+    client.get("/drafts/")  # the session and the like, read once
+    counts, url = [], "/drafts/"
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url if url.startswith("/") else f"/drafts/{url}").content.decode()
+        counts.append(len(queries))
+        assert not any("OFFSET" in q["sql"] or "COUNT(" in q["sql"] for q in queries.captured_queries)
+        url = _link(html, "next")
+    assert len(counts) == 4
+    assert len(set(counts)) == 1, counts
 
 
 def test_bulk_assign_the_ticked_drafts(world, logged_in):

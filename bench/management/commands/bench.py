@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import override_settings
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from bench import api, load, measure, report, search, web
@@ -255,8 +256,6 @@ class Command(BaseCommand):
         )
 
     def _routed(self, path: str) -> bool:
-        from django.urls import Resolver404, resolve
-
         try:
             resolve(path)
         except Resolver404:

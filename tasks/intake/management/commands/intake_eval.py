@@ -1,6 +1,7 @@
 """Print the intake's precision and recall on labelled notices: by default the corpus of real public
 texts (fixtures/intake_corpus/), its development part and its test part, with the corpus's size and
-sources; ``--labels`` scores another labelled set (the seed notices) as a whole."""
+sources; ``--part holdout`` scores the held-out part, which no other choice reads; ``--labels``
+scores another labelled set (the seed notices) as a whole."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.core.management.base import BaseCommand
 
 from tasks.intake.evaluation import (
     CORPUS_FILE,
+    HOLDOUT,
     PARTS,
     Score,
     evaluate,
@@ -67,9 +69,12 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--part",
-            choices=[*PARTS, "all"],
+            choices=[*PARTS, HOLDOUT, "all"],
             default="all",
-            help="Which part of the corpus to score (default: the development part, then the test part).",
+            help=(
+                "Which part of the corpus to score (default 'all': the development part, then the "
+                "test part; the holdout part is scored only when named)."
+            ),
         )
         parser.add_argument(
             "--sources", action="store_true", help="List each document's number, date and address."
@@ -109,6 +114,10 @@ class Command(BaseCommand):
             )
             if part is None:
                 self.stdout.write(_about(path))
+            if part == HOLDOUT:
+                self.stdout.write(
+                    "held out: labelled apart, counted in neither the development nor the test part"
+                )
             missing = missing_agencies(path, part)
             if missing:
                 self.stdout.write(
