@@ -44,6 +44,10 @@ def _pick(page, box: str, typed: str, expected_value: str, shot: str | None = No
     page.wait_for_selector(f"#{box}[aria-expanded=true]")
     options = page.locator(f"#{box} ~ ul[role=listbox] [role=option]")
     assert options.count() >= 1
+    # the list opens under the box, hiding neither it nor its label
+    box_area = page.locator(f"#{box}").bounding_box()
+    list_area = page.locator(f"#{box} ~ ul[role=listbox]").bounding_box()
+    assert list_area["y"] >= box_area["y"] + box_area["height"] - 1
     page.keyboard.press("ArrowDown")
     if shot:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
