@@ -405,3 +405,107 @@ def test_more_imperatives_and_a_report_of_results_as_a_deadline_clause(corpus_re
 
 def _group_codes(register, kinds) -> list[str]:
     return list(Agency.objects.filter(kind__in=kinds, is_active=True).values_list("code", flat=True))
+
+
+def test_more_deadline_forms_in_both_languages(corpus_register):
+    en = parse(
+        "The Ministry of Justice shall appraise the draft before 15/3/2025.\n"
+        "The Ministry of Justice shall publish the guidance by September.\n"
+        "The Ministry of Justice shall train the notaries in early April 2025.\n"
+        "The Ministry of Justice shall review the fees in the first six months of 2025.\n"
+        "The Minister of Justice was assigned to revise the circular, with a completion deadline of May.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="en",
+    )
+    assert [d.deadline for d in en] == [
+        dt.date(2025, 3, 15),
+        dt.date(2025, 9, 30),
+        dt.date(2025, 4, 30),
+        dt.date(2025, 6, 30),
+        dt.date(2025, 5, 31),
+    ]
+    vi = parse(
+        "Bộ Tư pháp thẩm định dự thảo trước ngày 30 tháng 6.\n"
+        "Bộ Tư pháp rà soát văn bản chậm nhất ngày 15/8.\n"
+        "Bộ Tư pháp tổng kết thi hành Luật trong 6 tháng đầu năm 2025.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="vi",
+    )
+    assert [d.deadline for d in vi] == [dt.date(2025, 6, 30), dt.date(2025, 8, 15), dt.date(2025, 6, 30)]
+
+
+def test_a_date_that_describes_the_works_is_not_the_tasks_deadline(corpus_register):
+    drafts = parse(
+        "The Ministry of Transport must clear the obstacles for the bridges scheduled to be completed by "
+        "the end of 2025.\n"
+        "Lang Son province shall hand over the land for the border gate road, to be completed in May 2025.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="en",
+    )
+    assert [d.lead_agency for d in drafts] == ["MOT", "LANGSON"]
+    assert drafts[0].deadline is None  # the bridges' date, not the task's
+    assert drafts[1].deadline == dt.date(2025, 5, 31)  # after a comma: the task's own
+
+
+def test_an_obligation_in_the_passive_is_a_task_of_the_party_addressed(corpus_register):
+    en = parse(
+        "The Ministry of Public Security shall step up patrols on the border. "
+        "Smugglers must be strictly punished. The results must be reported monthly.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in en] == ["MPS", "MPS", "MPS"]
+    assert en[2].recurrence == "monthly"
+    vi = parse(
+        "Bộ Công an tăng cường tuần tra biên giới. Các đối tượng buôn lậu phải được xử lý nghiêm.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert [d.lead_agency for d in vi] == ["MPS", "MPS"]
+
+
+def test_a_topic_fronted_before_the_comma_is_read_past(corpus_register):
+    vi = parse(
+        "Về đầu tư công, các bộ, ngành, địa phương khẩn trương giải ngân vốn. "
+        "Đối với thị trường vàng, cần tăng cường thanh tra các doanh nghiệp kinh doanh vàng.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert len(vi) == 2
+    assert vi[0].lead_agency is None and len(vi[0].lead_agencies) > 60
+    en = parse(
+        "Regarding the rice market, the Ministry of Industry and Trade shall monitor export prices.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in en] == ["MOIT"]
+
+
+def test_an_apposition_between_the_agency_and_its_verb(corpus_register):
+    en = parse(
+        "The Minister of Industry and Trade - Head of the Steering Committee for Energy focuses on "
+        "directing the power companies to secure supply.\n"
+        "The Ministry of Finance, the standing body of the Price Council, shall publish the price index.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in en] == ["MOIT", "MOF"]
+
+
+def test_a_call_for_more_determination_is_an_exhortation_but_a_duty_done_with_it_is_a_task(corpus_register):
+    drafts = parse(
+        "The Prime Minister called for greater determination in the fight against fraud.\n"
+        "The Ministry of Finance shall audit the customs stations with greater determination.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in drafts] == ["MOF"]
