@@ -174,8 +174,8 @@ FROM (SELECT array_agg(status) AS statuses, array_agg(n) AS counts FROM (
 """
 
 
-#: Memory for the statement's sorts and hashes (PostgreSQL's work_mem, this transaction only).
-_WORK_MEM = "64MB"
+#: PostgreSQL settings for the statement (``SET LOCAL``: the sweep's transaction only).
+_SETTINGS = {"jit": "off", "work_mem": "64MB"}
 
 
 def _precedences(rungs: list[Rung]) -> list[int]:
@@ -236,7 +236,10 @@ def messages_write(
         # the unnest()s and guesses a hundred times the rows, enough to compile the statement:
         # 6 s of compiling for 0.5 s of work), and room to sort the day's people in memory
         # (the default 4 MB spilled some 10 MB to disk at 10,000 due tasks).
-        cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)", [_WORK_MEM])
+        cursor.execute(
+            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in _SETTINGS),
+            [value for pair in _SETTINGS.items() for value in pair],
+        )
         cursor.execute(sql, params)
         task_ids, statuses, counts = cursor.fetchone()
     return list(task_ids), Counter(dict(zip(statuses or [], counts or [], strict=True)))
