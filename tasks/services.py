@@ -926,7 +926,9 @@ def _occurrences_drop_unstarted(task: Task) -> None:
 def _occurrence_current(task: Task, today: dt.date) -> TaskOccurrence | None:
     """The occurrence a report on a standing task belongs to: the oldest one begun and not yet
     completed (a late report clears the oldest period first); when all begun ones are done,
-    the latest begun (a further report on it); before the first period, the first one."""
+    the latest begun (a further report on it); before the first period, the first one.
+    Called with the task locked: the reminder sender share-locks the task, not the occurrence,
+    before it rechecks that an occurrence is still open (``notifications.services.delivery``)."""
     occurrences_generate(task=task, today=today)
     held = task.occurrences.select_for_update()
     begun = held.filter(period_start__lte=today)

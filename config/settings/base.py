@@ -247,6 +247,9 @@ NOTIFICATIONS_CLAIM_LEASE_SECONDS = int(os.environ.get("NOTIFICATIONS_CLAIM_LEAS
 NOTIFICATIONS_SEND_TIME_BUDGET = float(os.environ.get("NOTIFICATIONS_SEND_TIME_BUDGET", "200"))
 # After an outage the sweep catches up at most this many days.
 NOTIFICATIONS_MAX_CATCHUP_DAYS = int(os.environ.get("NOTIFICATIONS_MAX_CATCHUP_DAYS", "31"))
+# On PostgreSQL the sweep decides and writes its messages in one SQL statement; off, it decides
+# them in Python as it does on SQLite (the same rows, slower: for comparison and as a fallback).
+NOTIFICATIONS_SWEEP_IN_SQL = env_bool("NOTIFICATIONS_SWEEP_IN_SQL", True)
 # The in-process scheduler of the embedded mode (see dev.py); off unless a settings file turns it on.
 NOTIFICATIONS_EMBEDDED_SCHEDULER = False
 NOTIFICATIONS_EMBEDDED_INTERVAL_SECONDS = int(

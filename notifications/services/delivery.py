@@ -252,7 +252,11 @@ def _lock_tasks_for_share(task_ids: set[int]) -> dict[int, tuple[str, dt.date | 
 
 def _open_occurrences(task_ids: set[int]) -> set[tuple[int, dt.date]]:
     """(task, due date) of the open occurrences of these standing tasks: a reminder about a
-    standing task is still due while the occurrence it names is not completed."""
+    standing task is still due while the occurrence it names is not completed. Read after the
+    tasks' share lock, and not locked itself: the one write that completes an occurrence (a
+    progress report) holds its task's row lock first (``tasks.services._lock``), so a report
+    not yet committed holds the sender back until it is, and this read then sees the occurrence
+    done (tests/notifications/test_standing_race.py)."""
     if not task_ids:
         return set()
     rows = (

@@ -92,7 +92,8 @@ def load_people(rows: list[tuple]) -> People:
             monitors.append(pk)
         if daily:
             digest.add(pk)
-    return People(info, dict(focal_points), sorted(monitors), digest)
+    # In id order, as the set-based sweep names them (sweep_sql): the same rows either way.
+    return People(info, {k: sorted(v) for k, v in focal_points.items()}, sorted(monitors), digest)
 
 
 def recipient_entry(people: People, person: int, state: str) -> dict:

@@ -262,7 +262,7 @@ class EntityMatcher:
         hits: list[tuple[int, int, Entity]] = []
         if not self.places:
             return hits
-        starts = {s for s, _, _ in found}
+        starts = {s: e for s, e, _ in found}
         anchors = [e for s, e, _ in found if _PLACE_KIND.search(entity_key(text[s:e]))]
         # "Ủy ban nhân dân các tỉnh Quảng Ninh, Hải Phòng": the list opens with its kind
         anchors += [-m.end() for m in _PLACES_OPEN.finditer(text)]
@@ -271,8 +271,12 @@ class EntityMatcher:
             while True:
                 sep = _PLACE_SEPARATOR.match(text, pos) if not first else re.compile(r"").match(text, pos)
                 first = False
-                if sep is None or sep.end() in starts:
+                if sep is None:
                     break
+                if sep.end() in starts:
+                    # a province the text names on its own ("Hải Phòng") goes on the list
+                    pos = starts[sep.end()]
+                    continue
                 words = list(_WORD_RE.finditer(text, sep.end(), min(len(text), sep.end() + 60)))[:4]
                 best = None
                 for n in range(len(words), 0, -1):
@@ -328,6 +332,9 @@ _PLACES_OPEN = re.compile(
 )
 #: Between provinces listed after one named with its kind: a comma or "và", not a full stop.
 _PLACE_SEPARATOR = re.compile(r"\s*(?:,\s*(?:và\s+)?|\s+và\s+)")
+
+#: After a modal, the passive: "(must) be strictly handled", "(phải) được xử lý".
+_PASSIVE = re.compile(r"\s+(?:be\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|ne|nt|de|ld)\b|được\s+\w)", re.IGNORECASE)
 
 #: "also" right before a request: it goes on addressing the parties named before.
 _ALSO = re.compile(r"\b(?:also|cũng)\s*$", re.IGNORECASE)
@@ -543,13 +550,17 @@ QUARTERS = {
 }
 
 
+_SPAN_MONTHS = {"three": 3, "six": 6, "nine": 9}
+
+
 def _month(value: str | None) -> int | None:
     if not value:
         return None
     value = value.lower().rstrip(".")
     if value.isdigit():
         return int(value) if 1 <= int(value) <= 12 else None
-    return MONTHS.get(value)
+    # "the first six months of 2025": the month the span ends in
+    return MONTHS.get(value) or _SPAN_MONTHS.get(value)
 
 
 def _end_of_month(year: int, month: int) -> dt.date:
@@ -592,6 +603,25 @@ def resolve_deadline(rule: DeadlineRule, m: re.Match[str], reference: dt.date | 
     return date + dt.timedelta(days=rule.offset_days)
 
 
+#: A date that describes the works the task is about, not the task: "projects to be completed by
+#: 2025", "projects scheduled to be completed by the end of 2025", "các dự án hoàn thành trong năm
+#: 2025". After a comma ("..., to be completed in March 2025") the date is the task's own.
+_DESCRIBES_OBJECT = re.compile(
+    r"(?:"
+    # a relative clause right after a noun: "the bridges scheduled to be completed by"
+    r"[\w-]\s+(?:(?:that|which)\s+(?:are|is|will\s+be|must\s+be)\s+|(?:scheduled|expected|planned|due|slated|set)"
+    r"\s+to\s+be\s+)"
+    # "projects to be completed by", "các dự án phải hoàn thành trong"
+    r"|\b(?:projects?|works|sections?|routes?|expressways?|roads?|bridges?|railways?|airports?|ports?|"
+    r"buildings?|facilities|apartments|dự\s+án|công\s+trình|tuyến)(?:\s+(?!(?:to|by|in|before)\b)[\w-]+){0,3}"
+    r"\s+(?:to\s+be\s+|phải\s+|sẽ\s+|dự\s+kiến\s+)?"
+    r")"
+    r"(?:completed|finished|put\s+into\s+operation|opened|operational|hoàn\s+thành|đưa\s+vào\s+(?:khai\s+thác|sử\s+dụng|vận\s+hành))"
+    r"\s*$",
+    re.IGNORECASE,
+)
+
+
 @dataclass
 class DeadlineFound:
     date: dt.date | None
@@ -616,6 +646,7 @@ def find_deadline(
         (rule, m)
         for rule, m in matches
         if not any(s <= m.start() and m.end() <= e and e - s > m.end() - m.start() for s, e in spans)
+        and not _DESCRIBES_OBJECT.search(text, max(0, m.start() - 80), m.start())
     ]
     dated, relative = [], []
     for rule, m in kept:
@@ -687,9 +718,19 @@ def find_result(text: str, rules: Iterable[ResultRule], strip: str = "") -> Resu
 _CONNECTOR = re.compile(
     r"(?:[\s,;&]|\b(?:and|và|the|các|with|cùng|all|của|as\s+well\s+as|từ|đến)\b)*", re.IGNORECASE
 )
+#: An office-holder's title before an agency's name: the holder acts for the agency ("Bộ trưởng
+#: Bộ Tài chính", "Chủ tịch Ủy ban nhân dân tỉnh Lâm Đồng", "the Governor of the State Bank").
+_TITLE_OF = (
+    r"(?:(?:phó\s+)?(?:bộ\s+trưởng|thủ\s+trưởng|chủ\s+tịch|giám\s+đốc|tổng\s+giám\s+đốc|thống\s+đốc|"
+    r"tổng\s+cục\s+trưởng|cục\s+trưởng|lãnh\s+đạo|người\s+đứng\s+đầu)\s+|"
+    r"(?:(?:deputy|vice)\s+)?(?:minister|head|heads|chairman|chairmen|chairperson|chairpersons|chairwoman|"
+    r"chair|governor|director|director\s+general|leaders?|leadership)\s+of\s+(?:the\s+)?)"
+)
 _SUBJECT_LEAD_IN = re.compile(
     r"(?:the\s+|giao\s+|các\s+|đồng\s+chí\s+)?"
-    r"(?:(?:bộ\s+trưởng\s+)?các\s+bộ\s*:\s*|(?:ministers\s+of\s+the\s+)?ministries\s+of\s+(?:the\s+)?)?",
+    r"(?:(?:bộ\s+trưởng\s+)?các\s+bộ\s*:\s*|(?:ministers\s+of\s+the\s+)?ministries\s+of\s+(?:the\s+)?|"
+    + _TITLE_OF
+    + r")?",
     re.IGNORECASE,
 )
 
@@ -698,6 +739,13 @@ _SUBJECT_LEAD_IN = re.compile(
 _JOINER = re.compile(
     "(?:" + _CONNECTOR.pattern + ")(?:" + _SUBJECT_LEAD_IN.pattern + ")(?:" + _CONNECTOR.pattern + ")",
     re.IGNORECASE,
+)
+
+
+#: Between two names of a run: connectors, and a title before the next ("..., and Chairmen of
+#: People's Committees of provinces").
+_NEXT = re.compile(
+    "(?:" + _CONNECTOR.pattern + ")(?:" + _TITLE_OF + ")?(?:" + _CONNECTOR.pattern + ")", re.IGNORECASE
 )
 
 
@@ -776,7 +824,7 @@ class Parser:
         end = pos
         cursor = pos
         while True:
-            joiner = _JOINER if not run else _CONNECTOR
+            joiner = _JOINER if not run else _NEXT
             skip = joiner.match(text, cursor)
             at = skip.end() if skip else cursor
             # A name may begin with a connector word ("các địa phương", "the Ministries of").
@@ -825,6 +873,29 @@ class Parser:
         start = self._skip_discourse(text, pos)
         if self._starts_with_verb(text, start, allow_ing=False):
             return start
+        return self._after_apposition(text, pos)
+
+    def _after_apposition(self, text: str, pos: int) -> int | None:
+        """Where the action starts after an apposition to the subject: "The Minister of Finance -
+        Deputy Head of the Steering Committee 389 focuses on ...", "Bộ Công Thương, cơ quan thường
+        trực của Ban Chỉ đạo, chủ trì ...". After a dash the action may follow any word; after a
+        comma only a closing comma."""
+        opener = re.match(r"\s*([-–—]|,)\s*", text[pos : pos + 5])
+        if opener is None:
+            return None
+        dash = opener.group(1) != ","
+        window_end = _run_end(r"[^;.:]{0,150}", text, pos)
+        for m in re.finditer(r"(,\s*|\s+)(?=\w)", text[pos + opener.end() : window_end]):
+            if not dash and not m.group(1).startswith(","):
+                continue
+            at = pos + opener.end() + m.end()
+            for cue in (self.cues.modal, self.cues.lead):
+                found = cue.match(text, at) if cue is not None else None
+                if found is not None:
+                    return _run_end(r"[\s,]*", text, found.end())
+            start = self._skip_discourse(text, at)
+            if self._starts_with_verb(text, start, allow_ing=False):
+                return start
         return None
 
     def read(self, clause: Clause, deadline: DeadlineFound | None, in_list: bool) -> Reading:
@@ -897,8 +968,10 @@ class Parser:
             # addressing the parties named before it.
             vague = self.cues.vague_party
             requester = text[pos : request.start()]
-            reading.vague = (vague is not None and bool(vague.match(text, start))) or bool(
-                requester.strip() and not _ALSO.search(requester)
+            reading.vague = (
+                (vague is not None and bool(vague.match(text, start)))
+                or bool(requester.strip() and not _ALSO.search(requester))
+                or self._names_unknown_party(text, after)
             )
             return reading
         # A modal whose subject names agencies ("all officials of ministries ... must").
@@ -911,11 +984,29 @@ class Parser:
                 reading.lead_phrase = text[before[0][0] : before[-1][1]]
                 reading.action_start = pos
                 return reading
+        # An obligation in the passive, its subject what is to be done ("Violators must be
+        # strictly handled", "The review must be reported to the Prime Minister", "Các vi phạm
+        # phải được xử lý nghiêm"): a task of whoever the text addresses.
+        if modal is not None and modal.start() - pos <= 80 and _PASSIVE.match(text, modal.end()):
+            reading.is_task, reading.action_start = True, pos
+            return reading
         # A dated target: "By the end of June 2025, 100% of ... will be ...", or a list item.
         dated = deadline is not None and deadline.date is not None
         if (modal is not None or self._has_target(text)) and (dated or in_list):
             reading.is_task, reading.action_start = True, pos
         return reading
+
+    def _names_unknown_party(self, text: str, pos: int) -> bool:
+        """ "Đề nghị Ủy ban Trung ương Mặt trận Tổ quốc ...", "requested the Vietnam Fatherland Front
+        to ...": a capitalised name after a request that is no agency of the register (nor a verb)
+        is a party the register does not know, so nobody named before leads."""
+        m = re.match(r"(?:the\s+)?([" + _UPPER + r"][\w'-]*)", text[pos:])
+        if m is None:
+            return False
+        word = pos + m.start(1)
+        return not self._starts_with_verb(text, word, allow_ing=True) and not (
+            self.cues.discourse is not None and self.cues.discourse.match(text, word)
+        )
 
     def _named_after_colon(
         self, text: str, end: int, found: list[tuple[int, int, Entity]]

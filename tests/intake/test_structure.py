@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from agencies.models import Agency
 from tasks.intake.parser import parse
 from tasks.intake.selectors import intake_rules
 
@@ -283,3 +284,228 @@ def test_an_ing_clause_is_a_task_only_after_a_clause_that_was_one(corpus_registe
         ("MOF", "Review the public de"),
         ("MOF", "Strengthening inspec"),
     ]
+
+
+# --- third pass: rules from the development part's errors, each on sentences written for the test
+
+
+def test_an_office_holders_title_before_an_agency_acts_for_the_agency(corpus_register):
+    vi = parse(
+        "Thủ tướng Chính phủ yêu cầu Bộ trưởng Bộ Y tế chỉ đạo các bệnh viện bảo đảm đủ giường bệnh.\n"
+        "Chủ tịch Ủy ban nhân dân tỉnh Nghệ An phải chịu trách nhiệm về tiến độ bàn giao mặt bằng.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert [d.lead_agency for d in vi] == ["MOH", "NGHEAN"]
+    en = parse(
+        "The Prime Minister asked the Governor of the State Bank of Vietnam to keep the exchange rate "
+        "stable.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in en] == ["SBV"]
+
+
+def test_the_parts_of_a_long_addressee_list_join_into_one_group(corpus_register):
+    kinds = ("ministry", "ministerial_agency", "government_agency", "province", "city")
+    everyone = set(_group_codes(corpus_register, kinds))
+    vi = parse(
+        "Bộ trưởng các Bộ, Thủ trưởng cơ quan ngang Bộ, cơ quan thuộc Chính phủ, Chủ tịch Ủy ban nhân dân "
+        "các tỉnh, thành phố trực thuộc trung ương:\n"
+        "a) Rà soát các thủ tục hành chính còn chồng chéo.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert len(vi) == 1 and vi[0].lead_agency is None
+    assert set(vi[0].lead_agencies) == everyone
+    en = parse(
+        "The Deputy Prime Minister asked ministers of ministries, heads of ministry-level agencies and "
+        "Chairmen of People's Committees of provinces and cities to publish their procedures online.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert len(en) == 1 and set(en[0].lead_agencies) == everyone
+
+
+def test_provinces_listed_after_their_kind_include_one_the_register_names_on_its_own(corpus_register):
+    drafts = parse(
+        "Các tỉnh Thanh Hóa, Hải Phòng, Nam Định chủ động sơ tán người dân khỏi vùng ven biển.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert len(drafts) == 1
+    assert drafts[0].lead_agency == "THANHHOA"
+    assert drafts[0].coordinating_agencies == ["HAIPHONG", "NAMDINH"]
+
+
+def test_an_anaphoric_subject_carries_on_the_agency_named_before(corpus_register):
+    vi = parse(
+        "Bộ Công Thương bảo đảm cung ứng đủ xăng dầu cho thị trường. "
+        "Cơ quan này cần chủ động điều tiết nguồn hàng giữa các vùng.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert [d.lead_agency for d in vi] == ["MOIT", "MOIT"]
+    assert vi[1].lead_inherited
+    en = parse(
+        "The Ministry of Health must secure enough vaccines. This ministry should also train local staff.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in en] == ["MOH", "MOH"]
+
+
+def test_a_party_the_register_does_not_know_leads_nobody(corpus_register):
+    drafts = parse(
+        "Bộ Tài chính hướng dẫn thủ tục hoàn thuế. "
+        "Đề nghị Ủy ban Trung ương Mặt trận Tổ quốc Việt Nam vận động nhân dân ủng hộ đồng bào.\n"
+        "Các lực lượng chức năng phải tăng cường tuần tra trên tuyến biên giới.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert [d.lead_agency for d in drafts] == ["MOF", None, None]
+    assert not drafts[1].lead_agencies and not drafts[2].lead_agencies
+    en = parse(
+        "The Ministry of Transport shall inspect the bridges. The authorities must fine overloaded trucks.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in en] == ["MOT", None]
+
+
+def test_more_imperatives_and_a_report_of_results_as_a_deadline_clause(corpus_register):
+    vi = parse(
+        "Bộ Xây dựng:\n"
+        "- Kiên quyết không để xảy ra tình trạng đầu cơ nhà ở; báo cáo kết quả trước ngày 31/12/2024.\n"
+        "- Thành lập tổ công tác liên ngành về nhà ở xã hội.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert [d.lead_agency for d in vi] == ["MOC", "MOC"]
+    assert vi[0].deadline == dt.date(2024, 12, 31)
+    en = parse(
+        "The Ministry of Industry and Trade shall ensure power supply. Do not let fuel shortages occur. "
+        "Swiftly roll out the rooftop solar programme.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in en] == ["MOIT", "MOIT", "MOIT"]
+
+
+def _group_codes(register, kinds) -> list[str]:
+    return list(Agency.objects.filter(kind__in=kinds, is_active=True).values_list("code", flat=True))
+
+
+def test_more_deadline_forms_in_both_languages(corpus_register):
+    en = parse(
+        "The Ministry of Justice shall appraise the draft before 15/3/2025.\n"
+        "The Ministry of Justice shall publish the guidance by September.\n"
+        "The Ministry of Justice shall train the notaries in early April 2025.\n"
+        "The Ministry of Justice shall review the fees in the first six months of 2025.\n"
+        "The Minister of Justice was assigned to revise the circular, with a completion deadline of May.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="en",
+    )
+    assert [d.deadline for d in en] == [
+        dt.date(2025, 3, 15),
+        dt.date(2025, 9, 30),
+        dt.date(2025, 4, 30),
+        dt.date(2025, 6, 30),
+        dt.date(2025, 5, 31),
+    ]
+    vi = parse(
+        "Bộ Tư pháp thẩm định dự thảo trước ngày 30 tháng 6.\n"
+        "Bộ Tư pháp rà soát văn bản chậm nhất ngày 15/8.\n"
+        "Bộ Tư pháp tổng kết thi hành Luật trong 6 tháng đầu năm 2025.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="vi",
+    )
+    assert [d.deadline for d in vi] == [dt.date(2025, 6, 30), dt.date(2025, 8, 15), dt.date(2025, 6, 30)]
+
+
+def test_a_date_that_describes_the_works_is_not_the_tasks_deadline(corpus_register):
+    drafts = parse(
+        "The Ministry of Transport must clear the obstacles for the bridges scheduled to be completed by "
+        "the end of 2025.\n"
+        "Lang Son province shall hand over the land for the border gate road, to be completed in May 2025.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="en",
+    )
+    assert [d.lead_agency for d in drafts] == ["MOT", "LANGSON"]
+    assert drafts[0].deadline is None  # the bridges' date, not the task's
+    assert drafts[1].deadline == dt.date(2025, 5, 31)  # after a comma: the task's own
+
+
+def test_an_obligation_in_the_passive_is_a_task_of_the_party_addressed(corpus_register):
+    en = parse(
+        "The Ministry of Public Security shall step up patrols on the border. "
+        "Smugglers must be strictly punished. The results must be reported monthly.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in en] == ["MPS", "MPS", "MPS"]
+    assert en[2].recurrence == "monthly"
+    vi = parse(
+        "Bộ Công an tăng cường tuần tra biên giới. Các đối tượng buôn lậu phải được xử lý nghiêm.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert [d.lead_agency for d in vi] == ["MPS", "MPS"]
+
+
+def test_a_topic_fronted_before_the_comma_is_read_past(corpus_register):
+    vi = parse(
+        "Về đầu tư công, các bộ, ngành, địa phương khẩn trương giải ngân vốn. "
+        "Đối với thị trường vàng, cần tăng cường thanh tra các doanh nghiệp kinh doanh vàng.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert len(vi) == 2
+    assert vi[0].lead_agency is None and len(vi[0].lead_agencies) > 60
+    en = parse(
+        "Regarding the rice market, the Ministry of Industry and Trade shall monitor export prices.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in en] == ["MOIT"]
+
+
+def test_an_apposition_between_the_agency_and_its_verb(corpus_register):
+    en = parse(
+        "The Minister of Industry and Trade - Head of the Steering Committee for Energy focuses on "
+        "directing the power companies to secure supply.\n"
+        "The Ministry of Finance, the standing body of the Price Council, shall publish the price index.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in en] == ["MOIT", "MOF"]
+
+
+def test_a_call_for_more_determination_is_an_exhortation_but_a_duty_done_with_it_is_a_task(corpus_register):
+    drafts = parse(
+        "The Prime Minister called for greater determination in the fight against fraud.\n"
+        "The Ministry of Finance shall audit the customs stations with greater determination.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in drafts] == ["MOF"]

@@ -372,6 +372,10 @@ class Command(BaseCommand):
                 "at": data["ran_at"],
                 "commit": data["commit"],
                 "figures": list(fresh),
+                # which data: the run's, or a dataset generated again (report._remeasured_on)
+                "dataset": {
+                    key: data["dataset"].get(key) for key in ("generated_at", "as_of", "seed", "tasks")
+                },
                 "load_average_at_start": data["machine"]["load_average_at_start"],
                 "load_average_at_end": data["machine"]["load_average_at_end"],
             }
