@@ -20,8 +20,8 @@ install: $(STAMP)
 # Pin everything again from the short lists of direct dependencies (requirements*.in), keeping
 # the versions already pinned unless an .in file asks for another (pip-tools).
 requirements: install
-	$(VENV)/bin/pip-compile --quiet --no-header --strip-extras --output-file requirements.txt requirements.in
-	$(VENV)/bin/pip-compile --quiet --no-header --strip-extras --output-file requirements-dev.txt requirements-dev.in
+	$(VENV)/bin/pip-compile --quiet --no-header --strip-extras --no-emit-index-url --no-emit-find-links --output-file requirements.txt requirements.in
+	$(VENV)/bin/pip-compile --quiet --no-header --strip-extras --no-emit-index-url --no-emit-find-links --output-file requirements-dev.txt requirements-dev.in
 
 migrate: install
 	$(PY) manage.py migrate --noinput

@@ -312,10 +312,22 @@ class TaskFilterSet(ListFilterSet):
 
 
 class BacklogFilterSet(TaskFilterSet):
-    """The backlog's filters (the dashboard and ``/api/v1/reports/backlog/``): every task filter
-    but the order, since the backlog is counts grouped by lead agency."""
+    """The backlog's filters (the dashboard and ``/api/v1/reports/backlog/``): every task filter.
+    The backlog is counts grouped by lead agency, so an order of tasks changes nothing; the API's
+    first version documented ``ordering`` here, and it is still accepted so that no client of
+    that version gets a 400 (the schema changes by additions only). The dashboard's form leaves it
+    out (``WEB_HIDDEN``); the dashboard orders its rows by ``sort``."""
 
-    ordering = None
+    WEB_HIDDEN = ("ordering",)
+
+    ordering = ordering_filter(
+        TASK_ORDERINGS,
+        _(
+            "Accepted for the API's first version and without effect: the backlog counts tasks by "
+            "lead agency, so the order of the tasks does not change it."
+        ),
+        label=_("Order"),
+    )
 
 
 class ClarityFilterSet(TaskFilterSet):

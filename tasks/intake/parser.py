@@ -333,6 +333,9 @@ _PLACES_OPEN = re.compile(
 #: Between provinces listed after one named with its kind: a comma or "và", not a full stop.
 _PLACE_SEPARATOR = re.compile(r"\s*(?:,\s*(?:và\s+)?|\s+và\s+)")
 
+#: After a modal, the passive: "(must) be strictly handled", "(phải) được xử lý".
+_PASSIVE = re.compile(r"\s+(?:be\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|ne|nt|de|ld)\b|được\s+\w)", re.IGNORECASE)
+
 #: "also" right before a request: it goes on addressing the parties named before.
 _ALSO = re.compile(r"\b(?:also|cũng)\s*$", re.IGNORECASE)
 
@@ -870,6 +873,29 @@ class Parser:
         start = self._skip_discourse(text, pos)
         if self._starts_with_verb(text, start, allow_ing=False):
             return start
+        return self._after_apposition(text, pos)
+
+    def _after_apposition(self, text: str, pos: int) -> int | None:
+        """Where the action starts after an apposition to the subject: "The Minister of Finance -
+        Deputy Head of the Steering Committee 389 focuses on ...", "Bộ Công Thương, cơ quan thường
+        trực của Ban Chỉ đạo, chủ trì ...". After a dash the action may follow any word; after a
+        comma only a closing comma."""
+        opener = re.match(r"\s*([-–—]|,)\s*", text[pos : pos + 5])
+        if opener is None:
+            return None
+        dash = opener.group(1) != ","
+        window_end = _run_end(r"[^;.:]{0,150}", text, pos)
+        for m in re.finditer(r"(,\s*|\s+)(?=\w)", text[pos + opener.end() : window_end]):
+            if not dash and not m.group(1).startswith(","):
+                continue
+            at = pos + opener.end() + m.end()
+            for cue in (self.cues.modal, self.cues.lead):
+                found = cue.match(text, at) if cue is not None else None
+                if found is not None:
+                    return _run_end(r"[\s,]*", text, found.end())
+            start = self._skip_discourse(text, at)
+            if self._starts_with_verb(text, start, allow_ing=False):
+                return start
         return None
 
     def read(self, clause: Clause, deadline: DeadlineFound | None, in_list: bool) -> Reading:
@@ -958,6 +984,12 @@ class Parser:
                 reading.lead_phrase = text[before[0][0] : before[-1][1]]
                 reading.action_start = pos
                 return reading
+        # An obligation in the passive, its subject what is to be done ("Violators must be
+        # strictly handled", "The review must be reported to the Prime Minister", "Các vi phạm
+        # phải được xử lý nghiêm"): a task of whoever the text addresses.
+        if modal is not None and modal.start() - pos <= 80 and _PASSIVE.match(text, modal.end()):
+            reading.is_task, reading.action_start = True, pos
+            return reading
         # A dated target: "By the end of June 2025, 100% of ... will be ...", or a list item.
         dated = deadline is not None and deadline.date is not None
         if (modal is not None or self._has_target(text)) and (dated or in_list):

@@ -147,6 +147,8 @@ def web_filter_form(filterset) -> forms.Form:
     write them (ISO still accepted), help in words rather than in parameters. The filters,
     their checks and the query are the API's."""
     form = filterset.form
+    for name in getattr(filterset, "WEB_HIDDEN", ()):
+        form.fields.pop(name, None)
     for name, field in form.fields.items():
         field.help_text = WEB_HELP.get(name, "")
         if name == "directive":

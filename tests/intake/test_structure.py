@@ -448,3 +448,64 @@ def test_a_date_that_describes_the_works_is_not_the_tasks_deadline(corpus_regist
     assert [d.lead_agency for d in drafts] == ["MOT", "LANGSON"]
     assert drafts[0].deadline is None  # the bridges' date, not the task's
     assert drafts[1].deadline == dt.date(2025, 5, 31)  # after a comma: the task's own
+
+
+def test_an_obligation_in_the_passive_is_a_task_of_the_party_addressed(corpus_register):
+    en = parse(
+        "The Ministry of Public Security shall step up patrols on the border. "
+        "Smugglers must be strictly punished. The results must be reported monthly.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in en] == ["MPS", "MPS", "MPS"]
+    assert en[2].recurrence == "monthly"
+    vi = parse(
+        "Bộ Công an tăng cường tuần tra biên giới. Các đối tượng buôn lậu phải được xử lý nghiêm.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert [d.lead_agency for d in vi] == ["MPS", "MPS"]
+
+
+def test_a_topic_fronted_before_the_comma_is_read_past(corpus_register):
+    vi = parse(
+        "Về đầu tư công, các bộ, ngành, địa phương khẩn trương giải ngân vốn. "
+        "Đối với thị trường vàng, cần tăng cường thanh tra các doanh nghiệp kinh doanh vàng.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert len(vi) == 2
+    assert vi[0].lead_agency is None and len(vi[0].lead_agencies) > 60
+    en = parse(
+        "Regarding the rice market, the Ministry of Industry and Trade shall monitor export prices.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in en] == ["MOIT"]
+
+
+def test_an_apposition_between_the_agency_and_its_verb(corpus_register):
+    en = parse(
+        "The Minister of Industry and Trade - Head of the Steering Committee for Energy focuses on "
+        "directing the power companies to secure supply.\n"
+        "The Ministry of Finance, the standing body of the Price Council, shall publish the price index.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in en] == ["MOIT", "MOF"]
+
+
+def test_a_call_for_more_determination_is_an_exhortation_but_a_duty_done_with_it_is_a_task(corpus_register):
+    drafts = parse(
+        "The Prime Minister called for greater determination in the fight against fraud.\n"
+        "The Ministry of Finance shall audit the customs stations with greater determination.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in drafts] == ["MOF"]
