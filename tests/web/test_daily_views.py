@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from agencies.choices import Role
 from notifications.models import EscalationRule
-from tasks import services
+from tasks import selectors, services
 from tasks.models import Task, TaskEvent
 from tests.factories import OfficialFactory, complete_task_fields
 from tests.web.conftest import at
@@ -309,6 +309,42 @@ def test_morning_view_links_what_fell_overdue_and_what_waits(world, logged_in):
     with at(dt.date(2025, 6, 1)):
         wider = logged_in(world.monitor).get("/morning/?since=01/05/2025").content.decode()
     assert "Overdue for a month" in wider.split('id="newly-overdue"')[1].split("</ul>")[0]
+
+
+def test_morning_view_lists_the_first_that_fell_overdue_and_links_them_all(world, logged_in):
+    # given three tasks that fell overdue yesterday, and a view that lists two
+    with at(dt.date(2025, 2, 25)):
+        fell = [_assigned(world, deadline=dt.date(2025, 5, 31), title=f"Due yesterday {n}") for n in range(3)]
+    with at(dt.date(2025, 6, 1)):
+        view = selectors.morning_view(world.monitor, today=dt.date(2025, 6, 1), limit=2)
+        html = logged_in(world.monitor).get("/morning/").content.decode()
+    # then the selector gives the first two and says more fell
+    assert len(view["newly_overdue"]) == 2 and view["more_overdue"]
+    assert {t.pk for t in view["newly_overdue"]} < {t.pk for t in fell}
+    # and the page (which lists up to 50) shows all three, with no link to more
+    newly = html.split('id="newly-overdue"')[1].split("</ul>")[0]
+    assert all(f'href="/tasks/{t.pk}/"' in newly for t in fell) and 'id="all-newly-overdue"' not in html
+    with at(dt.date(2025, 6, 1)):
+        assert not selectors.morning_view(world.monitor, today=dt.date(2025, 6, 1), limit=3)["more_overdue"]
+
+
+def test_morning_view_with_more_than_it_lists_links_the_task_list_of_them_all(world, logged_in):
+    # given more tasks fell overdue than the page lists
+    with at(dt.date(2025, 2, 25)):
+        for n in range(selectors.MORNING_SHOWN + 1):
+            _assigned(world, deadline=dt.date(2025, 5, 30 + n % 2), title=f"Due {n}")
+    with at(dt.date(2025, 6, 1)):
+        client = logged_in(world.monitor)
+        html = client.get("/morning/?since=30/05/2025").content.decode()
+        # then the page lists the first 50, says more fell, and links the task list of them all
+        newly = html.split('id="newly-overdue"')[1].split("</ul>")[0]
+        assert newly.count("<li data-task=") == selectors.MORNING_SHOWN
+        assert f"Hơn {selectors.MORNING_SHOWN} nhiệm vụ quá hạn" in html
+        link = unescape(html.split('id="all-newly-overdue"')[0].rsplit('href="', 1)[1].split('"')[0])
+        listed = client.get(link)
+        assert listed.status_code == 200
+        assert "deadline_after=2025-05-30" in link and "deadline_before=2025-05-31" in link
+        assert listed.content.decode().count('<tr data-task="') == selectors.MORNING_SHOWN
 
 
 # --- leader ------------------------------------------------------------------------------------
