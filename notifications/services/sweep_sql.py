@@ -32,7 +32,8 @@ NO_ADDRESS_ERROR = "The official has no email address."
 #             whether their deadline has others in the window (only then can one overtake)
 #   cand      the due candidates: the statement of ``due_candidates``, compiled by the ORM
 #   people    the active officials the candidates can name (their own people, focal points,
-#             monitors): language, digest choice, and their JSON entry but its state
+#             monitors): role, language, digest choice, and their JSON entry but its state;
+#             nobody else is named (an inactive person is left out, as recipients_for_level does)
 #   named     per candidate and rung, each person its level names once, at their first place
 #   latest    per candidate and person, the latest rung naming them (deadlines with several)
 #   entries   each active person named, with their state: skipped if a later rung of the
@@ -56,7 +57,7 @@ cand (task_id, deadline, responsible, leader, agency, creator, supervisor) AS MA
     {candidates}
 ),
 people AS MATERIALIZED (
-    SELECT o.id, o.email <> '' AS reachable, d.official_id IS NOT NULL AS digest,
+    SELECT o.id, o.role, o.agency_id, o.email <> '' AS reachable, d.official_id IS NOT NULL AS digest,
            CASE WHEN o.language IN ('vi', 'en') THEN o.language ELSE 'vi' END AS language,
            '{{"id":' || o.id || ',"user":' || to_json(o.username)
            || ',"name":' || to_json(coalesce(
@@ -69,13 +70,11 @@ people AS MATERIALIZED (
     )
 ),
 focal AS (
-    SELECT agency_id, array_agg(id ORDER BY id) AS ids
-    FROM {official} WHERE role = %(focal_point)s AND is_active AND agency_id IN (SELECT agency FROM cand)
+    SELECT agency_id, array_agg(id ORDER BY id) AS ids FROM people WHERE role = %(focal_point)s
     GROUP BY agency_id
 ),
 monitors AS (
-    SELECT coalesce(array_agg(id ORDER BY id), '{{}}') AS ids
-    FROM {official} WHERE role = %(monitor)s AND is_active
+    SELECT coalesce(array_agg(id ORDER BY id), '{{}}') AS ids FROM people WHERE role = %(monitor)s
 ),
 named AS NOT MATERIALIZED (
     SELECT c.task_id, c.deadline, r.rule_id, r.level, r.period, r.due_on, r.precedence, r.contested,
@@ -83,7 +82,7 @@ named AS NOT MATERIALIZED (
     FROM cand c
     JOIN rungs r ON r.deadline = c.deadline
     LEFT JOIN focal f ON f.agency_id = c.agency AND r.level >= %(agency_level)s
-    LEFT JOIN {official} cr ON cr.id = c.creator AND r.level >= %(office_level)s
+    LEFT JOIN people cr ON cr.id = c.creator AND r.level >= %(office_level)s
     CROSS JOIN monitors m
     CROSS JOIN LATERAL (
         SELECT u.person, min(u.pos) AS pos
@@ -93,7 +92,7 @@ named AS NOT MATERIALIZED (
                     THEN coalesce(f.ids, '{{}}') || ARRAY[c.supervisor, c.leader]
                     ELSE '{{}}'::bigint[] END
             || CASE WHEN r.level < %(office_level)s THEN '{{}}'::bigint[]
-                    WHEN cr.is_active AND cr.role = %(monitor)s THEN ARRAY[c.creator]
+                    WHEN cr.role = %(monitor)s THEN ARRAY[c.creator]
                     ELSE m.ids END
         ) WITH ORDINALITY AS u (person, pos)
         WHERE u.person IS NOT NULL
