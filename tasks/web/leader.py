@@ -64,7 +64,7 @@ def _page(
     ]
     tasks = with_timeliness(
         task_list_for_user(user).filter(lead_agency_id=agency.pk, status__in=OPEN_STATUSES), today
-    ).select_related("directive", "responsible_official")
+    ).select_related("directive", "lead_agency", "responsible_official")
     page = Paginator(tasks.order_by("deadline", "code", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     bound = bound or {}
     people = agency_people(agency.pk)
