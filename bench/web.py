@@ -14,8 +14,8 @@ Pairs: the dashboard and ``/api/v1/reports/backlog/``; the task list (its first 
 tasks) and ``/api/v1/tasks/`` asked the same statuses; a task page and ``/api/v1/tasks/<id>/``
 with ``/api/v1/tasks/<id>/progress-reports/`` (the page shows the task and its latest reports);
 the agency page of the agency with the most overdue tasks and ``/api/v1/tasks/?agency=`` with
-the open statuses; the clarity index and the backlog API (there is no clarity API: the backlog
-is the API answer of the same shape, counts of every task grouped by agency).
+the open statuses; the clarity index and ``/api/v1/reports/clarity/`` (the same selector, every
+row of both tables where the page shows a page of each).
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ from tasks.choices import OPEN_STATUSES
 from tasks.selectors import AWAITING_SHOWN
 from tasks.web.leader import PAGE_SIZE as LEADER_PAGE_SIZE
 from tasks.web.monitor import DRAFTS_PAGE_SIZE
+
+API_CLARITY = "/api/v1/reports/clarity/"
 
 TARGET_RATIO = 2.0
 TARGET_MS = 300.0
@@ -156,8 +158,8 @@ def _cases(ctx: Context) -> list[Case]:
         Case(
             "clarity index",
             "/clarity/",
-            [f"{API_BACKLOG}?as_of={as_of}"],
-            "the backlog API (no clarity API: counts of every task by agency alike)",
+            [API_CLARITY],
+            "the clarity API (the same counts, every row)",
             monitor,
         ),
         # --- each role's daily job (issue 16) -------------------------------------------------
