@@ -391,8 +391,8 @@ def _remeasured_lines(data: dict) -> list[str]:
         start = "/".join(f"{x:.2f}" for x in again["load_average_at_start"])
         end = "/".join(f"{x:.2f}" for x in again["load_average_at_end"])
         lines.append(
-            f"- **Re-measured** {again['at']}, commit `{again['commit']}`, {_remeasured_on(data, again)}"
-            f" (`bench --reuse --merge`), load average {start} at the start and {end} at the end:"
+            f"- **Re-measured** {again['at']}, commit `{again['commit']}` (`bench --reuse --merge`),"
+            f" {_remeasured_on(data, again)}; load average {start} at the start and {end} at the end:"
             " " + "; ".join(f"*{name}*" for name in again["figures"]) + ". The other figures are"
             " the run's."
         )
@@ -401,19 +401,18 @@ def _remeasured_lines(data: dict) -> list[str]:
 
 def _remeasured_on(data: dict, again: dict) -> str:
     """What a re-measure ran on, as far as it was recorded: the run's own dataset, or one
-    generated again (the generator may have changed since, and the reference day follows the
-    date it was generated on)."""
+    generated again (by the generator of its day, which may have changed since the run, and
+    with the reference day of its day)."""
     used = again.get("dataset")
     if not used:
-        return "dataset not recorded (the run's, or one generated again at the same size)"
+        return "on data of the same size, not recorded whether the run's or one generated again"
     run = data.get("dataset", {})
     if used.get("generated_at") == run.get("generated_at"):
         return "on the same data"
     same_seed = used.get("seed") == run.get("seed")
     return (
         f"on a dataset generated again {'with the same size and seed' if same_seed else 'at the same size'}"
-        f" (seed {used.get('seed')}) by the generator of that commit, on {used.get('generated_at')},"
-        f" reference day {used.get('as_of')}"
+        f" (seed {used.get('seed')}; generated {used.get('generated_at')}, reference day {used.get('as_of')})"
     )
 
 

@@ -346,6 +346,13 @@ class Task(models.Model):
                 name="task_open_deadline",
                 condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
             ),
+            # Drafts are a few thousand among a million: the monitor's drafts list (by id) and the
+            # API's drafts (by deadline) walked the whole table's indexes to find a page of them
+            # (benchmark: 1.0 s and 2.6 s at 1,000,000 tasks).
+            models.Index(fields=["id"], name="task_draft_id", condition=Q(status=TaskStatus.DRAFT)),
+            models.Index(
+                fields=["deadline", "id"], name="task_draft_deadline", condition=Q(status=TaskStatus.DRAFT)
+            ),
         ]
 
     title_i18n = EnglishText("title")

@@ -797,19 +797,33 @@ def drafts_for_user(user: Official) -> QuerySet[Task]:
     )
 
 
-def morning_view(user: Official, *, today: dt.date, since: dt.date | None = None) -> dict:
+#: How many of the tasks that fell overdue the morning view lists (the rest are a link to the
+#: task list away): at national scale 250 fell overdue in a day, a page of 80 KB drawn in 0.9 s.
+MORNING_SHOWN = 50
+
+
+def morning_view(
+    user: Official, *, today: dt.date, since: dt.date | None = None, limit: int = MORNING_SHOWN
+) -> dict:
     """What a monitor looks at first each morning: the open tasks that fell overdue since
     ``since`` (yesterday unless told; on a Monday, say, Friday), that is whose deadline day
-    ended on or after ``since`` and before ``today``, by the backlog's rule; then what waits
-    for a decision (``awaiting_decision``)."""
+    ended on or after ``since`` and before ``today``, by the backlog's rule, the first ``limit``
+    of them and whether more fell (``more_overdue``); then what waits for a decision
+    (``awaiting_decision``)."""
     since = since or today - dt.timedelta(days=1)
-    newly_overdue = (
+    newly_overdue = list(
         task_list_for_user(user)
         .filter(status__in=OPEN_STATUSES, deadline__gte=since, deadline__lt=today)
         .select_related("directive", "lead_agency", "responsible_official")
-        .order_by("deadline", "lead_agency__code", "code")
+        .order_by("deadline", "lead_agency__code", "code")[: limit + 1]
     )
-    return {"since": since, "today": today, "newly_overdue": list(newly_overdue), **awaiting_decision(user)}
+    return {
+        "since": since,
+        "today": today,
+        "newly_overdue": newly_overdue[:limit],
+        "more_overdue": len(newly_overdue) > limit,
+        **awaiting_decision(user),
+    }
 
 
 def agency_officials_workload(*, agency: Agency, as_of: dt.date) -> QuerySet[Official]:

@@ -31,12 +31,16 @@ NO_ADDRESS_ERROR = "The official has no email address."
 #   rungs     the window's rungs by deadline: their precedence (the latest due wins) and
 #             whether their deadline has others in the window (only then can one overtake)
 #   cand      the due candidates: the statement of ``due_candidates``, compiled by the ORM
-#   people    the active officials: language, digest choice, and their JSON entry but its state
+#   people    the active officials the candidates can name (their own people, focal points,
+#             monitors): role, language, digest choice, and their JSON entry but its state;
+#             nobody else is named (an inactive person is left out, as recipients_for_level does)
 #   named     per candidate and rung, each person its level names once, at their first place
 #   latest    per candidate and person, the latest rung naming them (deadlines with several)
 #   entries   each active person named, with their state: skipped if a later rung of the
 #             window names them, else "to" with an address, else no_address
-#   prior     the rows already written for these tasks and deadlines (none on a day's first sweep)
+#   prior     the rows already written for these tasks and deadlines (none on a day's first
+#             sweep), task by task through the outbox's index that leads with the task: the cost
+#             follows the due tasks, not the size of the outbox
 #   messages  one per (rung, language) and one per digest reader, leaving out the people a rung
 #             already written names (and then only if someone is left to send to)
 #   ins       written with ON CONFLICT DO NOTHING on the outbox's unique keys
@@ -53,23 +57,24 @@ cand (task_id, deadline, responsible, leader, agency, creator, supervisor) AS MA
     {candidates}
 ),
 people AS MATERIALIZED (
-    SELECT o.id, o.email <> '' AS reachable, d.official_id IS NOT NULL AS digest,
+    SELECT o.id, o.role, o.agency_id, o.email <> '' AS reachable, d.official_id IS NOT NULL AS digest,
            CASE WHEN o.language IN ('vi', 'en') THEN o.language ELSE 'vi' END AS language,
            '{{"id":' || o.id || ',"user":' || to_json(o.username)
            || ',"name":' || to_json(coalesce(
                   nullif(btrim(o.first_name || ' ' || o.last_name, E' \\t\\n\\r\\f\\v'), ''), o.username))
            || ',"email":' || to_json(o.email) || ',"state":"' AS entry
     FROM {official} o LEFT JOIN {preference} d ON d.official_id = o.id AND d.daily_digest
-    WHERE o.is_active
+    WHERE o.is_active AND (
+        o.role IN (%(focal_point)s, %(monitor)s)
+        OR o.id IN (SELECT unnest(ARRAY[responsible, leader, creator, supervisor]) FROM cand)
+    )
 ),
 focal AS (
-    SELECT agency_id, array_agg(id ORDER BY id) AS ids
-    FROM {official} WHERE role = %(focal_point)s AND is_active AND agency_id IN (SELECT agency FROM cand)
+    SELECT agency_id, array_agg(id ORDER BY id) AS ids FROM people WHERE role = %(focal_point)s
     GROUP BY agency_id
 ),
 monitors AS (
-    SELECT coalesce(array_agg(id ORDER BY id), '{{}}') AS ids
-    FROM {official} WHERE role = %(monitor)s AND is_active
+    SELECT coalesce(array_agg(id ORDER BY id), '{{}}') AS ids FROM people WHERE role = %(monitor)s
 ),
 named AS NOT MATERIALIZED (
     SELECT c.task_id, c.deadline, r.rule_id, r.level, r.period, r.due_on, r.precedence, r.contested,
@@ -77,7 +82,7 @@ named AS NOT MATERIALIZED (
     FROM cand c
     JOIN rungs r ON r.deadline = c.deadline
     LEFT JOIN focal f ON f.agency_id = c.agency AND r.level >= %(agency_level)s
-    LEFT JOIN {official} cr ON cr.id = c.creator AND r.level >= %(office_level)s
+    LEFT JOIN people cr ON cr.id = c.creator AND r.level >= %(office_level)s
     CROSS JOIN monitors m
     CROSS JOIN LATERAL (
         SELECT u.person, min(u.pos) AS pos
@@ -87,7 +92,7 @@ named AS NOT MATERIALIZED (
                     THEN coalesce(f.ids, '{{}}') || ARRAY[c.supervisor, c.leader]
                     ELSE '{{}}'::bigint[] END
             || CASE WHEN r.level < %(office_level)s THEN '{{}}'::bigint[]
-                    WHEN cr.is_active AND cr.role = %(monitor)s THEN ARRAY[c.creator]
+                    WHEN cr.role = %(monitor)s THEN ARRAY[c.creator]
                     ELSE m.ids END
         ) WITH ORDINALITY AS u (person, pos)
         WHERE u.person IS NOT NULL
@@ -109,8 +114,12 @@ entries AS (
         ON n.contested AND l.task_id = n.task_id AND l.deadline = n.deadline AND l.person = n.person
 ),
 prior AS MATERIALIZED (
-    SELECT task_id, rule_id, deadline, period, part, recipients
-    FROM {reminder} WHERE task_id IN (SELECT task_id FROM cand) AND deadline = ANY(%(deadlines)s::date[])
+    SELECT r.task_id, r.rule_id, r.deadline, r.period, r.part, r.recipients
+    FROM (SELECT DISTINCT task_id FROM cand) AS c
+    CROSS JOIN LATERAL (
+        SELECT * FROM {reminder} r WHERE r.task_id = c.task_id AND r.deadline = ANY(%(deadlines)s::date[])
+        OFFSET 0  -- kept a subquery: an index lookup per task, never a scan of the outbox
+    ) AS r
 ),
 written AS (
     SELECT task_id, rule_id, deadline, period, max(part) AS top
@@ -164,8 +173,8 @@ FROM (SELECT array_agg(status) AS statuses, array_agg(n) AS counts FROM (
 """
 
 
-#: Memory for the statement's sorts and hashes (PostgreSQL's work_mem, this transaction only).
-_WORK_MEM = "64MB"
+#: PostgreSQL settings for the statement (``SET LOCAL``: the sweep's transaction only).
+_SETTINGS = {"jit": "off", "work_mem": "64MB"}
 
 
 def _precedences(rungs: list[Rung]) -> list[int]:
@@ -226,7 +235,10 @@ def messages_write(
         # the unnest()s and guesses a hundred times the rows, enough to compile the statement:
         # 6 s of compiling for 0.5 s of work), and room to sort the day's people in memory
         # (the default 4 MB spilled some 10 MB to disk at 10,000 due tasks).
-        cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)", [_WORK_MEM])
+        cursor.execute(
+            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in _SETTINGS),
+            [value for pair in _SETTINGS.items() for value in pair],
+        )
         cursor.execute(sql, params)
         task_ids, statuses, counts = cursor.fetchone()
     return list(task_ids), Counter(dict(zip(statuses or [], counts or [], strict=True)))

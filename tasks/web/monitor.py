@@ -5,11 +5,15 @@ writes ``tasks.services``."""
 
 from __future__ import annotations
 
+import datetime as dt
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,6 +23,7 @@ from agencies.auth import official_of
 from agencies.models import Official
 from common.errors import ServiceError
 from tasks import services
+from tasks.choices import OPEN_STATUSES
 from tasks.selectors import drafts_for_user, morning_view
 from tasks.web.daily_forms import DraftClearsForm, DraftReturnForm, DraftsBulkForm, MorningForm
 from tasks.web.forms import apply_service_error
@@ -52,7 +57,21 @@ def morning(request: HttpRequest) -> HttpResponse:
     if not form.is_bound:
         form = MorningForm(initial={"since": view["since"]})
     status = 400 if form.is_bound and not form.is_valid() else 200
-    return render(request, "web/morning.html", {"form": form, **view}, status=status)
+    all_overdue = _newly_overdue_link(view["since"], today)
+    return render(
+        request, "web/morning.html", {"form": form, "all_overdue": all_overdue, **view}, status=status
+    )
+
+
+def _newly_overdue_link(since: dt.date, today: dt.date) -> str:
+    """The task list of every task the morning view counts as fallen overdue (it lists the
+    first of them): the open statuses, deadlines from ``since`` to the day before ``today``."""
+    query = [("status", str(status)) for status in OPEN_STATUSES]
+    query += [
+        ("deadline_after", since.isoformat()),
+        ("deadline_before", (today - dt.timedelta(days=1)).isoformat()),
+    ]
+    return f"{reverse('web:task_list')}?{urlencode(query)}"
 
 
 def _drafts_page(request: HttpRequest, user: Official, bulk: DraftsBulkForm | None = None, status: int = 200):

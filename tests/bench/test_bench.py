@@ -221,3 +221,45 @@ def test_the_web_step_measures_each_page_beside_its_api_answer(dataset):
         assert figure.checks["no OFFSET"] and figure.checks["no COUNT of tasks"], figure.name
         assert figure.checks["HTML <= 200 KB"], figure.name
         assert figure.queries > 0 and figure.floor_ms > 0, figure.name
+
+
+def test_the_web_step_measures_each_role_s_daily_pages(dataset):
+    from bench.web import web_figures
+
+    figures = {f.name: f for f in web_figures(measure.Context.load(AS_OF, runs=1))}
+    for page in ("morning view", "drafts list", "leader page", "focal point's home"):
+        figure = next((f for name, f in figures.items() if page in name), None)
+        assert figure is not None, page
+        # each beside the answers that hold its data, with the pages' targets
+        assert figure.floor_ms > 0 and figure.target_ratio == 2.0 and figure.target_ms == 300.0, page
+    leader = next(f for name, f in figures.items() if "leader page" in name)
+    assert leader.extra["rows"] > 0 and "hand-written SQL" in leader.extra["api"]
+
+
+def test_the_export_step_downloads_the_filtered_list_beside_its_own_sql(dataset):
+    from bench.exports import export_figures
+
+    csv_figure, xlsx_figure = export_figures(measure.Context.load(AS_OF, runs=1))
+    assert csv_figure.name.endswith(".csv") and xlsx_figure.name.endswith(".xlsx")
+    # the floor wrote as many rows as the export holds tasks (the header aside)
+    assert csv_figure.extra["rows"] > 0 and csv_figure.extra["kb"] > 0
+    assert csv_figure.target_ms and csv_figure.target_ratio and xlsx_figure.target_ms
+
+
+def test_the_intake_import_and_webhook_steps_write_and_roll_back(dataset):
+    from bench.imports import import_confirm_figure
+    from bench.intake import intake_figure
+    from bench.webhooks import webhooks_figure
+    from webhooks.models import WebhookDelivery, WebhookSubscription
+
+    ctx = measure.Context.load(AS_OF, runs=1)
+    tasks = Task.objects.count()
+    intake = intake_figure(ctx)
+    confirm = import_confirm_figure(ctx, rows=30)
+    hooks = webhooks_figure(ctx)
+    assert intake.checks["all 300 created"] and intake.floor_ms > 0
+    assert confirm.extra["result"]["created"] > 0 and confirm.extra["failed"] == 0
+    assert hooks.extra["entries"] > 0 and hooks.extra["created"] > 0
+    # every run was rolled back: no task, subscription or delivery is left behind
+    assert Task.objects.count() == tasks
+    assert not WebhookSubscription.objects.exists() and not WebhookDelivery.objects.exists()

@@ -28,10 +28,10 @@ def test_a_remeasure_on_a_regenerated_dataset_does_not_claim_the_same_data():
     regenerated = {**RUN, "generated_at": "2026-11-30T02:39:21+00:00", "as_of": "2026-11-30"}
     [line] = _remeasured_lines({"dataset": RUN, "remeasured": [remeasure(regenerated)]})
     assert "same data" not in line
-    assert "generated again with the same size and seed (seed 8)" in line
+    assert "generated again with the same size and seed (seed 8;" in line
     assert "reference day 2026-11-30" in line
 
 
 def test_a_remeasure_without_a_record_of_its_data_claims_nothing():
     [line] = _remeasured_lines({"dataset": RUN, "remeasured": [remeasure()]})
-    assert "same data" not in line and "dataset not recorded" in line
+    assert "same data" not in line and "not recorded whether the run's or one generated again" in line

@@ -26,6 +26,7 @@ from tasks.selectors import backlog_by_lead_agency, backlog_totals, timeliness_o
 from tests.api.conftest import token_for
 
 NOTICE = "56/TB-VPCP"
+DISPATCH = "1086/TTg-QHDP"
 #: The day the issue asked the demo to be believable on ("today" when it was written).
 DEMO_TODAY = dt.date(2026, 11, 29)
 
@@ -198,8 +199,14 @@ def test_the_2026_plan_carries_the_digital_signature_target_into_2026(seeded):
         assert timeliness_of(t, DEMO_TODAY) == Timeliness.IN_PROGRESS_WITHIN_DEADLINE
 
 
+def notice_tasks():
+    """The tasks of Notice 56, whose 2025 these tests replay (the demo's other directive,
+    Dispatch 1086, has its own test below)."""
+    return Task.objects.filter(directive__number=NOTICE)
+
+
 def test_dashboard_today_shows_on_time_within_deadline_and_overdue(seeded):
-    totals = backlog_totals(backlog_by_lead_agency(Task.objects.all(), DEMO_TODAY))
+    totals = backlog_totals(backlog_by_lead_agency(notice_tasks(), DEMO_TODAY))
     # two laws on time, the digital-signature target carried into 2026, the rest overdue
     assert totals[Timeliness.COMPLETED_ON_TIME] == 2
     assert totals[Timeliness.IN_PROGRESS_WITHIN_DEADLINE] == 4
@@ -232,8 +239,44 @@ def test_dashboard_today_shows_on_time_within_deadline_and_overdue(seeded):
 )
 def test_history_replays_month_by_month(seeded, as_of, expected):
     counts = dict.fromkeys(Timeliness.values, 0) | expected
-    totals = backlog_totals(backlog_by_lead_agency(Task.objects.all(), as_of))
+    totals = backlog_totals(backlog_by_lead_agency(notice_tasks(), as_of))
     assert {c: totals[c] for c in Timeliness.values} == counts
+
+
+def test_the_dispatch_1086_quarterly_report_is_a_standing_task_per_ministry(seeded):
+    """Dispatch 1086/TTg-QHDP (10 November 2023): ministers report to the Prime Minister before
+    the 25th of each quarter's middle month. One standing task per demo ministry, given on the
+    day of the dispatch; no report under it is recorded (we found none), so every quarter from
+    the fourth of 2023 counts once in the backlog, overdue."""
+    tasks = Task.objects.filter(directive__number=DISPATCH).select_related("lead_agency")
+    assert {t.code.rsplit("-", 1)[1]: t.lead_agency.code for t in tasks} == {
+        "MPS": "MPS",
+        "MIC": "MOST",  # moved with MIC's other open tasks on 1 March 2025
+        "MOHA": "MOHA",
+    }
+    for t in tasks:
+        assert (t.status, t.recurrence, t.due_month, t.due_day, t.deadline) == (
+            "assigned",
+            "quarterly",
+            2,
+            24,
+            None,
+        )
+        assert t.missing_clears == []
+        begun = t.occurrences.filter(period_start__lte=DEMO_TODAY).order_by("period_start")
+        assert begun.first().due_on == dt.date(2023, 11, 24)
+        assert [o.due_on for o in begun][-2:] == [dt.date(2026, 8, 24), dt.date(2026, 11, 24)]
+        assert begun.count() == 13  # the fourth quarter of 2023, then 2024, 2025 and 2026
+    rows = {
+        r["lead_agency__code"]: r
+        for r in backlog_by_lead_agency(Task.objects.filter(directive__number=DISPATCH), DEMO_TODAY)
+    }
+    assert {code: r[Timeliness.IN_PROGRESS_OVERDUE] for code, r in rows.items()} == {
+        "MPS": 13,
+        "MOST": 13,
+        "MOHA": 13,
+    }
+    assert all(r["total"] == 13 for r in rows.values())
 
 
 def test_second_seed_replays_nothing(seeded):

@@ -19,12 +19,14 @@ from django.test import RequestFactory
 
 from agencies.models import Agency, Official
 from tasks import services
+from tasks.management.commands.seed_demo import DIRECTIVE_FILES
 from tasks.models import Directive, Task, TaskEvent
 
 pytestmark = pytest.mark.django_db
 
 DEMO_PASSWORD = "fiveclear-demo"
 NOTICE = "56/TB-VPCP"
+DISPATCH = "1086/TTg-QHDP"
 MEMBERS = ("MPS", "MIC", "HANOI", "THAIBINH")
 PROVINCES = ("HANOI", "THAIBINH")
 #: Where the members' tasks are led after the reorganisations of 2025 (MIC into MOST on 1 March,
@@ -69,11 +71,16 @@ def seeded() -> str:
 
 
 def test_seed_twice_creates_nothing_the_second_time():
-    # given the fixture, in which a task addressed to a group counts once per member
-    notice = fixture("notice_56_tb_vpcp.json")
-    expected_tasks = sum(
-        len(notice["groups"][e["lead_group"]]["members"]) if "lead_group" in e else 1 for e in notice["tasks"]
-    )
+    # given the fixtures (the notice and the dispatch), in which a task addressed to a group
+    # counts once per member
+    per_directive = {
+        data["directive"]["number"]: sum(
+            len(data["groups"][e["lead_group"]]["members"]) if "lead_group" in e else 1 for e in data["tasks"]
+        )
+        for data in map(fixture, DIRECTIVE_FILES)
+    }
+    assert per_directive == {NOTICE: per_directive[NOTICE], DISPATCH: 3}
+    expected_tasks = sum(per_directive.values())
     new_agencies = len(fixture("reorganisation_2025.json")["new_agencies"])
     # when the seed runs twice
     first_output = seed()
@@ -86,12 +93,13 @@ def test_seed_twice_creates_nothing_the_second_time():
     # then the first created everything, the second nothing
     assert after_first["agencies"] == len(fixture("agencies.json")["agencies"]) + new_agencies
     assert after_first["officials"] == len(fixture("demo_officials.json")["officials"])
-    assert after_first["directives"] == 1
+    assert after_first["directives"] == 2
     assert after_first["tasks"] == expected_tasks
     # one "created" row per task and one "assigned" row per task with its five clears
     assert TaskEvent.objects.filter(action="created").count() == expected_tasks
     assert TaskEvent.objects.filter(action="assigned").count() == Task.objects.exclude(status="draft").count()
-    assert f"{expected_tasks} created, 0 already present" in first_output
+    for number, count in per_directive.items():
+        assert f"Tasks: {count} created, 0 already present" in first_output.split(f"Directive {number}")[1]
     assert counts() == after_first
     assert list(Task.objects.order_by("code").values_list("code", "status", "version", "updated_at")) == (
         tasks_first
@@ -101,8 +109,9 @@ def test_seed_twice_creates_nothing_the_second_time():
     # people moved by the reorganisations stay where they went
     assert dict(Official.objects.values_list("username", "agency__code")) == officials_first
     assert dict(Official.objects.values_list("username", "password")) == passwords_first
-    assert f"0 created, {expected_tasks} already present" in second_output
-    assert "Directive 56/TB-VPCP: already present" in second_output
+    for number, count in per_directive.items():
+        assert f"Directive {number}: already present" in second_output
+        assert f"Tasks: 0 created, {count} already present" in second_output.split(f"Directive {number}")[1]
     assert "0 reorganisations applied, 0 task steps done" in second_output
 
 

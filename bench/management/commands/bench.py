@@ -25,23 +25,28 @@ from django.test.utils import override_settings
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
-from bench import api, load, measure, report, search, web
+from bench import api, exports, load, measure, report, search, web
 from bench.generator import Sizes, generate
-from bench.imports import import_figure
+from bench.imports import import_confirm_figure, import_figure
+from bench.intake import intake_figure
 from bench.measure import Figure, sweep_figure
 from bench.report import cpu_snapshot
 from bench.signatures import signature_figures
+from bench.webhooks import webhooks_figure
 
 STEPS = (
     "backlog",
     "api",
     "search",
     "web",
+    "export",
     "sweep",
     "scaling",
     "claim",
     "send",
     "import",
+    "intake",
+    "webhooks",
     "signatures",
     "load",
 )
@@ -210,6 +215,7 @@ class Command(BaseCommand):
         run("api", lambda: self._api(ctx))
         run("search", lambda: self._search(ctx))
         run("web", lambda: self._web(ctx))
+        run("export", lambda: self._export(ctx))
         sweep: list[measure.Figure] = []
 
         def sweep_step() -> measure.Figure:
@@ -222,12 +228,14 @@ class Command(BaseCommand):
         run("claim", lambda: measure.claim_figure(ctx))
         run("send", lambda: measure.send_figure(ctx, count=options["send_count"]))
         run("import", lambda: self._import(ctx))
+        run("intake", lambda: intake_figure(ctx))
+        run("webhooks", lambda: webhooks_figure(ctx))
         run("signatures", lambda: signature_figures(ctx))
         run("load", lambda: self._load(options, ctx))
         return figures
 
     def _import(self, ctx):
-        return import_figure(ctx)
+        return [import_figure(ctx), import_confirm_figure(ctx)]
 
     def _api(self, ctx):
         if not self._routed(api.API_TASKS):
@@ -243,6 +251,11 @@ class Command(BaseCommand):
         if not self._routed(api.API_TASKS):
             return []
         return web.web_figures(ctx)
+
+    def _export(self, ctx):
+        if not self._routed("/tasks/export.csv"):
+            return []
+        return exports.export_figures(ctx)
 
     def _load(self, options, ctx):
         if not self._routed(api.API_TASKS):

@@ -1,5 +1,6 @@
-"""Load the demo: the agency register, demo logins, Notice No. 56/TB-VPCP and its tasks, and
-what happened to them in 2025 (``tasks.demo_2025``: the reorganisations and the outcomes public
+"""Load the demo: the agency register, demo logins, Notice No. 56/TB-VPCP and its tasks, Official
+Dispatch No. 1086/TTg-QHDP (2023) and its quarterly report (a standing task), and what happened to
+the notice's tasks in 2025 (``tasks.demo_2025``: the reorganisations and the outcomes public
 sources give, each on its date).
 
 Safe to run again and again (``make run`` runs it every time): agencies are matched by code,
@@ -28,9 +29,9 @@ from django.db import transaction
 from agencies.models import Agency, Official
 from agencies.services import agency_upsert
 from tasks import services
-from tasks.choices import TaskStatus
+from tasks.choices import Recurrence, TaskStatus
 from tasks.demo_2025 import ReplayResult, demo_2025_replay, moment, stamped
-from tasks.models import Directive, Task
+from tasks.models import Directive, Task, TaskOccurrence
 
 #: Demo only: every seeded login shares it, and nothing but this command creates those logins.
 DEMO_PASSWORD = "fiveclear-demo"  # noqa: S105
@@ -39,6 +40,10 @@ FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 AGENCIES_FILE = "agencies.json"
 OFFICIALS_FILE = "demo_officials.json"
 NOTICE_FILE = "notice_56_tb_vpcp.json"
+#: Official Dispatch No. 1086/TTg-QHDP (2023): the demo's standing task, a quarterly report.
+DISPATCH_FILE = "dispatch_1086_ttg_qhdp.json"
+#: The directives of the demo, in the order they are loaded.
+DIRECTIVE_FILES = (NOTICE_FILE, DISPATCH_FILE)
 MONITOR = "gov.monitor"
 #: Texts of a task given in Vietnamese with their English translation (``<name>_en``).
 TRANSLATED = ("title", "description", "deadline_phrase", "expected_result", "target_unit")
@@ -67,7 +72,8 @@ def expand_tasks(notice: dict[str, Any]) -> list[dict[str, Any]]:
 class Command(BaseCommand):
     help = (
         "Load the demo data (agencies, demo logins with password 'fiveclear-demo', Notice No. "
-        "56/TB-VPCP and its tasks). Idempotent: running it again changes nothing."
+        "56/TB-VPCP and its tasks, Dispatch No. 1086/TTg-QHDP and its quarterly report). "
+        "Idempotent: running it again changes nothing."
     )
 
     def add_arguments(self, parser) -> None:
@@ -89,15 +95,20 @@ class Command(BaseCommand):
             if django_apps.is_installed("tasks.intake"):
                 call_command("intake_load_defaults", verbosity=0)
             officials_new, officials = self._officials(_read(OFFICIALS_FILE)["officials"], agencies)
-            notice = _read(NOTICE_FILE)
             monitor = officials[MONITOR]
-            directive, directive_new = self._directive(notice["directive"], agencies, monitor)
-            created, present = self._tasks(expand_tasks(notice), directive, agencies, officials, monitor)
+            loaded = []
+            for name in DIRECTIVE_FILES:
+                document = _read(name)
+                directive, directive_new = self._directive(document["directive"], agencies, monitor)
+                created, present = self._tasks(
+                    expand_tasks(document), directive, agencies, officials, monitor
+                )
+                loaded.append((directive, directive_new, created, present))
         # Each step of 2025 commits on its own (an interrupted replay resumes where it stopped).
         replay = demo_2025_replay(monitor=monitor, today=options.get("until"))
-        self._summary(
-            agencies, agencies_new, officials, officials_new, directive, directive_new, created, present
-        )
+        self._summary(agencies, agencies_new, officials, officials_new)
+        for directive, directive_new, created, present in loaded:
+            self._directive_summary(directive, directive_new, created, present)
         self._replay_summary(replay)
 
     # --- agencies and officials -------------------------------------------------------------
@@ -208,6 +219,14 @@ class Command(BaseCommand):
             Task.objects.filter(pk__in=[t.pk for t in created], assigned_at__isnull=False).update(
                 assigned_at=entered
             )
+            # A standing task's first occurrence is the first due on or after the day it was
+            # given: its occurrences were written from today's date when it was assigned above,
+            # so, now that it is dated the day the directive was issued, they are written again
+            # from then (nothing was reported on them yet).
+            standing = [t for t in created if t.recurrence and t.status != TaskStatus.DRAFT]
+            TaskOccurrence.objects.filter(task__in=standing).delete()
+            for task in standing:
+                services.occurrences_generate(task=task.pk)
         return created, present
 
     def _task(
@@ -232,6 +251,9 @@ class Command(BaseCommand):
             accountable_leader=people.get((lead.pk, "leader")),
             deadline=dt.date.fromisoformat(entry["deadline"]) if entry["deadline"] else None,
             deadline_phrase=entry["deadline_phrase"],
+            recurrence=entry.get("recurrence", Recurrence.NONE),
+            due_day=entry.get("due_day"),
+            due_month=entry.get("due_month"),
             result_kind=entry["result_kind"],
             expected_result=entry["expected_result"],
             target_value=Decimal(entry["target_value"]) if entry["target_value"] else None,
@@ -253,10 +275,6 @@ class Command(BaseCommand):
         agencies_new: int,
         officials: dict[str, Official],
         officials_new: int,
-        directive: Directive,
-        directive_new: bool,
-        created: list[Task],
-        present: list[str],
     ) -> None:
         out = self.stdout
         out.write(f"Agencies: {len(agencies)} ({agencies_new} new)")
@@ -264,6 +282,11 @@ class Command(BaseCommand):
             f"Demo logins: {len(officials)} ({officials_new} new), password '{DEMO_PASSWORD}' (demo only): "
             + ", ".join(sorted(officials))
         )
+
+    def _directive_summary(
+        self, directive: Directive, directive_new: bool, created: list[Task], present: list[str]
+    ) -> None:
+        out = self.stdout
         out.write(f"Directive {directive.number}: {'created' if directive_new else 'already present'}")
         tasks = Task.objects.filter(directive=directive)
         out.write(
