@@ -74,7 +74,9 @@
   Picker.prototype.ask = function (words) {
     var self = this;
     var asked = ++this.asked;
-    var url = this.url + "?search=" + encodeURIComponent(words) + "&page_size=" + SHOWN;
+    // the address may already hold a filter (the reassign box asks for one agency's officials)
+    var url = this.url + (this.url.indexOf("?") < 0 ? "?" : "&") + "search=" + encodeURIComponent(words) +
+      "&page_size=" + SHOWN;
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : { results: [] }; })
       .then(function (body) {

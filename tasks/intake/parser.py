@@ -336,6 +336,9 @@ _PLACE_SEPARATOR = re.compile(r"\s*(?:,\s*(?:và\s+)?|\s+và\s+)")
 #: After a modal, the passive: "(must) be strictly handled", "(phải) được xử lý".
 _PASSIVE = re.compile(r"\s+(?:be\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|ne|nt|de|ld)\b|được\s+\w)", re.IGNORECASE)
 
+#: "(the Ministry of Health) to stock ...": an addressee's duty in English.
+_TO_INFINITIVE = re.compile(r"\s*to\s+(?!the\b|a\b|an\b|be\b)([a-z][a-z-]+)\b")
+
 #: "also" right before a request: it goes on addressing the parties named before.
 _ALSO = re.compile(r"\b(?:also|cũng)\s*$", re.IGNORECASE)
 
@@ -755,6 +758,8 @@ class Clause:
     first: bool
     #: The clause before it in the sentence was a task ("X shall ...; must also ...").
     follows_task: bool = False
+    #: A further addressee of the request before it ("..., and the State Bank to ...").
+    addressed: bool = False
 
 
 @dataclass
@@ -858,7 +863,7 @@ class Parser:
         run, end = self._entity_run(clause, pos, found)
         return bool(run) and self._after_subject(clause, end) is not None
 
-    def _after_subject(self, text: str, pos: int) -> int | None:
+    def _after_subject(self, text: str, pos: int, apposition: bool = True) -> int | None:
         """Where the action starts after an agency subject, if a modal, "chủ trì" or a verb
         follows it; None if the words after it are not an action (a list of addressees)."""
         pos = _run_end(r"[\s,]*", text, pos)
@@ -873,7 +878,7 @@ class Parser:
         start = self._skip_discourse(text, pos)
         if self._starts_with_verb(text, start, allow_ing=False):
             return start
-        return self._after_apposition(text, pos)
+        return self._after_apposition(text, pos) if apposition else None
 
     def _after_apposition(self, text: str, pos: int) -> int | None:
         """Where the action starts after an apposition to the subject: "The Minister of Finance -
@@ -912,6 +917,9 @@ class Parser:
             if named is not None:
                 run, end = named
             action = self._after_subject(text, end)
+            to = _TO_INFINITIVE.match(text, end) if clause.addressed else None
+            if action is None and to is not None:
+                action = to.end() - len(to.group(1))
             if action is not None:
                 reading.is_task, reading.lead, reading.action_start = True, run, action
                 reading.lead_phrase = text[pos:end].strip(" ,:")
@@ -1007,6 +1015,55 @@ class Parser:
         return not self._starts_with_verb(text, word, allow_ing=True) and not (
             self.cues.discourse is not None and self.cues.discourse.match(text, word)
         )
+
+    def _split_addressees(self, clause: Clause) -> list[Clause]:
+        """A request to several addressees, each with its own duty: "asked the Ministry of
+        Industry and Trade to secure power, and the State Bank to keep rates stable", "yêu cầu Bộ
+        Công Thương bảo đảm cung ứng điện, Ngân hàng Nhà nước điều hành lãi suất": one clause per
+        addressee. A name right after another name's comma is a list, not a new addressee."""
+        text = clause.text
+        request = self.cues.request.search(text) if self.cues.request is not None else None
+        if request is None:
+            return [clause]
+        found = self._find(text)
+        ends = {e for _, e, _ in found}
+        cuts: list[int] = []
+        for m in re.finditer(r",\s*(?:and\s+|và\s+)?|\s+(?:and|và)\s+", text[request.end() :]):
+            at = request.end() + m.start()
+            if at in ends or at - request.end() < 12:
+                continue
+            if self.cues.coordination is not None and self.cues.coordination.search(
+                text, cuts[-1] if cuts else request.end(), at
+            ):
+                continue  # "coordinate with agencies and localities to ...": the partners
+            seg_start = cuts[-1] if cuts else request.end()
+            named = [e for s_, e, _ in found if seg_start <= s_ and e <= at]
+            if not named or not (
+                _TO_INFINITIVE.search(text, max(named), at)
+                or (self.cues.action_verb is not None and self.cues.action_verb.search(text, max(named), at))
+            ):
+                continue  # the addressee before has no duty of its own: still a list of addressees
+            start = request.end() + m.end()
+            run, end = self._entity_run(text, start, found)
+            if not run or any(s < start < e for s, e, _ in found):
+                continue
+            if self._after_subject(text, end, apposition=False) is not None or _TO_INFINITIVE.match(
+                text, end
+            ):
+                cuts.append(at)
+        if not cuts:
+            return [clause]
+        parts, prev = [], 0
+        for cut in cuts:
+            parts.append(text[prev:cut])
+            prev = cut
+        parts.append(text[prev:])
+        first = Clause(parts[0].strip(), first=clause.first)
+        rest = [
+            Clause(re.sub(r"^[\s,]*(?:and\s+|và\s+)?", "", p).strip(), first=False, addressed=True)
+            for p in parts[1:]
+        ]
+        return [first, *rest]
 
     def _named_after_colon(
         self, text: str, end: int, found: list[tuple[int, int, Entity]]
@@ -1170,6 +1227,7 @@ class Parser:
                         continue
                     forced = context_lead
                     clauses = self.split_clauses(rest) + clauses[1:]
+                clauses = [part for clause in clauses for part in self._split_addressees(clause)]
                 previous_task = False
                 for index, clause in enumerate(clauses):
                     clause.follows_task = previous_task

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,9 +20,12 @@ from agencies.models import Agency, Official
 from common.errors import ServiceError
 from tasks import services
 from tasks.choices import OPEN_STATUSES, Timeliness
+from tasks.filtersets import TASK_ORDERINGS
+from tasks.models import Task
 from tasks.selectors import agency_officials_workload, task_list_for_user, with_timeliness
 from tasks.web.daily_forms import ReassignForm, agency_people
 from tasks.web.forms import apply_service_error
+from tasks.web.paging import keyset_links, keyset_page
 from tasks.web.task_page import get_task, render_task
 
 PAGE_SIZE = 50
@@ -62,22 +64,43 @@ def _page(
         )
         for person in agency_officials_workload(agency=agency, as_of=today)
     ]
-    tasks = with_timeliness(
-        task_list_for_user(user).filter(lead_agency_id=agency.pk, status__in=OPEN_STATUSES), today
-    ).select_related("directive", "responsible_official")
-    page = Paginator(tasks.order_by("deadline", "code", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    open_tasks = task_list_for_user(user).filter(lead_agency_id=agency.pk, status__in=OPEN_STATUSES)
+    # Keyset pages, soonest deadline first, as the agency page and the task list: no COUNT of
+    # the agency's open tasks and no OFFSET past them (``tasks.web.paging``).
+    try:
+        page = keyset_page(
+            request, open_tasks, orderings=TASK_ORDERINGS, default="deadline", page_size=PAGE_SIZE
+        )
+    except ValidationError as exc:
+        tasks, pager, errors = [], None, exc.messages
+    else:
+        ids = [row["id"] for row in page.object_list]
+        by_id = (
+            with_timeliness(Task.objects.filter(pk__in=ids), today)
+            .select_related("directive", "lead_agency", "responsible_official")
+            .in_bulk(ids)
+        )
+        tasks, pager, errors = [by_id[pk] for pk in ids if pk in by_id], keyset_links(request, page), []
     bound = bound or {}
     people = agency_people(agency.pk)
     forms = {
         task.pk: bound.get(task.pk)
         or ReassignForm(initial={"version": task.version}, people=people, task=task)
-        for task in page
+        for task in tasks
     }
     return render(
         request,
         "web/leader.html",
-        {"agency": agency, "officials": officials, "page": page, "forms": forms, "today": today},
-        status=status,
+        {
+            "agency": agency,
+            "officials": officials,
+            "tasks": tasks,
+            "pager": pager,
+            "page_errors": errors,
+            "forms": forms,
+            "today": today,
+        },
+        status=400 if errors else status,
     )
 
 

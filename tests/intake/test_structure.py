@@ -509,3 +509,27 @@ def test_a_call_for_more_determination_is_an_exhortation_but_a_duty_done_with_it
         language="en",
     )
     assert [d.lead_agency for d in drafts] == ["MOF"]
+
+
+def test_a_request_to_several_addressees_each_with_a_duty_is_one_task_each(corpus_register):
+    en = parse(
+        "The Prime Minister asked the Ministry of Health to stock antiviral drugs, and the Ministry of "
+        "Education and Training to postpone the exams in flooded provinces.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in en] == ["MOH", "MOET"]
+    assert en[1].action.startswith("Postpone the exams")
+    vi = parse(
+        "Thủ tướng yêu cầu Bộ Y tế dự trữ đủ thuốc, Bộ Giáo dục và Đào tạo hoãn kỳ thi tại vùng lũ.\n"
+        # partners of the coordination, and a list of addressees with one duty, stay one task
+        "Thủ tướng yêu cầu Bộ Tài chính phối hợp với Bộ Tư pháp, Bộ Nội vụ hoàn thiện dự thảo Nghị định.\n"
+        "Thủ tướng yêu cầu Bộ Công an, Bộ Quốc phòng tăng cường tuần tra biên giới.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert [d.lead_agency for d in vi] == ["MOH", "MOET", "MOF", "MPS"]
+    assert vi[2].coordinating_agencies == ["MOJ", "MOHA"]
+    assert vi[3].coordinating_agencies == ["MOD"]

@@ -360,7 +360,11 @@ def test_leader_sees_the_officials_and_reassigns_inside_the_agency(world, logged
     row = html.split('data-official="t.mps.focal"')[1].split("</tr>")[0]
     assert '<td class="num" data-column="open"><a href="/tasks/?responsible=t.mps.focal' in row
     assert ">1</a>" in row.split('data-column="overdue"')[1]
-    assert '<option value="t.mps.deputy">' in html and "t.mic.focal" not in html
+    # each task's box searches the agency's officials as it is typed in: no list of every
+    # official in every form (the page would grow with tasks x officials)
+    card = html.split(f'id="task-{task.pk}"')[1].split("</article>")[0]
+    assert 'data-picker="officials"' in card and 'data-picker-url="/api/v1/officials/?agency=MPS"' in card
+    assert "<option" not in card and "t.mic.focal" not in html
     response = client.post(
         f"/tasks/{task.pk}/reassign/", {"version": task.version, "official": "t.mps.deputy", "note": "Leave"}
     )
@@ -372,6 +376,29 @@ def test_leader_sees_the_officials_and_reassigns_inside_the_agency(world, logged
     )
     assert response.status_code == 400
     assert Task.objects.get(pk=task.pk).responsible_official == deputy
+
+
+def test_leader_pages_the_open_tasks_by_keyset_each_once(world, logged_in, monkeypatch):
+    # given seven open tasks of the agency, soonest deadline first, and pages of three
+    monkeypatch.setattr("tasks.web.leader.PAGE_SIZE", 3)
+    with at(dt.date(2025, 2, 25)):
+        tasks = [_assigned(world, deadline=dt.date(2025, 7, 1 + n), title=f"Open {n}") for n in range(7)]
+    client = logged_in(world.mps_leader)
+    client.get("/leader/")  # the session and the like, read once
+    # when walking the pages forward by their "next" links
+    seen, counts, url = [], [], "/leader/"
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url if url.startswith("/") else f"/leader/{url}").content.decode()
+        counts.append(len(queries))
+        assert not any("OFFSET" in q["sql"] or "COUNT(*)" in q["sql"] for q in queries.captured_queries)
+        seen += re.findall(r'<article class="card reassign" id="task-(\d+)"', html)
+        url = _link(html, "next")
+    # then each task shows once, by deadline, three to a page, each page at the same cost
+    assert [int(pk) for pk in seen] == [t.pk for t in tasks]
+    assert len(counts) == 3 and len(set(counts)) == 1, counts
+    # and a cursor that is not ours is a 400 with the page's own message
+    assert client.get("/leader/?cursor=not-a-cursor").status_code == 400
 
 
 def test_a_stale_reassign_is_refused_on_its_form(world, logged_in):
@@ -476,7 +503,7 @@ def test_leader_reassigns_from_the_task_page(world, logged_in):
     task = _assigned(world)
     client = logged_in(world.mps_leader)
     html = client.get(f"/tasks/{task.pk}/").content.decode()
-    assert 'id="reassign-form"' in html and '<option value="t.mps.deputy">' in html
+    assert 'id="reassign-form"' in html and 'data-picker-url="/api/v1/officials/?agency=MPS"' in html
     # a refusal comes back on the task page, with the form
     response = client.post(
         f"/tasks/{task.pk}/reassign/", {"version": task.version, "official": "", "back": "task"}
