@@ -561,7 +561,16 @@ NOTES = """
   now searches the agency's officials as it is typed in (`static/js/picker.js`, a login without
   the script), and the open tasks are keyset pages (no COUNT, no OFFSET). The import's confirm
   created and assigned 300 rows one by one (about 85 queries a row: 46.5 s): the rows are
-  created together by `tasks_create_many` and the complete ones assigned one by one.
+  created together by `tasks_create_many` and the complete ones assigned one by one: 38.2 s at
+  load 8.6, still a miss. What is left is the assignments, one `task_assign` a row (about 45
+  statements, some 20 of them the model validation asking the database again about constraints
+  and foreign keys it enforces itself); an assignment in bulk, or a smaller `INLINE_ROWS` so
+  that the worker takes such files, is the next step.
+- **Webhooks dispatch** misses its 5 s: 5,000 entries for two subscriptions are 10,000 delivery
+  rows with the task as the API shows it (about 1.2 ms a row at load 6-8); its floor, writing
+  the same rows unchecked, is no faster. About 420 history entries a second, far above the
+  country's rate of change; the limit per run (`DISPATCH_LIMIT`) is what makes a run longer
+  than the beat's period, not the history's size (1,000,000 entries: the cursor reads by key).
 - **The machine**: two cores run PostgreSQL, gunicorn's workers, the load client and whatever
   else is running at the time (see the load average above); figures that depend on spare CPU
   (everything under load) move with it.
