@@ -507,14 +507,17 @@ def import_request_confirm(*, actor: Official, task_import: TaskImport) -> TaskI
 
 def import_confirm(*, actor: Official, task_import: TaskImport) -> TaskImport:
     """Create the previewed rows' tasks, once: a second confirmation finds the import done.
-    Each row is its own savepoint, so a row the services refuse now (someone created the same
-    code since the preview) is reported and the others go in."""
+
+    The rows are created together by ``tasks.services.tasks_create_many`` (the checks and
+    history of ``task_create`` in a few queries; one by one, 300 rows took 46 s at national
+    scale, about 85 queries a row) and the complete ones assigned one by one. A row the services
+    refuse now (someone created the same code since the preview) is reported and the others go
+    in: the refused rows are taken out and the rest created again."""
     require_monitor(actor)
     with transaction.atomic():
         task_import = TaskImport.objects.select_for_update().get(pk=task_import.pk)
         if task_import.status == ImportStatus.IMPORTED:
             return task_import
-        created, drafts, skipped, failed = 0, 0, 0, []
         wanted = [r for r in task_import.rows if r["outcome"] in (Outcome.READY, Outcome.DRAFT)]
         agencies = Agency.objects.in_bulk(
             {r["fields"]["lead_agency_id"] for r in wanted}
@@ -528,27 +531,33 @@ def import_confirm(*, actor: Official, task_import: TaskImport) -> TaskImport:
                 "code", flat=True
             )
         )
-        for row in task_import.rows:
-            if row["outcome"] not in (Outcome.READY, Outcome.DRAFT):
+        rows = [r for r in wanted if r["code"] not in existing]
+        failed: list[dict] = []
+        tasks = _create_many(actor, task_import.directive, rows, agencies, officials, failed)
+        drafts = 0
+        for row, task in tasks:
+            if row["missing"]:
+                drafts += 1
                 continue
             try:
                 with transaction.atomic():
-                    if row["code"] in existing:
-                        skipped += 1
-                        continue
-                    task = _create(actor, task_import.directive, row, agencies, officials)
-                    created += 1
-                    drafts += task.status == "draft"
+                    task_services.task_assign(actor=actor, task=task)
             except ValidationError as exc:
+                drafts += 1  # created, left a draft: the refusal is reported with the row
                 failed.append({"row": row["row"], "problems": exc.messages})
         task_import.status = ImportStatus.IMPORTED
         task_import.imported_at = timezone.now()
-        task_import.result = {"created": created, "drafts": drafts, "skipped": skipped, "failed": failed}
+        task_import.result = {
+            "created": len(tasks),
+            "drafts": drafts,
+            "skipped": len(wanted) - len(rows),
+            "failed": sorted(failed, key=lambda f: f["row"]),
+        }
         task_import.save(update_fields=["status", "imported_at", "result"])
     return task_import
 
 
-def _create(actor: Official, directive: Directive, row: dict, agencies: dict, officials: dict) -> Task:
+def _new_task(row: dict, agencies: dict, officials: dict) -> task_services.NewTask:
     fields = dict(row["fields"])
     coordinating = [agencies[pk] for pk in fields.pop("coordinating_agency_ids")]
     fields["deadline"] = dt.date.fromisoformat(fields["deadline"]) if fields["deadline"] else None
@@ -556,13 +565,34 @@ def _create(actor: Official, directive: Directive, row: dict, agencies: dict, of
     fields["lead_agency"] = agencies.get(fields.pop("lead_agency_id"))
     for key in ("responsible_official", "accountable_leader"):
         fields[key] = officials.get(fields.pop(f"{key}_id"))
-    task = task_services.task_create(
-        actor=actor,
-        directive=directive,
-        code=row["code"] or None,
-        coordinating_agencies=coordinating,
-        **fields,
-    )
-    if not row["missing"]:
-        task = task_services.task_assign(actor=actor, task=task)
-    return task
+    return task_services.NewTask(fields=fields, coordinating_agencies=coordinating, code=row["code"] or None)
+
+
+def _create_many(
+    actor: Official,
+    directive: Directive,
+    rows: list[dict],
+    agencies: dict,
+    officials: dict,
+    failed: list[dict],
+) -> list[tuple[dict, Task]]:
+    """Create the rows' tasks at once; the rows ``tasks_create_many`` refuses (it names each by
+    its place: "task 3: deadline") are reported in ``failed`` and the others created again."""
+    while rows:
+        try:
+            with transaction.atomic():
+                new = [_new_task(row, agencies, officials) for row in rows]
+                created = task_services.tasks_create_many(actor=actor, directive=directive, tasks=new)
+        except ValidationError as exc:
+            refused: dict[int, list[str]] = {}
+            for key, messages in exc.message_dict.items():
+                place, _sep, _name = key.partition(": ")
+                number = place.removeprefix("task ")
+                if not number.isdigit():
+                    raise
+                refused.setdefault(int(number) - 1, []).extend(messages)
+            failed.extend({"row": rows[i]["row"], "problems": problems} for i, problems in refused.items())
+            rows = [row for i, row in enumerate(rows) if i not in refused]
+            continue
+        return list(zip(rows, created, strict=True))
+    return []

@@ -475,6 +475,8 @@ class NewTask:
 
     fields: dict[str, Any]
     coordinating_agencies: list[Agency]
+    #: a code of its own (an imported task's); without one it is numbered as ``task_create`` does
+    code: str | None = None
 
 
 #: Fields whose rows the caller passes loaded: ``full_clean`` would query each one a task.
@@ -495,16 +497,27 @@ def tasks_create_many(*, actor: Official, directive: Directive, tasks: list[NewT
     Directive.objects.select_for_update().filter(pk=directive.pk).first()
     prefix = f"{directive.number}-T"
     taken = set(Task.objects.filter(code__startswith=prefix).values_list("code", flat=True))
+    given = [item.code for item in tasks if item.code]
+    used = set(Task.objects.filter(code__in=given).values_list("code", flat=True)) if given else set()
+    taken |= set(given)
     seq = Task.objects.filter(directive=directive).count()
     built: list[Task] = []
     errors: dict[str, list[str]] = {}
+    seen: set[str] = set()
     for index, item in enumerate(tasks, start=1):
-        seq += 1
-        while f"{prefix}{seq:02d}" in taken:
+        if item.code:
+            code = item.code
+            if code in used or code in seen:
+                errors.setdefault(f"task {index}: code", []).append(
+                    _("A task with code %(code)s already exists.") % {"code": code}
+                )
+            seen.add(code)
+        else:
             seq += 1
-        task = _task_new(
-            actor=actor, directive=directive, code=f"{prefix}{seq:02d}", fields=dict(item.fields)
-        )
+            while f"{prefix}{seq:02d}" in taken:
+                seq += 1
+            code = f"{prefix}{seq:02d}"
+        task = _task_new(actor=actor, directive=directive, code=code, fields=dict(item.fields))
         try:
             _validate_task_fields(task, item.coordinating_agencies)
             # The constraints are checked by the database on insert; the unique code above.

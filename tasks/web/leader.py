@@ -4,10 +4,12 @@ the agency responsible (``tasks.services.task_reassign``, which checks and recor
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,13 +41,12 @@ def _leader(request: HttpRequest) -> tuple[Official, Agency]:
     return user, user.agency
 
 
-def _list_link(username: str, **filters) -> str:
-    """The task list of one official, filtered: the same list the API answers."""
-    query = QueryDict(mutable=True)
-    query["responsible"] = username
-    for name, values in filters.items():
-        query.setlist(name, [str(v) for v in values])
-    return f"{reverse('web:task_list')}?{query.urlencode()}"
+def _list_link(task_list: str, username: str, **filters) -> str:
+    """The task list (``task_list``, its address) of one official, filtered: the same list the
+    API answers."""
+    query = [("responsible", username)]
+    query += [(name, str(value)) for name, values in filters.items() for value in values]
+    return f"{task_list}?{urlencode(query)}"
 
 
 def _page(
@@ -53,13 +54,16 @@ def _page(
 ) -> HttpResponse:
     today = timezone.localdate()
     # (official, links to their open, overdue and late tasks in the list)
+    task_list = reverse("web:task_list")
     officials = [
         (
             person,
             {
-                "open": _list_link(person.username, status=OPEN_STATUSES),
-                "overdue": _list_link(person.username, timeliness=[Timeliness.IN_PROGRESS_OVERDUE]),
-                "late": _list_link(person.username, timeliness=[Timeliness.COMPLETED_LATE]),
+                "open": _list_link(task_list, person.username, status=OPEN_STATUSES),
+                "overdue": _list_link(
+                    task_list, person.username, timeliness=[Timeliness.IN_PROGRESS_OVERDUE]
+                ),
+                "late": _list_link(task_list, person.username, timeliness=[Timeliness.COMPLETED_LATE]),
             },
         )
         for person in agency_officials_workload(agency=agency, as_of=today)

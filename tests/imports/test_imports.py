@@ -17,7 +17,7 @@ from imports import services
 from imports.models import ImportStatus
 from tasks.choices import TaskStatus
 from tasks.models import Task, TaskEvent
-from tests.factories import DirectiveFactory
+from tests.factories import DirectiveFactory, OfficialFactory
 
 HEADERS_EN = [
     "Code",
@@ -242,3 +242,30 @@ def test_the_template_reads_back(world):
     task_import = preview(world, content, "template.xlsx")
     assert len(task_import.rows) == 1
     assert task_import.rows[0]["fields"]["title"] == "Hoàn thiện dự thảo Luật Bảo vệ dữ liệu cá nhân"
+
+
+def test_a_row_the_services_refuse_at_confirmation_is_reported_and_the_others_go_in(world):
+    # given a preview of three complete rows
+    mover = OfficialFactory(username="t.mps.mover", agency=world.mps)
+    rows = [
+        complete_row(world, code="IMP-1"),
+        complete_row(world, code="IMP-2", **{"Responsible official": mover.username}),
+        complete_row(world, code="IMP-3"),
+    ]
+    task_import = preview(world, as_csv(rows))
+    assert task_import.counts["ready"] == 3
+    # when, before the confirmation, the second row's official moves to another agency and
+    # someone creates the third row's code
+    mover.agency = world.moj
+    mover.save(update_fields=["agency"])
+    other = services.import_preview(
+        actor=world.monitor, directive=world.directive, file_name="one.csv", content=as_csv(rows[2:])
+    )
+    assert services.import_request_confirm(actor=world.monitor, task_import=other).result["created"] == 1
+    task_import = services.import_request_confirm(actor=world.monitor, task_import=task_import)
+    # then the first is created and assigned, the second reported with the reason, the third skipped
+    assert Task.objects.get(code="IMP-1").status == TaskStatus.ASSIGNED
+    assert not Task.objects.filter(code="IMP-2").exists()
+    assert task_import.result["created"] == 1 and task_import.result["skipped"] == 1
+    assert [f["row"] for f in task_import.result["failed"]] == [3]
+    assert task_import.result["failed"][0]["problems"]

@@ -22,7 +22,13 @@ from tasks import exports
 from tasks.choices import Timeliness
 from tasks.management.commands.seed_demo import DEMO_PASSWORD, expand_tasks
 from tasks.models import Task, TaskEvent, TaskTransfer, text_in_language
-from tasks.selectors import backlog_by_lead_agency, backlog_totals, timeliness_of, with_timeliness
+from tasks.selectors import (
+    backlog_by_lead_agency,
+    backlog_totals,
+    clarity_by_agency,
+    timeliness_of,
+    with_timeliness,
+)
 from tests.api.conftest import token_for
 
 NOTICE = "56/TB-VPCP"
@@ -277,6 +283,18 @@ def test_the_dispatch_1086_quarterly_report_is_a_standing_task_per_ministry(seed
         "MOHA": 13,
     }
     assert all(r["total"] == 13 for r in rows.values())
+    # The clarity index weighs each the same: its quarters begun by the date, credited to the
+    # agency of that date (before the merger, MIC's; six quarters by 15 February 2025).
+    dispatch = Task.objects.filter(directive__number=DISPATCH)
+    clarity = {
+        r["lead_agency__code"]: (r["tasks"], r["complete"])
+        for r in clarity_by_agency(dispatch, as_of=DEMO_TODAY)
+    }
+    assert clarity == {"MPS": (13, 13), "MOST": (13, 13), "MOHA": (13, 13)}
+    before = {
+        r["lead_agency__code"]: r["tasks"] for r in clarity_by_agency(dispatch, as_of=dt.date(2025, 2, 15))
+    }
+    assert before == {"MPS": 6, "MIC": 6, "MOHA": 6}
 
 
 def test_second_seed_replays_nothing(seeded):
