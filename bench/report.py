@@ -476,6 +476,26 @@ NOTES = """
   rolled back would skip their checks), and the outbox is emptied, untimed, before each run.
 - Sweep scaling: a child run generates a dataset a tenth the size, with the same number of tasks
   due, in a second database (`<name>_small`), and times the same sweep there.
+- Each role's daily pages (step `web`): the monitor's morning view beside the task list API asked
+  for the open tasks due the day before and for the submitted ones; the drafts list beside the
+  API's drafts; the leader page (signed in as the head of the agency with the most overdue tasks)
+  beside the officials' workload by hand-written SQL and the API's page of the agency's open
+  tasks; the focal point's home (`/`, which leads to `/agency/`) beside the API's page of the
+  agency's tasks asked by the same focal point. Same targets as the other pages.
+- Step `export`: the task list's CSV and XLSX for the agency with the most overdue tasks and that
+  timeliness; the floor runs the export's own statements again (captured with their parameters)
+  and writes the rows with the `csv` module.
+- Step `import`: the preview of 10,000 rows, and the confirm of 300 (the most a user waits for:
+  `imports.services.INLINE_ROWS`) timed alone after an untimed preview, each run rolled back;
+  the confirm's floor is `tasks_create_many` writing the same rows with the same checks.
+- Step `intake`: 300 reviewed drafts accepted into the directive with the most tasks
+  (`intake_drafts_accept`), rolled back; the floor is `bulk_create` of the same tasks, their
+  coordinating agencies and history, unchecked.
+- Step `webhooks`: one dispatch over the newest 5,000 of a history with an entry for every task
+  (the step adds a "created" entry per task once: the generator writes no history), for two
+  subscriptions that want every event (a monitor's and a focal point's); rolled back. The floor
+  reads the same entries and tasks by hand-written SQL and writes a delivery per entry and
+  subscription with `bulk_create`, the task's row as the body.
 
 ## What was changed for the targets, with the evidence
 
@@ -531,6 +551,26 @@ NOTES = """
   API keeps its answers (same scope, URL, date and tasks generation: `tasks.web.views._page`);
   the monitor's waiting decisions list the oldest 20 (listing every submitted result at a million
   tasks took 43 s and 180 MB).
+- **Each role's daily pages at national scale** (steps `web`, `export`, `import`, `intake`,
+  `webhooks`). Before, at 1,000,000 tasks: the drafts list 1.0 s (finding 50 drafts among a
+  million walked the whole primary key; the API's drafts 2.6 s): two partial indexes on the
+  drafts (`task_draft_id`, `task_draft_deadline`), then 0.4 ms in SQL. The morning view listed
+  every task that fell overdue (250 in a day, 80 KB, 0.9 s): it lists the first 50 and links the
+  task list of them all. The leader page drew a `<select>` of the agency's 60 officials in each
+  of its 50 reassign forms (272 KB, 2.1 s; the Government Office has 518 officials): each box
+  now searches the agency's officials as it is typed in (`static/js/picker.js`, a login without
+  the script), and the open tasks are keyset pages (no COUNT, no OFFSET). The import's confirm
+  created and assigned 300 rows one by one (about 85 queries a row: 46.5 s): the rows are
+  created together by `tasks_create_many` and the complete ones assigned one by one: 38.2 s at
+  load 8.6, still a miss. What is left is the assignments, one `task_assign` a row (about 45
+  statements, some 20 of them the model validation asking the database again about constraints
+  and foreign keys it enforces itself); an assignment in bulk, or a smaller `INLINE_ROWS` so
+  that the worker takes such files, is the next step.
+- **Webhooks dispatch** misses its 5 s: 5,000 entries for two subscriptions are 10,000 delivery
+  rows with the task as the API shows it (about 1.2 ms a row at load 6-8); its floor, writing
+  the same rows unchecked, is no faster. About 420 history entries a second, far above the
+  country's rate of change; the limit per run (`DISPATCH_LIMIT`) is what makes a run longer
+  than the beat's period, not the history's size (1,000,000 entries: the cursor reads by key).
 - **The machine**: two cores run PostgreSQL, gunicorn's workers, the load client and whatever
   else is running at the time (see the load average above); figures that depend on spare CPU
   (everything under load) move with it.

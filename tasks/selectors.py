@@ -19,11 +19,10 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from agencies.choices import ReorganisationKind, ReorganisationStatus
@@ -531,62 +530,71 @@ def overdue_trend_report(queryset: QuerySet[Task], dates: list[dt.date]) -> list
     )
 
 
-def clarity_weight(as_of: dt.date) -> Case:
-    """How many times the clarity index counts a task as of ``as_of``: a standing task that is
-    counted (assigned or later, not cancelled) once per occurrence begun by then, as the backlog
-    counts it (``occurrences_counted``), a duty given twelve months ago weighing twelve periods
-    written clearly or not; any other task, and a standing one before its first period begins
-    (a draft has none), once. Only standing tasks run the count, by the occurrences' unique
-    (task, period start) index."""
-    begun = (
-        TaskOccurrence.objects.filter(task_id=OuterRef("pk"), period_start__lte=as_of)
-        .order_by()
-        .values("task_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    standing = Q(status__in=COUNTED_STATUSES) & ~Q(recurrence=Recurrence.NONE)
-    return Case(
-        When(
-            standing,
-            then=Greatest(Value(1), Coalesce(Subquery(begun, output_field=IntegerField()), Value(0))),
-        ),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
+def _through(condition: Q, path: str) -> Q:
+    """``condition`` on a task as a condition on rows that reach the task by ``path``
+    (``"task__"``: a clear of an occurrence's task)."""
+    through = Q()
+    through.connector, through.negated = condition.connector, condition.negated
+    children: list[Any] = list(condition.children)
+    through.children = [
+        _through(child, path) if isinstance(child, Q) else (f"{path}{child[0]}", child[1])
+        for child in children
+    ]
+    return through
 
 
-def _clarity_counts(as_of: dt.date) -> dict:
-    weight = clarity_weight(as_of)
-
-    def weighed(condition: Q | None = None) -> Coalesce:
-        return Coalesce(Sum(weight, filter=condition), Value(0), output_field=IntegerField())
-
-    counts = {"tasks": weighed(), "complete": weighed(all_clears_q())}
+def _clarity_conditions() -> dict[str, Q | None]:
+    conditions: dict[str, Q | None] = {"tasks": None, "complete": all_clears_q()}
     for clear, condition in CLEAR_CONDITIONS.items():
-        counts[f"missing_{clear}"] = weighed(~condition)
+        conditions[f"missing_{clear}"] = ~condition
+    return conditions
+
+
+def _clarity_counts() -> dict:
+    return {name: Count("id", filter=condition) for name, condition in _clarity_conditions().items()}
+
+
+def _clarity_extra_counts() -> dict:
+    """Over the begun occurrences of counted standing tasks, grouped as their tasks are: what
+    each group's counts gain beyond the task itself (its occurrences less one per task that
+    has any), so that a standing task counts once per period begun, and once before its first."""
+    counts = {}
+    for name, condition in _clarity_conditions().items():
+        on_task = None if condition is None else _through(condition, "task__")
+        counts[name] = Count("pk", filter=on_task) - Count("task_id", filter=on_task, distinct=True)
     return counts
 
 
-def _clarity_rows(rows) -> list[dict]:
-    result = []
+def _clarity_add_occurrences(rows: list[dict], extras, key: str, extra_key: str) -> list[dict]:
+    """Add each group's occurrence counts to its row (every standing task with a begun
+    occurrence is among the tasks counted, so its group has a row), then the share."""
+    by_key = {row[key]: row for row in rows}
+    for extra in extras:
+        row = by_key[extra[extra_key]]
+        for name in _clarity_conditions():
+            row[name] += extra[name]
     for row in rows:
         row["share"] = row["complete"] / row["tasks"] if row["tasks"] else None
-        result.append(row)
-    return result
+    return rows
 
 
 def clarity_by_directive(queryset: QuerySet[Task], *, as_of: dt.date | None = None) -> list[dict]:
     """For each directive: its tasks (cancelled ones aside), how many have all five clears,
-    and how many miss each clear, by one grouped query, a standing task weighing its periods
-    begun by ``as_of`` (``clarity_weight``). Shows which directives were written vaguely."""
-    rows = (
+    and how many miss each clear. A standing task counts once per occurrence begun by ``as_of``
+    (the backlog's ``occurrences_counted``), once before its first: two grouped queries, the
+    tasks and their occurrences (a correlated count per task in one statement took 4.0 s
+    against 0.6 s at 100,000 tasks). Shows which directives were written vaguely."""
+    as_of = as_of or timezone.localdate()
+    rows = _plain_rows(
         queryset.exclude(status=TaskStatus.CANCELLED)
         .values("directive_id", "directive__number", "directive__title", "directive__issued_on")
-        .annotate(**_clarity_counts(as_of or timezone.localdate()))
+        .annotate(**_clarity_counts())
         .order_by("-directive__issued_on", "directive__number")
     )
-    return _clarity_rows(rows)
+    extras = (
+        occurrences_counted(queryset, as_of).values("task__directive_id").annotate(**_clarity_extra_counts())
+    )
+    return _clarity_add_occurrences(rows, extras, "directive_id", "task__directive_id")
 
 
 def clarity_by_agency(
@@ -597,26 +605,34 @@ def clarity_by_agency(
 ) -> list[dict]:
     """The same per lead agency (tasks with no lead agency yet form their own row, with
     ``lead_agency_id`` None): which agencies leave tasks without a person or a result.
-    Credited as the backlog credits them (``lead_agency_key``): by default to today's lead
+    Credited as the backlog credits them (``lead_agency_keys``): by default to today's lead
     agency, as of a date to the agency of that date, or rolled into today's successors; a
-    standing task weighs its periods begun by then (``clarity_weight``)."""
+    standing task counts once per occurrence begun by then, as in ``clarity_by_directive``."""
     as_of = as_of or timezone.localdate()
-    key = lead_agency_key(as_of, attribution)
+    key, occurrence_key = lead_agency_keys(as_of, attribution, "task__")
+    occurrences = occurrences_counted(queryset, as_of)
     if key is None:
-        rows = (
+        rows = _plain_rows(
             queryset.exclude(status=TaskStatus.CANCELLED)
             .values("lead_agency_id", "lead_agency__code", "lead_agency__name_vi", "lead_agency__name_en")
-            .annotate(**_clarity_counts(as_of))
+            .annotate(**_clarity_counts())
             .order_by("lead_agency__code")
         )
-        return _clarity_rows(rows)
+        by_lead = occurrences.values("task__lead_agency_id").annotate(**_clarity_extra_counts())
+        return _clarity_add_occurrences(rows, by_lead, "lead_agency_id", "task__lead_agency_id")
     credited_rows = _plain_rows(
         queryset.exclude(status=TaskStatus.CANCELLED)
         .order_by()
         .annotate(credited_agency=key)
         .values("credited_agency")
-        .annotate(**_clarity_counts(as_of))
+        .annotate(**_clarity_counts())
     )
+    extras = (
+        occurrences.annotate(credited_agency=occurrence_key)
+        .values("credited_agency")
+        .annotate(**_clarity_extra_counts())
+    )
+    _clarity_add_occurrences(credited_rows, extras, "credited_agency", "credited_agency")
     names = Agency.objects.in_bulk([r["credited_agency"] for r in credited_rows if r["credited_agency"]])
     for row in credited_rows:
         agency = names.get(row.pop("credited_agency"))
@@ -624,7 +640,7 @@ def clarity_by_agency(
         for name in ("code", "name_vi", "name_en"):
             row[f"lead_agency__{name}"] = getattr(agency, name) if agency else None
     credited_rows.sort(key=lambda r: (r["lead_agency__code"] is None, r["lead_agency__code"] or ""))
-    return _clarity_rows(credited_rows)
+    return credited_rows
 
 
 def clarity_report(
