@@ -20,12 +20,7 @@ without accents").
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
-from django.db import connection as default_connection
 from django.db.models import (
-    BooleanField,
     Case,
     ExpressionWrapper,
     F,
@@ -35,31 +30,15 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, Length, StrIndex
 from django.db.models.lookups import Exact
 
 from agencies.models import Agency
+from common.search import fold, fold_query, matching_ids, sqlite_fold
 from tasks.models import Directive
 
 #: The annotation that ranks search results (bigger is better), and the keyset ordering on it.
 RANK = "search_rank"
-
-_SPACES = re.compile(r"\s+")
-_D = str.maketrans({"đ": "d", "Đ": "d"})
-
-
-def fold(text: str | None) -> str | None:
-    """Lower case, no diacritics, đ as d: what ``fc_fold`` does in the database."""
-    if text is None:
-        return None
-    decomposed = unicodedata.normalize("NFD", text.translate(_D))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-
-
-def fold_query(text: str) -> str:
-    """The words searched for, folded, with runs of spaces as one."""
-    return _SPACES.sub(" ", fold(text) or "").strip()
 
 
 def task_text(code: str | None, title: str | None) -> str | None:
@@ -73,31 +52,8 @@ def sqlite_functions(sender, connection, **kwargs) -> None:
     """On each new SQLite connection (``connection_created``), the folding functions that
     PostgreSQL gets from migration 0010; SQLite has no unaccent."""
     if connection.vendor == "sqlite":
-        connection.connection.create_function("fc_fold", 1, fold, deterministic=True)
+        sqlite_fold(sender, connection, **kwargs)
         connection.connection.create_function("fc_task_text", 2, task_text, deterministic=True)
-
-
-def _like_pattern(words: str, *, start: bool = False) -> str:
-    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"{escaped}%" if start else f"%{escaped}%"
-
-
-def _column(table: str, name: str) -> str:
-    quote = default_connection.ops.quote_name
-    return f"{quote(table)}.{quote(name)}"
-
-
-def _matching_ids(queryset: QuerySet, columns: tuple[str, ...], words: str) -> list[int]:
-    """Ids of the rows of a smaller table (agencies, directives) whose folded columns hold the
-    words: one ``fc_fold`` per row over the columns joined (directives' numbers have a trigram
-    index, migration 0013; the few hundred agencies are read whole)."""
-    table = queryset.model._meta.db_table
-    joined = " || ' | ' || ".join(_column(table, c) for c in columns)
-    # Only quoted model column names are interpolated; the words are parameters.
-    where = RawSQL(  # noqa: S611
-        f"fc_fold({joined}) LIKE %s ESCAPE '\\'", [_like_pattern(words)], output_field=BooleanField()
-    )
-    return list(queryset.filter(where).values_list("pk", flat=True))
 
 
 def task_search(queryset: QuerySet, text: str) -> QuerySet:
@@ -113,8 +69,8 @@ def task_search(queryset: QuerySet, text: str) -> QuerySet:
     words = fold_query(text)
     if not words:
         return queryset
-    directives = _matching_ids(Directive.objects.all(), ("number",), words)
-    agencies = _matching_ids(Agency.objects.all(), ("code", "name_vi", "name_en"), words)
+    directives = matching_ids(Directive.objects.all(), ("number",), words)
+    agencies = matching_ids(Agency.objects.all(), ("code", "name_vi", "name_en"), words)
     condition = Q(search_text__contains=words)
     if directives:
         condition |= Q(directive_id__in=directives)

@@ -11,7 +11,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from agencies.api.filtersets import AGENCY_ORDERINGS, OFFICIAL_ORDERINGS, AgencyFilterSet, OfficialFilterSet
+from agencies.api.filtersets import (
+    AGENCY_ORDERINGS,
+    OFFICIAL_ORDERINGS,
+    RELEVANCE,
+    AgencyFilterSet,
+    OfficialFilterSet,
+    searching,
+)
 from agencies.api.serializers import AgencySerializer, OfficialSerializer
 from agencies.auth import official_of
 from agencies.models import Agency, Official
@@ -27,7 +34,8 @@ class _ListViewSet(StrictQueryMixin, viewsets.GenericViewSet):
     default_ordering = ""
 
     def get_keyset_orderings(self):
-        return self.orderings, self.default_ordering
+        """By relevance when searching and no order is asked for: the pickers show the best first."""
+        return self.orderings, RELEVANCE if searching(self.request.query_params) else self.default_ordering
 
     def list(self, request: Request) -> Response:
         filterset = self.filterset_class(
