@@ -3,9 +3,9 @@
 Text is compared *folded*: lower case, without diacritics, đ/Đ as d. The database folds with
 one function, ``fc_fold(text)``: on PostgreSQL an immutable SQL wrapper of ``unaccent`` (with
 đ translated first: unaccent's rules leave it alone in some versions) created by migration
-0010, with GIN trigram indexes (pg_trgm); on SQLite (``make run``) the Python ``fold`` below,
-registered on each connection. The query is folded in
-Python by that same ``fold``, so both sides agree on both backends.
+0010, with GIN trigram indexes (pg_trgm); on SQLite (``make run``) the Python ``fold`` of
+``common.search``, registered on each connection. The query is folded in Python by that same
+``fold``, so both sides agree on both backends.
 
 Each task keeps its folded code and title in a stored column the database computes
 (``Task.search_text``, migration 0012), with the trigram index on it: measured, reading it
