@@ -96,8 +96,9 @@ def _open_tasks_with_deadlines() -> Q:
 
 
 def due_tasks(deadlines: list[dt.date]):
-    """Open tasks at exactly these deadlines: an index lookup on the partial index of open
-    tasks by deadline (``task_open_deadline``), whatever the size of the table."""
+    """Open tasks at exactly these deadlines: an index lookup on the partial index of the
+    reminded tasks by deadline (``task_reminded_deadline``, which also carries the candidates'
+    columns), whatever the size of the table."""
     return Task.objects.filter(status__in=REMINDED_STATUSES, deadline__in=deadlines).order_by()
 
 

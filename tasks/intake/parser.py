@@ -328,10 +328,15 @@ class EntityMatcher:
 _PLACE_KIND = re.compile(r"(?:^|\s)(?:tỉnh|thành phố)\s")
 #: A list of provinces opened by its kind: "các tỉnh Quảng Ninh, Hải Phòng và Thái Bình".
 _PLACES_OPEN = re.compile(
-    r"\bcác\s+tỉnh\s+(?=[" + "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ" + "])"
+    r"\bcác\s+tỉnh(?:,\s*thành\s+phố)?\s*:?\s+(?=["
+    + "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+    + "])"
 )
 #: Between provinces listed after one named with its kind: a comma or "và", not a full stop.
 _PLACE_SEPARATOR = re.compile(r"\s*(?:,\s*(?:và\s+)?|\s+và\s+)")
+
+#: The modals of an obligation (not "is expected to", a forecast).
+_OBLIGATION = re.compile(r"must|shall|should|needs?\s+to|ha(?:s|ve)\s+to|phải|cần(?:\s+phải)?", re.IGNORECASE)
 
 #: After a modal, the passive: "(must) be strictly handled", "(phải) được xử lý".
 _PASSIVE = re.compile(r"\s+(?:be\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|ne|nt|de|ld)\b|được\s+\w)", re.IGNORECASE)
@@ -732,6 +737,8 @@ _TITLE_OF = (
 _SUBJECT_LEAD_IN = re.compile(
     r"(?:the\s+|giao\s+|các\s+|đồng\s+chí\s+)?"
     r"(?:(?:bộ\s+trưởng\s+)?các\s+bộ\s*:\s*|(?:ministers\s+of\s+the\s+)?ministries\s+of\s+(?:the\s+)?|"
+    # "Ủy ban nhân dân các tỉnh: Lào Cai, Yên Bái": the provinces named after the colon
+    r"(?:(?:bí\s+thư,\s*)?chủ\s+tịch\s+)?(?:ủy\s+ban\s+nhân\s+dân|ubnd)\s+các\s+tỉnh(?:,\s*thành\s+phố)?\s*:\s*|"
     + _TITLE_OF
     + r")?",
     re.IGNORECASE,
@@ -916,6 +923,9 @@ class Parser:
             named = self._named_after_colon(text, end, found)
             if named is not None:
                 run, end = named
+            # "Bộ Ngoại giao, Bộ Công Thương và các cơ quan liên quan theo dõi ...": the parties
+            # the register does not know add nobody
+            end = self._strip_vague_party(text, end)
             action = self._after_subject(text, end)
             to = _TO_INFINITIVE.match(text, end) if clause.addressed else None
             if action is None and to is not None:
@@ -995,7 +1005,12 @@ class Parser:
         # An obligation in the passive, its subject what is to be done ("Violators must be
         # strictly handled", "The review must be reported to the Prime Minister", "Các vi phạm
         # phải được xử lý nghiêm"): a task of whoever the text addresses.
-        if modal is not None and modal.start() - pos <= 80 and _PASSIVE.match(text, modal.end()):
+        if (
+            modal is not None
+            and modal.start() - pos <= 80
+            and _OBLIGATION.fullmatch(modal.group(0))
+            and _PASSIVE.match(text, modal.end())
+        ):
             reading.is_task, reading.action_start = True, pos
             return reading
         # A dated target: "By the end of June 2025, 100% of ... will be ...", or a list item.

@@ -533,3 +533,29 @@ def test_a_request_to_several_addressees_each_with_a_duty_is_one_task_each(corpu
     assert [d.lead_agency for d in vi] == ["MOH", "MOET", "MOF", "MPS"]
     assert vi[2].coordinating_agencies == ["MOJ", "MOHA"]
     assert vi[3].coordinating_agencies == ["MOD"]
+
+
+def test_provinces_named_after_a_colon_and_agencies_with_unknown_partners(corpus_register):
+    drafts = parse(
+        "Ủy ban nhân dân các tỉnh: Sơn La, Điện Biên, Lai Châu khẩn trương di dời các hộ dân "
+        "khỏi vùng sạt lở.\n"
+        "Bộ Ngoại giao, Bộ Công Thương và các cơ quan liên quan theo dõi sát diễn biến thương mại.\n"
+        "UBND tỉnh Quảng Nam chịu trách nhiệm bố trí đủ quỹ đất tái định cư.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert [d.lead_agency for d in drafts] == ["SONLA", "MOFA", "QUANGNAM"]
+    assert drafts[0].coordinating_agencies == ["DIENBIEN", "LAICHAU"]
+    assert drafts[1].coordinating_agencies == ["MOIT"]
+
+
+def test_an_expected_action_of_an_agency_is_a_task_but_an_expected_completion_is_not(corpus_register):
+    drafts = parse(
+        "The Ministry of Home Affairs is expected to submit the staffing plan in May 2025. "
+        "These works are expected to be completed by 2026.\n",
+        _rules(),
+        reference_date=dt.date(2025, 1, 10),
+        language="en",
+    )
+    assert [(d.lead_agency, d.deadline) for d in drafts] == [("MOHA", dt.date(2025, 5, 31))]

@@ -280,7 +280,7 @@ def test_escalate_command_twice_sends_once(world, capsys):
     assert len(mail.outbox) == 1
 
 
-def test_sweep_reads_only_the_due_tasks_through_the_open_deadline_index(world):
+def test_sweep_reads_only_the_due_tasks_through_the_reminded_deadline_index(world):
     from django.db import connection
 
     from notifications.services import due_tasks
@@ -290,11 +290,11 @@ def test_sweep_reads_only_the_due_tasks_through_the_open_deadline_index(world):
         make_task(world, code=f"56/TB-VPCP/F{n:02d}", deadline=D(2025, 9, 1) + dt.timedelta(days=n))
     for n in range(3):
         make_task(world, code=f"56/TB-VPCP/D{n}", deadline=D(2025, 5, 30))
-    # Then the sweep's task query is an index lookup on open tasks by exact deadline
+    # Then the sweep's task query is an index lookup on the reminded tasks by exact deadline
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = due_tasks([D(2025, 5, 30), D(2025, 6, 2)]).explain()
-    assert "task_open_deadline" in plan and "deadline = ANY" in plan
+    assert "task_reminded_deadline" in plan and "deadline = ANY" in plan
     # and its number of queries does not depend on how many tasks there are or are due
     from django.test.utils import CaptureQueriesContext
 
