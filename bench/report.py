@@ -562,10 +562,12 @@ NOTES = """
   the script), and the open tasks are keyset pages (no COUNT, no OFFSET). The import's confirm
   created and assigned 300 rows one by one (about 85 queries a row: 46.5 s): the rows are
   created together by `tasks_create_many` and the complete ones assigned one by one: 38.2 s at
-  load 8.6, still a miss. What is left is the assignments, one `task_assign` a row (about 45
-  statements, some 20 of them the model validation asking the database again about constraints
-  and foreign keys it enforces itself); an assignment in bulk, or a smaller `INLINE_ROWS` so
-  that the worker takes such files, is the next step.
+  load 8.6, more than gunicorn's 30 s. One `task_assign` a row was about 45 statements (some 20
+  of them the model validation asking the database again about constraints and foreign keys it
+  enforces itself): the complete rows are now assigned together by `tasks_assign_many` (the
+  lifecycle's rule, history and versions of `task_assign`, a test compares the two), 2.2 s at
+  load 3.2; and an inline confirm past `INLINE_SECONDS` (10 s) is rolled back and handed to the
+  worker, so no request outlives the timeout whatever the scale.
 - **Webhooks dispatch** misses its 5 s: 5,000 entries for two subscriptions are 10,000 delivery
   rows with the task as the API shows it (about 1.2 ms a row at load 6-8); its floor, writing
   the same rows unchecked, is no faster. About 420 history entries a second, far above the

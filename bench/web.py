@@ -1,5 +1,6 @@
 """The web pages beside the API answers that hold the same data (issue 16): each page within 2×
-of its API answer, under 300 ms and under 200 KB of HTML, signed in as a monitor.
+of its API answer, under 300 ms and under 200 KB of HTML, signed in as a monitor (each role's
+daily page as that role: the leader page as the agency's head, the home page as its focal point).
 
 Both doors go through the full Django stack in-process (``django.test.Client``: every
 middleware, the session or the token, the FilterSet, the template or the serializer), asked
@@ -15,7 +16,11 @@ tasks) and ``/api/v1/tasks/`` asked the same statuses; a task page and ``/api/v1
 with ``/api/v1/tasks/<id>/progress-reports/`` (the page shows the task and its latest reports);
 the agency page of the agency with the most overdue tasks and ``/api/v1/tasks/?agency=`` with
 the open statuses; the clarity index and ``/api/v1/reports/clarity/`` (the same selector, every
-row of both tables where the page shows a page of each).
+row of both tables where the page shows a page of each). Each role's daily pages, drawn afresh
+as their API answers are: the morning view and the API's open tasks due the day before with its
+submitted ones; the drafts list and the API's drafts; the leader page and the officials'
+workload by hand-written SQL with the API's page of the agency's open tasks; a focal point's
+home (``/``, which leads to ``/agency/``) and the API's page of the agency's open tasks.
 """
 
 from __future__ import annotations

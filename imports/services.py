@@ -19,6 +19,7 @@ import functools
 import hashlib
 import io
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -484,16 +485,29 @@ def import_preview(*, actor: Official, directive: Directive, file_name: str, con
 
 #: Up to this many rows are imported while the user waits; more go to a worker.
 INLINE_ROWS = 300
+#: Seconds an import may take while the user waits. gunicorn kills a web worker at 30 s
+#: (config/gunicorn.py) and at a million tasks 300 rows took 38 s, so the row count alone does
+#: not bound the request: an inline import that runs past this is rolled back and handed to the
+#: worker, and the user gets the same "being imported" page as for a large file.
+INLINE_SECONDS = 10.0
 CONFIRM_JOB = "imports.confirm"
 
 
+class InlineTooSlow(Exception):
+    """The inline import ran past ``INLINE_SECONDS``; what it did is rolled back."""
+
+
 def import_request_confirm(*, actor: Official, task_import: TaskImport) -> TaskImport:
-    """The user confirms what they saw: small files are imported at once, large ones by a
-    worker (after commit), so that no request runs for minutes."""
+    """The user confirms what they saw: small files are imported at once if that fits in
+    ``INLINE_SECONDS``, the others by a worker (after commit), so that no request runs for
+    minutes."""
     require_monitor(actor)
     to_create = task_import.counts.get(Outcome.READY, 0) + task_import.counts.get(Outcome.DRAFT, 0)
     if to_create <= INLINE_ROWS:
-        return import_confirm(actor=actor, task_import=task_import)
+        try:
+            return import_confirm(actor=actor, task_import=task_import, seconds=INLINE_SECONDS)
+        except InlineTooSlow:
+            pass  # rolled back: the worker imports it from the start
     with transaction.atomic():
         updated = TaskImport.objects.filter(pk=task_import.pk, status=ImportStatus.PREVIEW).update(
             status=ImportStatus.IMPORTING
@@ -505,15 +519,23 @@ def import_request_confirm(*, actor: Official, task_import: TaskImport) -> TaskI
     return task_import
 
 
-def import_confirm(*, actor: Official, task_import: TaskImport) -> TaskImport:
+def import_confirm(*, actor: Official, task_import: TaskImport, seconds: float | None = None) -> TaskImport:
     """Create the previewed rows' tasks, once: a second confirmation finds the import done.
 
     The rows are created together by ``tasks.services.tasks_create_many`` (the checks and
     history of ``task_create`` in a few queries; one by one, 300 rows took 46 s at national
-    scale, about 85 queries a row) and the complete ones assigned one by one. A row the services
+    scale, about 85 queries a row) and the complete ones assigned together by
+    ``tasks_assign_many`` (the same for ``task_assign``: 36 of the next 38 s). A row the services
     refuse now (someone created the same code since the preview) is reported and the others go
-    in: the refused rows are taken out and the rest created again."""
+    in: the refused rows are taken out and the rest created again. With ``seconds``, raises
+    ``InlineTooSlow`` (everything rolled back) once the import has run longer than that."""
     require_monitor(actor)
+    deadline = None if seconds is None else time.monotonic() + seconds
+
+    def in_time() -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            raise InlineTooSlow
+
     with transaction.atomic():
         task_import = TaskImport.objects.select_for_update().get(pk=task_import.pk)
         if task_import.status == ImportStatus.IMPORTED:
@@ -534,17 +556,13 @@ def import_confirm(*, actor: Official, task_import: TaskImport) -> TaskImport:
         rows = [r for r in wanted if r["code"] not in existing]
         failed: list[dict] = []
         tasks = _create_many(actor, task_import.directive, rows, agencies, officials, failed)
-        drafts = 0
-        for row, task in tasks:
-            if row["missing"]:
-                drafts += 1
-                continue
-            try:
-                with transaction.atomic():
-                    task_services.task_assign(actor=actor, task=task)
-            except ValidationError as exc:
-                drafts += 1  # created, left a draft: the refusal is reported with the row
-                failed.append({"row": row["row"], "problems": exc.messages})
+        in_time()
+        complete = {task.pk: row for row, task in tasks if not row["missing"]}
+        assigned = task_services.tasks_assign_many(actor=actor, task_ids=complete)
+        # a refused task stays a draft: the refusal is reported with its row
+        failed.extend({"row": complete[task.pk]["row"], "problems": [why]} for task, why in assigned.refused)
+        drafts = len(tasks) - len(assigned.done)
+        in_time()
         task_import.status = ImportStatus.IMPORTED
         task_import.imported_at = timezone.now()
         task_import.result = {

@@ -10,7 +10,7 @@ class TasksConfig(AppConfig):
 
     def ready(self) -> None:
         from agencies.models import Agency, Official
-        from tasks import receivers, search
+        from tasks import jobs, receivers, search  # noqa: F401 (jobs: registered by name, see imports/apps.py)
         from tasks.web.occurrences import OCCURRENCES_PANEL
         from tasks.web.panels import task_panel_register
 

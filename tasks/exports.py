@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
@@ -99,6 +100,13 @@ def backlog_table(rows: list[dict], totals: dict) -> list[list]:
         ]
     )
     return table
+
+
+def too_many_to_export(queryset) -> bool:
+    """Whether the filtered tasks exceed ``EXPORT_MAX_ROWS``: read as at most that many ids plus
+    one, so the check costs the same however many tasks match."""
+    limit = settings.EXPORT_MAX_ROWS
+    return len(queryset.order_by().values_list("pk", flat=True)[: limit + 1]) > limit
 
 
 def task_headers() -> list[str]:

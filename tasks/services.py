@@ -8,6 +8,7 @@ whichever door a change comes through.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import logging
@@ -775,6 +776,67 @@ def drafts_return_many(*, actor: Official, task_ids: Iterable[int], reason: str)
     """Return several drafts at once with one reason (checked once, before any is touched)."""
     reason = _required_reason(reason)
     return _each_task(task_ids, lambda task: draft_return(actor=actor, task=task.pk, reason=reason))
+
+
+#: The relations ``tasks_assign_many`` loads with the tasks: ``full_clean`` would query each one
+#: a task to find a row the database's foreign key already guarantees.
+_ASSIGN_LOADED = [*_LOADED_RELATIONS, "accountable_leader", "responsible_official"]
+
+
+@transaction.atomic
+def tasks_assign_many(*, actor: Official, task_ids: Iterable[int]) -> BulkOutcome:
+    """``task_assign`` for many drafts at once, each assigned or refused on its own as if in
+    its own transaction, in a few queries for the batch rather than ~45 a task (an import of
+    300 complete rows spent 36 of its 38 s assigning them one by one at national scale).
+
+    The same rule of ``tasks.lifecycle`` (who may, from which status, the five clears), the
+    same changes, version bump and history event per task. The constraints ``full_clean``
+    would ask the database about are left to the database: assigning changes only the status,
+    ``assigned_at`` and the version, and the one constraint on an assigned task's fields
+    (the five clears) is implied by the rule's blocker, which checks them more strictly."""
+    rule = lifecycle.rule_for(TaskAction.ASSIGN)
+    target, event, apply = rule.transition()
+    locked = (
+        Task.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(task_ids))
+        .select_related("directive", "lead_agency", "accountable_leader", "responsible_official")
+        .prefetch_related("coordinating_agencies")
+        .order_by("code", "pk")
+    )
+    outcome = BulkOutcome(done=[], refused=[])
+    events: list[TaskEvent] = []
+    now = timezone.now()
+    for task in locked:
+        refused = lifecycle.refusal(actor, task, TaskAction.ASSIGN)
+        coordinating = list(task.coordinating_agencies.all())
+        before = _snapshot(task, coordinating)
+        assigned = copy.copy(task)  # the loaded task stays as it was if this one is refused
+        assigned.status = target
+        apply(assigned, {"reason": "", "result_summary": ""})
+        assigned.version += 1
+        try:
+            if refused is not None:
+                raise refused
+            assigned.full_clean(exclude=_ASSIGN_LOADED, validate_unique=False, validate_constraints=False)
+        except (ServiceError, ValidationError) as exc:
+            outcome.refused.append((task, _refusal_text(exc)))
+            continue
+        assigned.updated_at = now
+        after = _snapshot(assigned, coordinating)
+        changes = {
+            key: {"old": before.get(key), "new": after[key]} for key in after if before.get(key) != after[key]
+        }
+        events.append(TaskEvent(task=assigned, actor=actor, action=event, changes=changes, note=""))
+        outcome.done.append(assigned)
+    if not outcome.done:
+        return outcome
+    Task.objects.bulk_update(outcome.done, ["status", "assigned_at", "version", "updated_at"])
+    TaskEvent.objects.bulk_create(events)
+    tasks_changed()
+    for task in outcome.done:
+        if task.recurrence != Recurrence.NONE:
+            occurrences_generate(task=task)
+    return outcome
 
 
 # --- the leader: responsibility inside the agency --------------------------------------------

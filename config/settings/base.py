@@ -146,6 +146,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 # Files per progress report, for the web form and the API alike (tasks.services.evidence_check).
 EVIDENCE_MAX_FILES = int(os.environ.get("EVIDENCE_MAX_FILES", "10"))
+# Tasks one export of the task list may hold. A file is built while the person waits; at national
+# scale a filter left open would build a million rows in memory and outlive the worker's timeout
+# (~700 XLSX rows/s, ~2,000 CSV rows/s at 1,000,000 tasks: docs/benchmarks.md). Larger lists are
+# refused with advice to narrow them; the API pages through any number.
+EXPORT_MAX_ROWS = int(os.environ.get("EXPORT_MAX_ROWS", "10000"))
 # Checking an evidence PDF's signatures (docs/signatures.md) runs in a child process with these
 # bounds: a signed 10-page report takes ~0.1 s, so a file that needs 10 s is hostile or broken.
 SIGNATURE_CHECK_SECONDS = float(os.environ.get("SIGNATURE_CHECK_SECONDS", "10"))

@@ -45,7 +45,8 @@ NO_ADDRESS_ERROR = "The official has no email address."
 #             already written names (and then only if someone is left to send to)
 #   ins       written with ON CONFLICT DO NOTHING on the outbox's unique keys
 # The JSON is built as text from each person's entry and parsed once per message: building it
-# with jsonb_build_object()/jsonb_agg() took three times as long.
+# with jsonb_build_object()/jsonb_agg() took longer (10-65% in 4 alternating runs at 1,000,000
+# tasks; docs/reminders.md).
 _SQL = """
 WITH rungs (deadline, rule_id, level, period, due_on, precedence, contested) AS (
     SELECT * FROM unnest(

@@ -550,6 +550,13 @@ def task_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     form, valid, queryset, as_of, filterset = _task_list_queryset(request)
     if not valid:
         return _refused_export(form)
+    if exports.too_many_to_export(queryset):
+        message = _(
+            "More than %(limit)s tasks match these filters, too many for one file. Narrow the list "
+            "(an agency, a status, a deadline range) and export again, or read it page by page "
+            "through the API."
+        ) % {"limit": f"{settings.EXPORT_MAX_ROWS:,}"}
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
     directive, attribution = _one_directive(filterset), filterset.attribution
     rows = with_timeliness(with_signed_result(queryset), as_of).select_related(
         "directive", "lead_agency", "responsible_official"

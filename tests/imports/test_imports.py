@@ -18,6 +18,7 @@ from imports.models import ImportStatus
 from tasks.choices import TaskStatus
 from tasks.models import Task, TaskEvent
 from tests.factories import DirectiveFactory, OfficialFactory
+from tests.notifications.conftest import wait_for
 
 HEADERS_EN = [
     "Code",
@@ -269,3 +270,49 @@ def test_a_row_the_services_refuse_at_confirmation_is_reported_and_the_others_go
     assert task_import.result["created"] == 1 and task_import.result["skipped"] == 1
     assert [f["row"] for f in task_import.result["failed"]] == [3]
     assert task_import.result["failed"][0]["problems"]
+
+
+def distinct_rows(world, count):
+    return [complete_row(world, code=f"IMP-{n}", Task=f"Complete the draft law {n}") for n in range(count)]
+
+
+def imported(task_import):
+    task_import.refresh_from_db()
+    return task_import.status == ImportStatus.IMPORTED
+
+
+@pytest.mark.celery
+def test_a_file_over_the_inline_rows_goes_to_the_worker(start_worker, world, monkeypatch):
+    # given a bound of two rows a request may import, and a file of three
+    monkeypatch.setattr(services, "INLINE_ROWS", 2)
+    task_import = preview(world, as_csv(distinct_rows(world, 3)))
+    # when the user confirms it, nothing is imported in the request: the file waits for the worker
+    task_import = services.import_request_confirm(actor=world.monitor, task_import=task_import)
+    assert task_import.status == ImportStatus.IMPORTING
+    assert not Task.objects.filter(directive=world.directive).exists()
+    # then the worker imports the three rows
+    start_worker()
+    wait_for(lambda: imported(task_import), timeout=60, what="the worker to import the file")
+    assert task_import.result["created"] == 3
+    assert set(Task.objects.filter(directive=world.directive).values_list("status", flat=True)) == {
+        TaskStatus.ASSIGNED
+    }
+
+
+@pytest.mark.celery
+def test_an_inline_import_that_runs_out_of_time_is_rolled_back_and_goes_to_the_worker(
+    start_worker, world, monkeypatch
+):
+    # given no time at all for an import in the request
+    monkeypatch.setattr(services, "INLINE_SECONDS", 0.0)
+    task_import = preview(world, as_csv(distinct_rows(world, 2)))
+    # when the user confirms a small file, what the request began is rolled back
+    task_import = services.import_request_confirm(actor=world.monitor, task_import=task_import)
+    assert task_import.status == ImportStatus.IMPORTING
+    assert not Task.objects.filter(directive=world.directive).exists()
+    assert not TaskEvent.objects.exists()
+    # then the worker imports it
+    start_worker()
+    wait_for(lambda: imported(task_import), timeout=60, what="the worker to import the file")
+    assert task_import.result["created"] == 2
+    assert Task.objects.filter(directive=world.directive, status=TaskStatus.ASSIGNED).count() == 2

@@ -156,3 +156,36 @@ def test_exports_respect_visibility(backlog, client):
     sheet = open_xlsx(client.get(f"/tasks/export.xlsx?{every_status}"))
     codes = {sheet.cell(row=r, column=2).value for r in range(FIRST_DATA_ROW, sheet.max_row + 1)}
     assert codes == {backlog.moj_within.code, backlog.draft.code}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_export_larger_than_the_bound_is_refused_with_advice_and_one_within_it_is_served(
+    backlog, client, settings, fmt
+):
+    """A list of more tasks than EXPORT_MAX_ROWS gets a 400 that says how to narrow it, not a
+    file built for minutes; at the bound exactly, the file holds every task."""
+    client.force_login(backlog.world.monitor)
+    client.cookies["django_language"] = "en"
+    every_status = "&".join(f"status={status}" for status in TaskStatus)
+    matching = task_list_for_user(backlog.world.monitor).count()
+    assert matching > 2
+    settings.EXPORT_MAX_ROWS = matching - 1
+    refused = client.get(f"/tasks/export.{fmt}?{every_status}")
+    assert refused.status_code == 400
+    assert f"More than {matching - 1:,} tasks" in refused.content.decode()
+    settings.EXPORT_MAX_ROWS = matching
+    served = client.get(f"/tasks/export.{fmt}?{every_status}")
+    assert served.status_code == 200
+    if fmt == "csv":
+        assert len(list(csv.reader(io.StringIO(served.content.decode("utf-8-sig"))))) == matching + 1
+    else:
+        assert open_xlsx(served).max_row - FIRST_DATA_ROW + 1 == matching
+
+
+def test_the_refused_export_speaks_the_readers_language(backlog, client, settings):
+    client.force_login(backlog.world.monitor)
+    client.cookies["django_language"] = "vi"
+    settings.EXPORT_MAX_ROWS = 1
+    refused = client.get("/tasks/export.csv?" + "&".join(f"status={s}" for s in TaskStatus))
+    assert refused.status_code == 400
+    assert "quá nhiều cho một tệp" in refused.content.decode()
