@@ -13,10 +13,17 @@ from django.views import csrf, defaults
 
 
 def _api_client(request) -> bool:
+    """Anyone but a person's browser: a browser asks for pages with ``text/html`` in its
+    ``Accept``; an API client sends a token, asks for JSON, or accepts anything (``*/*``, as
+    curl and HTTP libraries do), and may have reached a path outside /api/ (an id holding
+    "../" or a line break is normalised or routed away before Django sees it). A request that
+    names no ``Accept`` at all is taken as a page's."""
+    accept = request.headers.get("Accept", "")
     return (
         request.path.startswith("/api/")
         or request.headers.get("Authorization", "").startswith(("Token ", "Bearer "))
-        or "application/json" in request.headers.get("Accept", "")
+        or "application/json" in accept
+        or (bool(accept) and "text/html" not in accept)
     )
 
 

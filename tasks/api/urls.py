@@ -52,5 +52,6 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
-    re_path(r"^(?P<rest>.*)$", not_found),
+    # any character, a line break (%0A) too: "." would let such a path fall out of /api/
+    re_path(r"^(?P<rest>[\s\S]*)$", not_found),
 ]

@@ -72,3 +72,22 @@ def test_an_api_path_matching_no_route_is_a_json_404(client):
     # while a person gets the app's own page
     page = client.get("/no-such-page/")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_a_line_break_in_an_api_id_is_still_a_json_404_and_any_non_browser_gets_json(client):
+    """The fuzz found ids holding %0A: ``.`` of the /api/ catch-all did not match the line
+    break, so Django's handler answered. Every API path is JSON now, and so is any 404 for a
+    client that does not ask for pages (``*/*``, as HTTP libraries send)."""
+    for path in (
+        "/api/v1/imports/j%0A/confirm/",
+        "/api/v1/webhooks/1/deliveries/%0Ax/redeliver/",
+        "/api/x%0Ay",
+    ):
+        response = client.post(path, HTTP_ACCEPT="*/*")
+        assert response.status_code == 404, path
+        assert response["Content-Type"].startswith("application/json"), path
+    library = client.get("/no-such-page%0A/", HTTP_ACCEPT="*/*")
+    assert library.status_code == 404 and library["Content-Type"].startswith("application/json")
+    browser = client.get("/no-such-page/", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert browser.status_code == 404 and browser["Content-Type"].startswith("text/html")
+    assert "Page not found" in browser.content.decode() or "không tồn tại" in browser.content.decode()

@@ -50,6 +50,9 @@ def sweep(user) -> tuple[Counter, list[str]]:
             return {"results": [], "rows": [], "next": None}
         return response.json()
 
+    def occurrences(task_id: int) -> list[dict]:
+        return get(f"/api/v1/tasks/{task_id}/occurrences/?page_size=200")["results"]
+
     endpoints = list_endpoints()
     for endpoint in endpoints:
         endpoint.rows = all_rows(get, endpoint)
@@ -64,7 +67,8 @@ def sweep(user) -> tuple[Counter, list[str]]:
                 body = get(f"{endpoint.path}?{urlencode(query)}")
                 rows = endpoint.rows_of(body)
                 found += len(rows)
-                wrong += [f"{endpoint.path}: {w}" for w in check_rows(endpoint, name, value, rows)]
+                problems = check_rows(endpoint, name, value, rows, occurrences)
+                wrong += [f"{endpoint.path}: {w}" for w in problems]
             if endpoint.rows and not found:
                 wrong.append(f"{endpoint.path}: no value of {name} ({choices}) found any of the rows shown")
         together = {name: choices[0] for name, choices in values.items()}
