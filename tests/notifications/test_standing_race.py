@@ -13,43 +13,20 @@ import time
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection, connections, transaction
+from django.db import transaction
 
 from notifications.choices import ReminderStatus
 from notifications.models import Reminder
 from notifications.services import reminders_send_pending
 from tasks.choices import OccurrenceStatus
 from tasks.services import progress_report_submit
+from tests.concurrency import in_thread, waiting_on_locks
 from tests.factories import build_world
 from tests.notifications.conftest import at, sweep_days
 from tests.notifications.test_standing import monthly_report_task
 
 D = dt.date
 pytestmark = pytest.mark.usefixtures("postgres_tx", "ladder")
-
-
-def _waiting_on_locks() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
-        )
-        return cursor.fetchone()[0]
-
-
-def _in_thread(call, outcome: dict, key: str) -> threading.Thread:
-    def run():
-        try:
-            outcome[key] = call()
-        except Exception as exc:  # reported by the test below
-            outcome[key] = exc
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
 
 
 def test_an_occurrence_reported_while_its_reminder_is_sent_is_not_emailed():
@@ -72,16 +49,16 @@ def test_an_occurrence_reported_while_its_reminder_is_sent_is_not_emailed():
             assert commit.wait(30)
         return "committed"
 
-    reporter = _in_thread(report, outcome, "report")
+    reporter = in_thread(report, outcome, "report")
     assert reported.wait(30), outcome
     # When the sender claims the reminder and rechecks it meanwhile:
-    sender = _in_thread(lambda: reminders_send_pending(now=at("2025-03-24", 11)), outcome, "send")
+    sender = in_thread(lambda: reminders_send_pending(now=at("2025-03-24", 11)), outcome, "send")
     deadline = time.monotonic() + 10
-    while _waiting_on_locks() < 1 and sender.is_alive() and time.monotonic() < deadline:
+    while waiting_on_locks() < 1 and sender.is_alive() and time.monotonic() < deadline:
         time.sleep(0.02)
     # it waits for the report's transaction (had it read the occurrence as open and sent, it
     # would have finished by now, with a message in the outbox)
-    assert sender.is_alive() and _waiting_on_locks() == 1, outcome
+    assert sender.is_alive() and waiting_on_locks() == 1, outcome
     assert mail.outbox == []
     commit.set()
     reporter.join(30)

@@ -9,18 +9,16 @@ import datetime as dt
 import json
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from agencies.choices import Role
 from notifications.models import NotificationPreference, Reminder, SweepState
 from notifications.services import reminders_sweep
-from tasks.choices import Recurrence
 from tasks.models import Task
-from tasks.services import task_assign, task_create
-from tests.factories import OfficialFactory, complete_task_fields
+from tests.factories import OfficialFactory
 from tests.notifications.conftest import at, make_task
+from tests.notifications.test_standing import monthly_report_task
 
 D = dt.date
 pytestmark = pytest.mark.usefixtures("postgres", "ladder")
@@ -95,20 +93,7 @@ def tasks(world):
     )
     # entered by someone who is not a monitor: level 3 names every monitor
     Task.objects.filter(pk=moj.pk).update(created_by=world.moj_focal)
-    with time_machine.travel(at("2025-02-24", 9), tick=False):
-        standing = task_create(
-            actor=world.monitor,
-            directive=world.directive,
-            code="56/TB-VPCP/M",
-            **complete_task_fields(
-                world,
-                deadline=None,
-                deadline_phrase="hằng tháng, trước ngày 20",
-                recurrence=Recurrence.MONTHLY,
-                due_day=20,
-            ),
-        )
-        task_assign(actor=world.monitor, task=standing)
+    monthly_report_task(world)
 
 
 def play(late) -> list[dict]:

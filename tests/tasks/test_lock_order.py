@@ -7,48 +7,20 @@ task."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import transaction
 
 from tasks import services
 from tasks.choices import ExtensionStatus, TaskStatus
 from tasks.errors import ServiceError
 from tasks.models import ExtensionRequest, Task
+from tests.concurrency import in_thread, waiting_on_locks
 from tests.factories import build_world, complete_task_fields
 
 pytestmark = [pytest.mark.usefixtures("postgres_tx")]
 ROUNDS = 6
-
-
-def _waiting_on_locks() -> int:
-    """Sessions of this database waiting for a lock (PostgreSQL keeps one snapshot of the
-    activity per transaction: it is cleared first, since the caller holds one open)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
-        )
-        return cursor.fetchone()[0]
-
-
-def _in_thread(call, outcome: dict, key: str) -> threading.Thread:
-    def run():
-        try:
-            outcome[key] = call()
-        except ServiceError as exc:  # a refusal the user can read is a fair outcome
-            outcome[key] = exc
-        except Exception as exc:  # anything else (a deadlock) fails the test below
-            outcome[key] = exc
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
 
 
 def _task_with_pending_extension(world, n: int, closing: str) -> tuple[Task, ExtensionRequest]:
@@ -80,18 +52,18 @@ def test_deciding_an_extension_while_its_task_closes_never_deadlocks(closing):
         # Given a third party holding the task, so that both calls queue behind it
         with transaction.atomic():
             Task.objects.select_for_update().get(pk=task.pk)
-            decide = _in_thread(
+            decide = in_thread(
                 lambda e=extension: services.extension_request_decide(
                     actor=world.monitor2, extension=e.pk, approve=True
                 ),
                 outcome,
                 "decide",
             )
-            closer = _in_thread(lambda t=task: close(t), outcome, closing)
+            closer = in_thread(lambda t=task: close(t), outcome, closing)
             deadline = time.monotonic() + 10
-            while _waiting_on_locks() < 2 and time.monotonic() < deadline:
+            while waiting_on_locks() < 2 and time.monotonic() < deadline:
                 time.sleep(0.02)
-            assert _waiting_on_locks() == 2, f"both calls should be waiting for the task: {outcome!r}"
+            assert waiting_on_locks() == 2, f"both calls should be waiting for the task: {outcome!r}"
         # When the task is let go, both go ahead in whichever order PostgreSQL wakes them
         decide.join(30)
         closer.join(30)
