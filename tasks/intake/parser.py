@@ -179,7 +179,15 @@ class EntityMatcher:
 
     Agency codes (three letters or more) match only as written, in capitals."""
 
-    def __init__(self, names: dict[str, Entity], codes: dict[str, Entity] | None = None) -> None:
+    def __init__(
+        self,
+        names: dict[str, Entity],
+        codes: dict[str, Entity] | None = None,
+        kinds: dict[str, tuple[str, ...]] | None = None,
+    ) -> None:
+        # The members of each agency kind, for group addressees put together from their words
+        # ("Bộ trưởng các bộ và Chủ tịch UBND các địa phương"): see ``_composed_groups``.
+        self.kinds = kinds or {}
         self.by_key = {entity_key(name): entity for name, entity in names.items() if entity_key(name)}
         # Names by their first word, longest first: a scan over the words of a text finds them
         # in one pass (one alternation of ~500 names cost 13 ms a clause; measured).
@@ -254,7 +262,59 @@ class EntityMatcher:
         found.extend(self._more_places(text, found))
         # "Deputy Prime Minister Nguyen Hoa Binh": a person's name, not the province.
         found = [f for f in found if f[2].is_group or not PERSON_BEFORE.search(text, max(0, f[0] - 80), f[0])]
+        if self.kinds:
+            found = self._composed_groups(text, found)
         return sorted(found, key=lambda t: t[0])
+
+    def _composed_groups(
+        self, text: str, found: list[tuple[int, int, Entity]]
+    ) -> list[tuple[int, int, Entity]]:
+        """Group addressees written in words the register's phrases don't list one by one:
+        a run of group words ("các bộ, ban, ngành Trung ương và các địa phương", "relevant
+        Committees, Ministries, sectors, and localities") becomes one group of the kinds its
+        head words name (ministries and central agencies, provinces and cities, or both).
+        An agency named inside the run ends it ("Bộ trưởng Bộ Tài chính" is one minister), and
+        a run followed by the agencies it introduces ("các tỉnh: Quảng Trị, Huế") is a list,
+        not a group."""
+        specific = sorted((s, e) for s, e, ent in found if not ent.is_group)
+        tokens = [(m.start(), m.end(), m.group(0).lower()) for m in _WORD_RE.finditer(text)]
+        runs: list[tuple[int, int, set[str]]] = []
+        i = 0
+        while i < len(tokens):
+            run = _group_run(text, tokens, i, specific)
+            if run is None:
+                i += 1
+                continue
+            start, end, sides, next_i = run
+            runs.append((start, end, sides))
+            i = next_i
+        if not runs:
+            return found
+        kept = list(found)
+        for start, end, sides in runs:
+            if any(s < end and start < e for s, e in specific):
+                continue
+            overlapping = [f for f in kept if f[2].is_group and f[0] < end and start < f[1]]
+            if any(f[0] <= start and end <= f[1] for f in overlapping):
+                continue  # a register phrase already names all of it
+            gap = _LIST_OPENS.match(text, end)
+            if gap is not None and any(s == gap.end() for s, _ in specific):
+                continue
+            codes: list[str] = []
+            for side in ("central", "local"):
+                if side in sides:
+                    for kind in GROUP_SIDES[side]:
+                        codes.extend(self.kinds.get(kind, ()))
+            # A register phrase that overlaps the run is part of the same addressee: one group
+            # spans both and holds the members of both.
+            for f in overlapping:
+                codes.extend(f[2].codes)
+            start = min([start] + [f[0] for f in overlapping])
+            end = max([end] + [f[1] for f in overlapping])
+            if codes:
+                kept = [f for f in kept if f not in overlapping]
+                kept.append((start, end, Entity(text[start:end], tuple(sorted(set(codes))), True)))
+        return kept
 
     def _more_places(self, text: str, found: list[tuple[int, int, Entity]]) -> list[tuple[int, int, Entity]]:
         """Provinces listed after one named with its kind ("tỉnh Lào Cai, Yên Bái và Tuyên
@@ -322,6 +382,287 @@ class EntityMatcher:
                     break
                 pos = best[1] + sep.end()
         return hits
+
+
+#: Group addressees are put together from a closed class of words, as months are: heads that
+#: name ministries and central agencies or provinces and localities, titles ("Bộ trưởng",
+#: "Chairpersons"), and words that only join or qualify them ("các", "relevant", "trung ương").
+#: Each entry is a sequence of lower-case words; the side a head names, or "" for a joiner.
+GROUP_SIDES = {
+    "central": ("ministry", "ministerial_agency", "government_agency"),
+    "local": ("province", "city"),
+}
+_GROUP_WORDS: dict[tuple[str, ...], str] = {
+    words: side
+    for side, phrases in (
+        (
+            "central",
+            "bộ|ngành|ban|bộ ngành|bộ trưởng|thủ trưởng|cơ quan ngang bộ|cơ quan thuộc chính phủ|"
+            "cơ quan trung ương|ministries|ministers|sectors|branches|ministerial|ministry|"
+            "central agencies|government agencies|agencies|departments|bodies|heads|leaders|"
+            "central|agency|sector|branch",
+        ),
+        (
+            "local",
+            "địa phương|tỉnh|thành phố|ủy ban nhân dân|ubnd|chủ tịch|bí thư|localities|provinces|"
+            "cities|people's committees|committees|chairpersons|chairmen|chairs|chairman|chairperson|"
+            "secretaries|local|provincial|municipal|municipalities|locality|province|city",
+        ),
+        (
+            "",
+            "các|những|và|cơ quan|trung ương|liên quan|có liên quan|trực thuộc trung ương|trực thuộc|"
+            "cấp|ven biển|lãnh đạo|the|relevant|related|concerned|all|levels|level|and|of|centrally|"
+            "run|coastal|government|under|other|state|people's",
+        ),
+    )
+    for words in (tuple(p.split(" ")) for p in phrases.split("|"))
+}
+_GROUP_LONGEST = max(len(w) for w in _GROUP_WORDS)
+#: A head strong enough to make a group on its own with a plural ("các bộ", "localities");
+#: "agencies", "các cơ quan" and "ban" alone are too vague ("relevant agencies" names nobody).
+_GROUP_STRONG = {
+    ("bộ",),
+    ("bộ", "ngành"),
+    ("bộ", "trưởng"),
+    ("địa", "phương"),
+    ("tỉnh",),
+    ("thành", "phố"),
+    ("ủy", "ban", "nhân", "dân"),
+    ("ubnd",),
+    ("ministries",),
+    ("ministers",),
+    ("sectors",),
+    ("branches",),
+    ("localities",),
+    ("provinces",),
+    ("cities",),
+    ("people's", "committees"),
+    ("municipalities",),
+    ("cơ", "quan", "ngang", "bộ"),
+    ("cơ", "quan", "thuộc", "chính", "phủ"),
+    ("cơ", "quan", "trung", "ương"),
+    ("central", "agencies"),
+    ("government", "agencies"),
+}
+_GROUP_PLURAL = {("các",), ("những",)}
+_GROUP_EN_PLURAL_HEADS = {
+    ("ministries",),
+    ("ministers",),
+    ("sectors",),
+    ("branches",),
+    ("localities",),
+    ("provinces",),
+    ("cities",),
+    ("people's", "committees"),
+    ("municipalities",),
+    ("central", "agencies"),
+    ("government", "agencies"),
+}
+#: Words that may end a run only when a head follows them: a run never ends on a joiner.
+_GROUP_SEPARATOR = re.compile(r"[ \t]*(?:,|/|-|–)?[ \t]*")
+#: What may stand between a run and the agencies it introduces ("các tỉnh: Quảng Trị, Huế").
+_LIST_OPENS = re.compile(r"\s*(?::|\bof\b|\bnhư\b|\bgồm\b|\bincluding\b|\blà\b)?\s*", re.IGNORECASE)
+
+
+def _group_word(text: str, tokens: list[tuple[int, int, str]], j: int) -> tuple[str, ...] | None:
+    """The longest group word (a sequence of tokens) that starts at token ``j``."""
+    for n in range(min(_GROUP_LONGEST, len(tokens) - j), 0, -1):
+        words = tuple(t[2] for t in tokens[j : j + n])
+        if words in _GROUP_WORDS and all(
+            _GROUP_SEPARATOR.fullmatch(text, tokens[j + k - 1][1], tokens[j + k][0]) for k in range(1, n)
+        ):
+            return words
+    return None
+
+
+def _group_run(
+    text: str, tokens: list[tuple[int, int, str]], i: int, specific: list[tuple[int, int]]
+) -> tuple[int, int, set[str], int] | None:
+    """The group addressee that starts at token ``i``, if one does: (start, end, sides, next
+    token). A capitalised "Bộ"/"Ủy ban nhân dân"/"tỉnh" followed by a capitalised name is the
+    start of that agency's name, so it ends the run before it."""
+    heads: list[tuple[str, ...]] = []
+    sides: set[str] = set()
+    plural = False
+    j = i
+    last_head_end = -1
+    last_head_j = i
+    while j < len(tokens):
+        if j > i and not _GROUP_SEPARATOR.fullmatch(text, tokens[j - 1][1], tokens[j][0]):
+            break
+        if any(s <= tokens[j][0] < e for s, e in specific):
+            break
+        match = _group_word(text, tokens, j)
+        if match is None:
+            break
+        n = len(match)
+        side = _GROUP_WORDS[match]
+        after = tokens[j + n] if j + n < len(tokens) else None
+        named = (
+            after is not None
+            and _group_word(text, tokens, j + n) is None
+            and text[after[0] : after[0] + 1].isupper()
+            and text[tokens[j + n - 1][1] : after[0]].strip() == ""
+        )
+        if side and named:
+            break  # "Bộ Tài chính", "UBND tỉnh Quảng Ninh": an agency's own name begins here
+        if match in _GROUP_PLURAL:
+            plural = True
+        if side:
+            heads.append(match)
+            sides.add(side)
+            last_head_end = tokens[j + n - 1][1]
+            last_head_j = j + n
+        j += n
+    if not heads:
+        return None
+    strong = [h for h in heads if h in _GROUP_STRONG]
+    if not strong:
+        return None
+    english_plural = any(h in _GROUP_EN_PLURAL_HEADS for h in heads)
+    distinct = {h for h in heads if h not in (("ủy", "ban", "nhân", "dân"), ("ubnd",))}
+    if not (plural or english_plural or len(distinct) >= 2):
+        return None
+    # The run starts at its first word that is not a bare joiner like "the", "and", "of".
+    start_j = i
+    while start_j < last_head_j and tokens[start_j][2] in ("the", "and", "of", "và"):
+        start_j += 1
+    return tokens[start_j][0], last_head_end, sides, last_head_j
+
+
+#: Vietnamese puts the predicate right after its subject, and its verbs are an open class no
+#: list holds: after an agency subject, a lower-case word that is none of these function words
+#: (tense and aspect markers of a reported fact, copulas, prepositions, conjunctions, reporting
+#: verbs) starts what the agency is to do ("Các bộ, ngành, địa phương tiếp tục đăng ký ...").
+_VI_NOT_PREDICATE = frozenset(
+    [
+        "đã",
+        "vừa",
+        "đang",
+        "từng",
+        "mới",
+        "sắp",
+        "là",
+        "cho",
+        "của",
+        "với",
+        "và",
+        "hoặc",
+        "hay",
+        "trong",
+        "tại",
+        "về",
+        "theo",
+        "từ",
+        "đến",
+        "nêu",
+        "nói",
+        "phát",
+        "biểu",
+        "nhấn",
+        "mạnh",
+        "cho",
+        "biết",
+        "báo",
+        "thông",
+        "tin",
+        "được",
+        "bị",
+        "cùng",
+        "nhằm",
+        "để",
+        "khi",
+        "nếu",
+        "thì",
+        "mà",
+        "này",
+        "đó",
+        "nọ",
+        "ấy",
+        "gồm",
+        "bao",
+        "thuộc",
+        "có",
+        "không",
+        "chưa",
+        "ra",
+        "vào",
+        "lên",
+        "xuống",
+        "trên",
+        "dưới",
+        "sau",
+        "trước",
+        "giữa",
+        "như",
+        "bằng",
+        "do",
+        "vì",
+        "nên",
+        "rằng",
+        "tới",
+        "đây",
+        "kia",
+        "ở",
+        "thay",
+    ]
+)
+_VI_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _vi_predicate(text: str, pos: int) -> bool:
+    """Does a Vietnamese predicate start at ``pos`` (a lower-case content word)?"""
+    m = _VI_WORD.match(text, pos)
+    if m is None or not m.group(0)[:1].islower():
+        return False
+    word = m.group(0)
+    if word in _VI_NOT_PREDICATE:
+        return False
+    # "cho biết", "nhấn mạnh", "phát biểu": two-word reporting verbs
+    two = re.match(r"[^\W\d_]+\s+[^\W\d_]+", text[pos:])
+    return not (two and two.group(0) in _VI_NOT_PREDICATE_PAIRS)
+
+
+_VI_NOT_PREDICATE_PAIRS = frozenset({"cho biết", "nhấn mạnh", "phát biểu", "báo cáo", "thông tin", "đề nghị"})
+
+
+#: An English manner adverb (and a second one joined by "and") before the verb it qualifies.
+_EN_ADVERBS = re.compile(r"([A-Za-z]{3,}ly)(?:,?\s+and\s+[A-Za-z]{3,}ly)?\s+(?=[a-z])")
+#: Words ending in "-ly" that are not manner adverbs.
+_EN_NOT_ADVERBS = frozenset(
+    [
+        "apply",
+        "supply",
+        "reply",
+        "rely",
+        "comply",
+        "multiply",
+        "july",
+        "italy",
+        "family",
+        "assembly",
+        "anomaly",
+        "monopoly",
+        "rally",
+        "ally",
+        "early",
+        "only",
+        "daily",
+        "weekly",
+        "monthly",
+        "quarterly",
+        "yearly",
+        "likely",
+        "unlikely",
+        "friendly",
+        "elderly",
+        "holy",
+        "lonely",
+        "costly",
+        "orderly",
+        "timely",
+    ]
+)
 
 
 #: The kind word before a province's name in a register name or alias ("ủy ban nhân dân tỉnh").
@@ -488,7 +829,9 @@ def detect_language(text: str) -> str:
     return "vi" if len(_VI_LETTER.findall(sample)) / letters > 0.03 else "en"
 
 
-BULLET = re.compile(r"^\s*(?:[-–•*+]|\(?[a-zđ]\)|\(?\d{1,2}[.)]|[IVX]{1,4}\.)\s+", re.IGNORECASE)
+BULLET = re.compile(
+    r"^\s*(?:[-–•*+]|\(?[a-zđ]\)|\(?\d{1,2}[.)]|\d{1,2}\s?[-–]|[IVX]{1,4}\.)\s+", re.IGNORECASE
+)
 _ABBREVIATIONS = {"no", "mr", "mrs", "ms", "dr", "st", "e.g", "i.e", "vs", "art", "tp", "ts", "ths"}
 
 
@@ -817,6 +1160,12 @@ class Parser:
                 if m and m.end() > pos:
                     pos = m.end()
                     continue
+            if self.language == "en":
+                # Manner adverbs are an open class: "Flexibly and effectively use ...".
+                m = _EN_ADVERBS.match(text, pos)
+                if m and m.group(1).lower() not in _EN_NOT_ADVERBS:
+                    pos = m.end()
+                    continue
             return pos
 
     def _starts_with_verb(self, text: str, pos: int, allow_ing: bool) -> bool:
@@ -868,9 +1217,13 @@ class Parser:
             return True
         found = self._find(clause)
         run, end = self._entity_run(clause, pos, found)
-        return bool(run) and self._after_subject(clause, end) is not None
+        # After a semicolon an agency may continue a list of addressees ("các Bộ trưởng, ...;
+        # Chủ tịch Ủy ban nhân dân các tỉnh ... gương mẫu"): only a verb or modal starts an action.
+        return bool(run) and self._after_subject(clause, end, open_predicate=False) is not None
 
-    def _after_subject(self, text: str, pos: int, apposition: bool = True) -> int | None:
+    def _after_subject(
+        self, text: str, pos: int, apposition: bool = True, open_predicate: bool = True
+    ) -> int | None:
         """Where the action starts after an agency subject, if a modal, "chủ trì" or a verb
         follows it; None if the words after it are not an action (a list of addressees)."""
         pos = _run_end(r"[\s,]*", text, pos)
@@ -884,6 +1237,8 @@ class Parser:
                     return _run_end(r"[\s,]*", text, m.end())
         start = self._skip_discourse(text, pos)
         if self._starts_with_verb(text, start, allow_ing=False):
+            return start
+        if open_predicate and self.language == "vi" and _vi_predicate(text, start):
             return start
         return self._after_apposition(text, pos) if apposition else None
 
@@ -1062,9 +1417,8 @@ class Parser:
             run, end = self._entity_run(text, start, found)
             if not run or any(s < start < e for s, e, _ in found):
                 continue
-            if self._after_subject(text, end, apposition=False) is not None or _TO_INFINITIVE.match(
-                text, end
-            ):
+            subject_acts = self._after_subject(text, end, apposition=False, open_predicate=False)
+            if subject_acts is not None or _TO_INFINITIVE.match(text, end):
                 cuts.append(at)
         if not cuts:
             return [clause]
@@ -1100,7 +1454,9 @@ class Parser:
         if colon == -1:
             return None
         head = text[:colon]
-        found = self._find(head)
+        # Read the names in the whole line: "Ủy ban nhân dân các tỉnh: Sơn La, ..." opens a list
+        # of provinces, which the words before the colon alone would take for a group.
+        found = [f for f in self._find(text) if f[1] <= colon]
         run, end = self._entity_run(head, pos, found)
         if not run:
             # "Các Bộ: Công Thương, Tài chính:": the list sits after the first colon.
@@ -1162,8 +1518,10 @@ class Parser:
         codes: list[str] = []
         for m in self.cues.coordination.finditer(text):
             run, _ = self._entity_run(text, m.end(), found)
+            # "phối hợp với các bộ, ngành": a group names no one agency to coordinate with.
             for ent in run:
-                codes.extend(c for c in ent.codes if c not in codes)
+                if not ent.is_group:
+                    codes.extend(c for c in ent.codes if c not in codes)
         return codes
 
     def action_text(self, text: str, start: int) -> str:
@@ -1305,6 +1663,10 @@ class Parser:
         coordinating = self.coordinators(clause)
         action = self.action_text(clause, reading.action_start)
         lead_codes: list[str] = []
+        # Joint leads: the first named leads. "Bộ Nội vụ, các bộ, ngành, địa phương" is the
+        # ministry's task with the group's help; a group named first leads as a group.
+        if lead and not lead[0].is_group:
+            lead = [ent for ent in lead if not ent.is_group]
         for ent in lead:
             lead_codes.extend(c for c in ent.codes if c not in lead_codes)
         is_group = any(ent.is_group for ent in lead)

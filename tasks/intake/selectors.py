@@ -60,7 +60,10 @@ def _entities() -> EntityMatcher:
         explicit = {member.pk for member in group.members.all()}
         members = sorted(a.code for a in active if a.kind in (group.kinds or []) or a.pk in explicit)
         names[group.phrase] = Entity(group.phrase, tuple(members), True)
-    return EntityMatcher(names, codes)
+    kinds: dict[str, list[str]] = defaultdict(list)
+    for agency in active:
+        kinds[agency.kind].append(agency.code)
+    return EntityMatcher(names, codes, {kind: tuple(sorted(members)) for kind, members in kinds.items()})
 
 
 def _inflected(phrase: str) -> tuple[str, str]:
