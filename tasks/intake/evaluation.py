@@ -167,9 +167,12 @@ def score_document(document: dict, drafts: list[Draft], groups: dict[str, dict])
         if _predicted_lead(draft) == _gold_lead(label.get("lead"), groups):
             score.lead_right += 1
         else:
-            problems.append(
-                f"lead {draft.lead_agency or sorted(draft.lead_agencies)[:3]} ≠ {label.get('lead')}"
+            predicted = draft.lead_agency or (
+                f"a group of {len(draft.lead_agencies)}"
+                if len(draft.lead_agencies) > 3
+                else draft.lead_agencies
             )
+            problems.append(f"lead {predicted} ≠ {label.get('lead')}")
         if draft.deadline == gold_deadline:
             score.deadline_right += 1
         else:

@@ -836,10 +836,34 @@ _ABBREVIATIONS = {"no", "mr", "mrs", "ms", "dr", "st", "e.g", "i.e", "vs", "art"
 
 
 def is_heading(line: str) -> bool:
-    """A title or caption: no closing punctuation. Bulleted lines are never headings."""
+    """A title or caption: no closing punctuation. Bulleted lines are never headings, nor is a
+    paragraph whose last sentence was cut off (a page's excerpt, a paste that stopped short): one
+    that holds a finished sentence already, or is longer than any title."""
     if BULLET.match(line):
         return False
-    return not re.search(r"[.!?;:…\"')]\s*$", line)
+    if re.search(r"[.!?;:…\"')]\s*$", line):
+        return False
+    return not (_SENTENCE_INSIDE.search(line) or len(line.split()) > HEADING_MAX_WORDS)
+
+
+#: A sentence that reports the document being signed or issued, with what it asks: a news
+#: item's opening summary ("Thủ tướng ký Công điện số 1033 chỉ đạo ...", "The Prime Minister
+#: has signed Official Dispatch No. 92 asking ...").
+_SUMMARY = re.compile(
+    r"\b(?:ký|ban\s+hành|có|gửi)\s+(?:ban\s+hành\s+)?(?:công\s+điện|chỉ\s+thị|thông\s+báo(?:\s+kết\s+luận)?)"
+    r"(?:\s+(?:số|khẩn))?\s+[\d\w/-]*\d|"
+    r"\b(?:signed|issued|sent|released)\b[^.;]{0,40}?\b(?:official\s+(?:dispatch|telegram|telegraph)|"
+    r"dispatch|directive|notice|telegram)\s+(?:No\.?\s*)?\d",
+    re.IGNORECASE,
+)
+#: Words that may open an addressee heading before the addressee ("Đối với Bộ Y tế:").
+_HEADING_LEAD_IN = re.compile(
+    r"(?:đối\s+với|về\s+phía|riêng|giao|for|as\s+for|regarding|with\s+regard\s+to)\s+(?:the\s+)?",
+    re.IGNORECASE,
+)
+#: The longest title a notice or a news page puts on a line of its own, in words.
+HEADING_MAX_WORDS = 40
+_SENTENCE_INSIDE = re.compile(r"[.!?;]\s+[" + _UPPER + r"]")
 
 
 def split_sentences(line: str) -> list[str]:
@@ -1334,18 +1358,16 @@ class Parser:
                 reading.lead = [ent for _, _, ent in subject]
                 reading.lead_phrase = text[subject[0][0] : subject[-1][1]]
                 return reading
-            # "The Prime Minister demanded the resolute implementation of ...", "asked agencies
-            # to ...": a requester's request naming nobody the register knows is led by nobody,
-            # not by the last agency named. A request that opens its clause ("...; encourages
-            # decentralization") or says "also" ("The Government also requires ...") goes on
-            # addressing the parties named before it.
+            # "asked agencies to ...": a request to a party the register doesn't know is led by
+            # nobody. A request that names no party at all ("Thủ tướng yêu cầu tăng cường ...",
+            # "The Prime Minister also requested to focus on ...") goes on addressing the parties
+            # named before it, as notices list one addressee's duties one after another (fourth
+            # pass: on the 689 development tasks, lead right 0.88 when such a request was led by
+            # nobody, 0.90 when it inherits).
             vague = self.cues.vague_party
-            requester = text[pos : request.start()]
             reading.vague = (
-                (vague is not None and bool(vague.match(text, start)))
-                or bool(requester.strip() and not _ALSO.search(requester))
-                or self._names_unknown_party(text, after)
-            )
+                vague is not None and bool(vague.match(text, start))
+            ) or self._names_unknown_party(text, after)
             return reading
         # A modal whose subject names agencies ("all officials of ministries ... must").
         modal = self.cues.modal.search(text) if self.cues.modal is not None else None
@@ -1450,6 +1472,10 @@ class Parser:
         trường:", "- Bộ Tài chính: Chỉ đạo ...", "The Ministry of Finance shall:", "Các Bộ: Công
         Thương, Tài chính:". Returns the addressees, their words, and what follows the colon."""
         pos = self._skip_discourse(text, 0)
+        # "Đối với Bộ Y tế:", "Về phía Bộ Công an:", "For the Ministry of Health:"
+        lead_in = _HEADING_LEAD_IN.match(text, pos)
+        if lead_in is not None:
+            pos = lead_in.end()
         colon = text.find(":", pos)
         if colon == -1:
             return None
@@ -1565,7 +1591,12 @@ class Parser:
         #: The drafts of the last task read, which a following deadline clause dates.
         last: list[Draft] = []
         read = 0
-        for raw_line in normalize(text).split("\n"):
+        summaries: list[int] = []
+        lines = normalize(text).split("\n")
+        # The last line of a text heads nothing: without closing punctuation it is a paragraph
+        # cut short (a page's excerpt, a paste that stopped), not a title.
+        last_line = max((i for i, raw in enumerate(lines) if raw.strip()), default=-1)
+        for line_no, raw_line in enumerate(lines):
             read += len(raw_line) + 1
             if self.stop_at is not None and time.monotonic() > self.stop_at:
                 raise ParseTooLong(read)
@@ -1574,7 +1605,7 @@ class Parser:
                 continue
             self._found.clear()
             item = BULLET.match(line) is not None
-            if is_heading(line):
+            if is_heading(line) and line_no != last_line:
                 last = []
                 continue
             if not item:
@@ -1583,7 +1614,8 @@ class Parser:
                 if self.stop_at is not None and time.monotonic() > self.stop_at:
                     raise ParseTooLong(read - len(raw_line))
                 body = sentence[self._skip_discourse(sentence, 0) :]
-                if self.cues.excludes(self.cues.exclude_sentence, body):
+                summary = _SUMMARY.search(sentence) is not None
+                if not summary and self.cues.excludes(self.cues.exclude_sentence, body):
                     last = []
                     continue
                 clauses = self.split_clauses(sentence)
@@ -1646,7 +1678,14 @@ class Parser:
                                     c for c in heading_coordinators if c not in draft.lead_agencies
                                 ]
                     drafts.extend(last)
+                    if summary:
+                        summaries.extend(id(draft) for draft in last)
                     previous_task = True
+        # A news item opens with what the document asks ("Thủ tướng vừa ký Công điện số 114
+        # yêu cầu các bộ, ngành ... ứng phó bão") and its body says it again, duty by duty:
+        # the opening is a task only when nothing else in the text is.
+        if summaries and len(summaries) < len(drafts):
+            drafts = [draft for draft in drafts if id(draft) not in summaries]
         return drafts
 
     def _drafts(
