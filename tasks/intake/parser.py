@@ -705,7 +705,10 @@ PERSON_BEFORE = re.compile(
 )
 
 #: Where a list of ministries by short name begins.
-ENUMERATION = re.compile(r"\b(?:các\s+Bộ\s*:|Ministries\s+of(?:\s+the)?)\s*", re.IGNORECASE)
+ENUMERATION = re.compile(
+    r"\b(?:các\s+Bộ\s*:|Ministries\s+of(?:\s+the)?|Bộ\s+trưởng(?:\s+các\s+Bộ)?(?=\s+(?-i:[A-ZĐ])))\s*",
+    re.IGNORECASE,
+)
 
 
 @dataclass
