@@ -1240,6 +1240,10 @@ class Parser:
         pos = self._skip_discourse(clause, 0)
         if self._starts_with_verb(clause, pos, allow_ing=not first):
             return True
+        # A word that is a verb as well as a lead-in ("chủ động phương án ...": "be ready with")
+        opening = _run_end(r"[\s,]*", clause, 0)
+        if pos > opening and self._starts_with_verb(clause, opening, allow_ing=False):
+            return True
         if not first and self.cues.modal is not None and self.cues.modal.match(clause, pos):
             return True
         found = self._find(clause)
@@ -1474,11 +1478,11 @@ class Parser:
         """An addressee heading in the form of Decree 30/2020/ND-CP: "2. Bộ Tài nguyên và Môi
         trường:", "- Bộ Tài chính: Chỉ đạo ...", "The Ministry of Finance shall:", "Các Bộ: Công
         Thương, Tài chính:". Returns the addressees, their words, and what follows the colon."""
-        pos = self._skip_discourse(text, 0)
-        # "Đối với Bộ Y tế:", "Về phía Bộ Công an:", "For the Ministry of Health:"
-        lead_in = _HEADING_LEAD_IN.match(text, pos)
-        if lead_in is not None:
-            pos = lead_in.end()
+        # "Đối với Bộ Y tế:", "Về phía Bộ Công an:", "For the Ministry of Health:" (read before
+        # lead-in words, which would take "Đối với UBND các tỉnh," for a topic)
+        bullet = BULLET.match(text)
+        lead_in = _HEADING_LEAD_IN.match(text, bullet.end() if bullet else 0)
+        pos = lead_in.end() if lead_in is not None else self._skip_discourse(text, 0)
         colon = text.find(":", pos)
         if colon == -1:
             return None
