@@ -405,7 +405,8 @@ _GROUP_WORDS: dict[tuple[str, ...], str] = {
         (
             "local",
             "địa phương|tỉnh|thành phố|ủy ban nhân dân|ubnd|chủ tịch|bí thư|localities|provinces|"
-            "cities|people's committees|committees|chairpersons|chairmen|chairs|chairman|chairperson|"
+            "cities|people's committees|committees|people's committee|committee|chairpersons|chairmen|chairs|"
+            "chairman|chairperson|"
             "secretaries|local|provincial|municipal|municipalities|locality|province|city",
         ),
         (
@@ -861,7 +862,8 @@ _SUMMARY = re.compile(
 )
 #: Words that may open an addressee heading before the addressee ("Đối với Bộ Y tế:").
 _HEADING_LEAD_IN = re.compile(
-    r"(?:đối\s+với|về\s+phía|riêng|giao|for|as\s+for|regarding|with\s+regard\s+to)\s+(?:the\s+)?",
+    r"(?:(?:đối\s+với|về\s+phía|riêng|giao|for|as\s+for|regarding|with\s+regard\s+to)\s+(?:the\s+)?)?"
+    r"(?:(?:các\s+)?đồng\s+chí|comrades?)?\s*",
     re.IGNORECASE,
 )
 #: The longest title a notice or a news page puts on a line of its own, in words.
