@@ -136,6 +136,10 @@ class Cues:
 
     action_verb: re.Pattern[str] | None = None
     action_verb_ing: re.Pattern[str] | None = None
+    #: English verbs without their -ed form: an imperative ("Organize ...") or a duty listed
+    #: after its subject ("...; coordinates with ..."), never the participle that opens a
+    #: description ("organized for both students ...").
+    action_verb_base: re.Pattern[str] | None = None
     modal: re.Pattern[str] | None = None
     request: re.Pattern[str] | None = None
     lead: re.Pattern[str] | None = None
@@ -1197,8 +1201,13 @@ class Parser:
                     continue
             return pos
 
-    def _starts_with_verb(self, text: str, pos: int, allow_ing: bool) -> bool:
-        if self.cues.action_verb is not None and self.cues.action_verb.match(text, pos):
+    def _starts_with_verb(self, text: str, pos: int, allow_ing: bool, imperative: bool = False) -> bool:
+        """Does an action verb start at ``pos``? With no subject before it (``imperative``), an
+        English verb counts without its -ed form."""
+        verbs = (
+            self.cues.action_verb_base if imperative and self.cues.action_verb_base else self.cues.action_verb
+        )
+        if verbs is not None and verbs.match(text, pos):
             return True
         return bool(
             allow_ing and self.cues.action_verb_ing is not None and self.cues.action_verb_ing.match(text, pos)
@@ -1240,11 +1249,11 @@ class Parser:
     def starts_action(self, clause: str, first: bool) -> bool:
         """Does this semicolon clause start an action of its own (else it is glued back)?"""
         pos = self._skip_discourse(clause, 0)
-        if self._starts_with_verb(clause, pos, allow_ing=not first):
+        if self._starts_with_verb(clause, pos, allow_ing=not first, imperative=True):
             return True
         # A word that is a verb as well as a lead-in ("chủ động phương án ...": "be ready with")
         opening = _run_end(r"[\s,]*", clause, 0)
-        if pos > opening and self._starts_with_verb(clause, opening, allow_ing=False):
+        if pos > opening and self._starts_with_verb(clause, opening, allow_ing=False, imperative=True):
             return True
         if not first and self.cues.modal is not None and self.cues.modal.match(clause, pos):
             return True
@@ -1351,7 +1360,7 @@ class Parser:
         modal_first = self.cues.modal is not None and self.cues.modal.match(text, pos)
         lead_first = self.cues.lead is not None and self.cues.lead.match(text, pos)
         if (
-            self._starts_with_verb(text, pos, allow_ing=clause.follows_task)
+            self._starts_with_verb(text, pos, allow_ing=clause.follows_task, imperative=True)
             or (modal_first and (clause.follows_task or pos > 0))
             or lead_first  # "Chủ trì, phối hợp với ...": the heading named who
         ):
@@ -1657,7 +1666,7 @@ class Parser:
                     if forced and index == 0 and not reading.lead:
                         reading.lead, reading.lead_phrase = forced, context_phrase
                         reading.is_task = reading.is_task or self._starts_with_verb(
-                            clause.text, self._skip_discourse(clause.text, 0), allow_ing=True
+                            clause.text, self._skip_discourse(clause.text, 0), allow_ing=True, imperative=True
                         )
                     if reading.vague:
                         context_lead, context_phrase = [], ""

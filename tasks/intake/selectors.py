@@ -66,19 +66,20 @@ def _entities() -> EntityMatcher:
     return EntityMatcher(names, codes, {kind: tuple(sorted(members)) for kind, members in kinds.items()})
 
 
-def _inflected(phrase: str) -> tuple[str, str]:
-    """An English verb with its -s/-ed forms, and its -ing form ("organi[sz]e" → "organizing")."""
+def _inflected(phrase: str, past: bool = True) -> tuple[str, str]:
+    """An English verb with its -s/-ed forms (-s only without ``past``), and its -ing form
+    ("organi[sz]e" → "organizing")."""
     head, _, rest = phrase.partition(" ")
     rest = (r"\s+" + re.sub(r"\s+", r"\\s+", rest)) if rest else ""
     if head.endswith("e"):
         stem = head[:-1]
-        return stem + r"(?:e|es|ed)" + rest, stem + r"ing" + rest
+        return stem + (r"(?:e|es|ed)" if past else r"(?:e|es)") + rest, stem + r"ing" + rest
     if re.search(r"[^aeiou]y$", head):
         stem = head[:-1]
-        return stem + r"(?:y|ies|ied)" + rest, head + r"ing" + rest
+        return stem + (r"(?:y|ies|ied)" if past else r"(?:y|ies)") + rest, head + r"ing" + rest
     # "submit" → "submitted": a final consonant after a short vowel doubles.
-    doubled = head[-1] + "ed|" if re.search(r"[^aeiou][aeiou][bdgmnprt]$", head) else ""
-    return head + r"(?:" + doubled + r"s|es|ed)?" + rest, head + r"ing" + rest
+    doubled = head[-1] + "ed|" if past and re.search(r"[^aeiou][aeiou][bdgmnprt]$", head) else ""
+    return head + r"(?:" + doubled + (r"s|es|ed)?" if past else r"s|es)?") + rest, head + r"ing" + rest
 
 
 def _alternation(phrases: list[str]) -> str:
@@ -96,6 +97,8 @@ def _cues(rows: list[ClauseCue], language: str) -> Cues:
             forms = [_inflected(v) for v in verbs]
             cues.action_verb = re.compile(r"(?:" + _alternation([f for f, _ in forms]) + r")\b", FLAGS)
             cues.action_verb_ing = re.compile(r"(?:" + _alternation([g for _, g in forms]) + r")\b", FLAGS)
+            present = [_inflected(v, past=False)[0] for v in verbs]
+            cues.action_verb_base = re.compile(r"(?:" + _alternation(present) + r")\b", FLAGS)
         else:
             cues.action_verb = re.compile(r"(?:" + _alternation(verbs) + r")\b", FLAGS)
     for kind, attr in (
