@@ -1006,6 +1006,16 @@ _DESCRIBES_OBJECT = re.compile(
 )
 
 
+#: A year inside the title of a document the clause cites ("Directive No. 15/CT-TTg ... on the
+#: High School Graduation Exam and university admissions in 2024"): the title's year, not a
+#: deadline.
+_IN_A_TITLE = re.compile(
+    r"\b(?:Directive|Decree|Resolution|Decision|Notice|Conclusion|Chỉ\s+thị|Nghị\s+định|Nghị\s+quyết|"
+    r"Quyết\s+định|Thông\s+báo|Kết\s+luận)\s+(?:No\.?\s*|số\s+)?[\w/-]*\d[^;.]*?\b(?:on|về|regarding)\b[^;.]*$",
+    re.IGNORECASE,
+)
+
+
 @dataclass
 class DeadlineFound:
     date: dt.date | None
@@ -1031,6 +1041,9 @@ def find_deadline(
         for rule, m in matches
         if not any(s <= m.start() and m.end() <= e and e - s > m.end() - m.start() for s, e in spans)
         and not _DESCRIBES_OBJECT.search(text, max(0, m.start() - 80), m.start())
+        and not (
+            rule.resolution == "end_of_year" and _IN_A_TITLE.search(text, max(0, m.start() - 300), m.start())
+        )
     ]
     dated, relative = [], []
     for rule, m in kept:
