@@ -388,6 +388,11 @@ class EntityMatcher:
         return hits
 
 
+def _word_sequences(alternatives: str) -> set[tuple[str, ...]]:
+    """ "a b|c" → {("a", "b"), ("c",)}: phrases as the sequences of words the scan compares."""
+    return {tuple(phrase.split(" ")) for phrase in alternatives.split("|")}
+
+
 #: Group addressees are put together from a closed class of words, as months are: heads that
 #: name ministries and central agencies or provinces and localities, titles ("Bộ trưởng",
 #: "Chairpersons"), and words that only join or qualify them ("các", "relevant", "trung ương").
@@ -423,47 +428,19 @@ _GROUP_WORDS: dict[tuple[str, ...], str] = {
     for words in (tuple(p.split(" ")) for p in phrases.split("|"))
 }
 _GROUP_LONGEST = max(len(w) for w in _GROUP_WORDS)
-#: A head strong enough to make a group on its own with a plural ("các bộ", "localities");
-#: "agencies", "các cơ quan" and "ban" alone are too vague ("relevant agencies" names nobody).
-_GROUP_STRONG = {
-    ("bộ",),
-    ("bộ", "ngành"),
-    ("bộ", "trưởng"),
-    ("địa", "phương"),
-    ("tỉnh",),
-    ("thành", "phố"),
-    ("ủy", "ban", "nhân", "dân"),
-    ("ubnd",),
-    ("ministries",),
-    ("ministers",),
-    ("sectors",),
-    ("branches",),
-    ("localities",),
-    ("provinces",),
-    ("cities",),
-    ("people's", "committees"),
-    ("municipalities",),
-    ("cơ", "quan", "ngang", "bộ"),
-    ("cơ", "quan", "thuộc", "chính", "phủ"),
-    ("cơ", "quan", "trung", "ương"),
-    ("central", "agencies"),
-    ("government", "agencies"),
-}
+#: English plural heads: a group by themselves ("localities", "relevant ministries").
+_GROUP_EN_PLURAL_HEADS = _word_sequences(
+    "ministries|ministers|sectors|branches|localities|provinces|cities|people's committees|"
+    "municipalities|central agencies|government agencies"
+)
+#: A head strong enough to make a group with a plural ("các bộ", "localities"); "agencies",
+#: "các cơ quan" and "ban" alone are too vague ("relevant agencies" names nobody).
+_GROUP_STRONG = _GROUP_EN_PLURAL_HEADS | _word_sequences(
+    "bộ|bộ ngành|bộ trưởng|địa phương|tỉnh|thành phố|ủy ban nhân dân|ubnd|cơ quan ngang bộ|"
+    "cơ quan thuộc chính phủ|cơ quan trung ương"
+)
 _GROUP_PLURAL = {("các",), ("những",)}
-_GROUP_EN_PLURAL_HEADS = {
-    ("ministries",),
-    ("ministers",),
-    ("sectors",),
-    ("branches",),
-    ("localities",),
-    ("provinces",),
-    ("cities",),
-    ("people's", "committees"),
-    ("municipalities",),
-    ("central", "agencies"),
-    ("government", "agencies"),
-}
-#: Words that may end a run only when a head follows them: a run never ends on a joiner.
+#: Between two group words: spaces and at most one comma, slash or dash.
 _GROUP_SEPARATOR = re.compile(r"[ \t]*(?:,|/|-|–)?[ \t]*")
 #: What may stand between a run and the agencies it introduces ("các tỉnh: Quảng Trị, Huế").
 _LIST_OPENS = re.compile(r"\s*(?::|\bof\b|\bnhư\b|\bgồm\b|\bincluding\b|\blà\b)?\s*", re.IGNORECASE)
@@ -539,79 +516,13 @@ def _group_run(
 #: list holds: after an agency subject, a lower-case word that is none of these function words
 #: (tense and aspect markers of a reported fact, copulas, prepositions, conjunctions, reporting
 #: verbs) starts what the agency is to do ("Các bộ, ngành, địa phương tiếp tục đăng ký ...").
-_VI_NOT_PREDICATE = frozenset(
-    [
-        "đã",
-        "vừa",
-        "đang",
-        "từng",
-        "mới",
-        "sắp",
-        "là",
-        "cho",
-        "của",
-        "với",
-        "và",
-        "hoặc",
-        "hay",
-        "trong",
-        "tại",
-        "về",
-        "theo",
-        "từ",
-        "đến",
-        "nêu",
-        "nói",
-        "phát",
-        "biểu",
-        "nhấn",
-        "mạnh",
-        "cho",
-        "biết",
-        "báo",
-        "thông",
-        "tin",
-        "được",
-        "bị",
-        "cùng",
-        "nhằm",
-        "để",
-        "khi",
-        "nếu",
-        "thì",
-        "mà",
-        "này",
-        "đó",
-        "nọ",
-        "ấy",
-        "gồm",
-        "bao",
-        "thuộc",
-        "có",
-        "không",
-        "chưa",
-        "ra",
-        "vào",
-        "lên",
-        "xuống",
-        "trên",
-        "dưới",
-        "sau",
-        "trước",
-        "giữa",
-        "như",
-        "bằng",
-        "do",
-        "vì",
-        "nên",
-        "rằng",
-        "tới",
-        "đây",
-        "kia",
-        "ở",
-        "thay",
-    ]
+_VI_FUNCTION_WORDS = (
+    "đã vừa đang từng mới sắp là cho của với và hoặc hay trong tại về theo từ đến nêu nói phát "
+    "biểu nhấn mạnh cho biết báo thông tin được bị cùng nhằm để khi nếu thì mà này đó nọ ấy "
+    "gồm bao thuộc có không chưa ra vào lên xuống trên dưới sau trước giữa như bằng do vì nên "
+    "rằng tới đây kia ở thay"
 )
+_VI_NOT_PREDICATE = frozenset(_VI_FUNCTION_WORDS.split())
 _VI_WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -634,40 +545,12 @@ _VI_NOT_PREDICATE_PAIRS = frozenset({"cho biết", "nhấn mạnh", "phát biể
 #: An English manner adverb (and a second one joined by "and") before the verb it qualifies.
 _EN_ADVERBS = re.compile(r"([A-Za-z]{3,}ly)(?:,?\s+and\s+[A-Za-z]{3,}ly)?\s+(?=[a-z])")
 #: Words ending in "-ly" that are not manner adverbs.
-_EN_NOT_ADVERBS = frozenset(
-    [
-        "apply",
-        "supply",
-        "reply",
-        "rely",
-        "comply",
-        "multiply",
-        "july",
-        "italy",
-        "family",
-        "assembly",
-        "anomaly",
-        "monopoly",
-        "rally",
-        "ally",
-        "early",
-        "only",
-        "daily",
-        "weekly",
-        "monthly",
-        "quarterly",
-        "yearly",
-        "likely",
-        "unlikely",
-        "friendly",
-        "elderly",
-        "holy",
-        "lonely",
-        "costly",
-        "orderly",
-        "timely",
-    ]
+_EN_LY_WORDS = (
+    "apply supply reply rely comply multiply july italy family assembly anomaly monopoly rally "
+    "ally early only daily weekly monthly quarterly yearly likely unlikely friendly elderly "
+    "holy lonely costly orderly timely"
 )
+_EN_NOT_ADVERBS = frozenset(_EN_LY_WORDS.split())
 
 
 #: The kind word before a province's name in a register name or alias ("ủy ban nhân dân tỉnh").
