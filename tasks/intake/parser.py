@@ -285,7 +285,7 @@ class EntityMatcher:
         runs: list[tuple[int, int, set[str]]] = []
         i = 0
         while i < len(tokens):
-            run = _group_run(text, tokens, i, specific)
+            run = _group_run(text, tokens, i, specific) if tokens[i][2] in _GROUP_FIRST else None
             if run is None:
                 i += 1
                 continue
@@ -427,7 +427,11 @@ _GROUP_WORDS: dict[tuple[str, ...], str] = {
     )
     for words in (tuple(p.split(" ")) for p in phrases.split("|"))
 }
-_GROUP_LONGEST = max(len(w) for w in _GROUP_WORDS)
+#: The group words by their first word, longest first: one dictionary look-up a token.
+_GROUP_BY_FIRST: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+for _words in sorted(_GROUP_WORDS, key=len, reverse=True):
+    _GROUP_BY_FIRST[_words[0]].append(_words)
+_GROUP_FIRST = frozenset(_GROUP_BY_FIRST)
 #: English plural heads: a group by themselves ("localities", "relevant ministries").
 _GROUP_EN_PLURAL_HEADS = _word_sequences(
     "ministries|ministers|sectors|branches|localities|provinces|cities|people's committees|"
@@ -448,10 +452,14 @@ _LIST_OPENS = re.compile(r"\s*(?::|\bof\b|\bnhư\b|\bgồm\b|\bincluding\b|\blà
 
 def _group_word(text: str, tokens: list[tuple[int, int, str]], j: int) -> tuple[str, ...] | None:
     """The longest group word (a sequence of tokens) that starts at token ``j``."""
-    for n in range(min(_GROUP_LONGEST, len(tokens) - j), 0, -1):
-        words = tuple(t[2] for t in tokens[j : j + n])
-        if words in _GROUP_WORDS and all(
-            _GROUP_SEPARATOR.fullmatch(text, tokens[j + k - 1][1], tokens[j + k][0]) for k in range(1, n)
+    for words in _GROUP_BY_FIRST.get(tokens[j][2], ()):
+        n = len(words)
+        if (
+            j + n <= len(tokens)
+            and all(tokens[j + k][2] == words[k] for k in range(1, n))
+            and all(
+                _GROUP_SEPARATOR.fullmatch(text, tokens[j + k - 1][1], tokens[j + k][0]) for k in range(1, n)
+            )
         ):
             return words
     return None
