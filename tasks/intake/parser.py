@@ -416,7 +416,7 @@ _GROUP_WORDS: dict[tuple[str, ...], str] = {
             "địa phương|tỉnh|thành phố|ủy ban nhân dân|ubnd|chủ tịch|bí thư|localities|provinces|"
             "cities|people's committees|committees|people's committee|committee|chairpersons|chairmen|chairs|"
             "chairman|chairperson|"
-            "secretaries|local|provincial|municipal|municipalities|locality|province|city",
+            "secretaries|local|provincial|municipal|municipalities|locality|province|city|administrations",
         ),
         (
             "",
@@ -435,7 +435,7 @@ _GROUP_FIRST = frozenset(_GROUP_BY_FIRST)
 #: English plural heads: a group by themselves ("localities", "relevant ministries").
 _GROUP_EN_PLURAL_HEADS = _word_sequences(
     "ministries|ministers|sectors|branches|localities|provinces|cities|people's committees|"
-    "municipalities|central agencies|government agencies"
+    "municipalities|central agencies|government agencies|administrations"
 )
 #: A head strong enough to make a group with a plural ("các bộ", "localities"); "agencies",
 #: "các cơ quan" and "ban" alone are too vague ("relevant agencies" names nobody).
@@ -602,7 +602,7 @@ PERSON_BEFORE = re.compile(
 
 #: Where a list of ministries by short name begins.
 ENUMERATION = re.compile(
-    r"\b(?:các\s+Bộ\s*:|Ministries\s+of(?:\s+the)?|Bộ\s+trưởng(?:\s+các\s+Bộ)?(?=\s+(?-i:[A-ZĐ])))\s*",
+    r"\b(?:các\s+Bộ\s*:|Minist(?:ries|ers)\s+of(?:\s+the)?|Bộ\s+trưởng(?:\s+các\s+Bộ)?(?=\s+(?-i:[A-ZĐ])))\s*",
     re.IGNORECASE,
 )
 
@@ -761,6 +761,8 @@ _HEADING_LEAD_IN = re.compile(
     r"(?:(?:các\s+)?đồng\s+chí|comrades?)?\s*",
     re.IGNORECASE,
 )
+#: A numbered or lettered item ("2.", "II.", "a)"), not a dash: it begins a new duty.
+NUMBERED = re.compile(r"^\s*(?:\(?[a-zđ]\)|\(?\d{1,2}[.)]|\d{1,2}\s?[-–]|[IVX]{1,4}\.)\s+", re.IGNORECASE)
 #: The longest title a notice or a news page puts on a line of its own, in words.
 HEADING_MAX_WORDS = 40
 _SENTENCE_INSIDE = re.compile(r"[.!?;]\s+[" + _UPPER + r"]")
@@ -1017,6 +1019,10 @@ _TITLE_OF = (
 _SUBJECT_LEAD_IN = re.compile(
     r"(?:the\s+|giao\s+|các\s+|đồng\s+chí\s+)?"
     r"(?:(?:bộ\s+trưởng\s+)?các\s+bộ\s*:\s*|(?:ministers\s+of\s+the\s+)?ministries\s+of\s+(?:the\s+)?|"
+    r"ministers\s+of\s+(?:the\s+)?|"
+    # "the People's Committee of Dong Nai province", "Chairman of the People's Committee of ..."
+    r"(?:(?:chairman|chairmen|chairperson|chairpersons|chair)\s+of\s+(?:the\s+)?)?people['’]s\s+committees?\s+of\s+"
+    r"(?:the\s+)?|"
     # "Ủy ban nhân dân các tỉnh: Lào Cai, Yên Bái": the provinces named after the colon
     r"(?:(?:bí\s+thư,\s*)?chủ\s+tịch\s+)?(?:ủy\s+ban\s+nhân\s+dân|ubnd)\s+các\s+tỉnh(?:,\s*thành\s+phố)?\s*:\s*|"
     + _TITLE_OF
@@ -1514,6 +1520,7 @@ class Parser:
         last: list[Draft] = []
         read = 0
         summaries: list[int] = []
+        item_deadline: DeadlineFound | None = None
         lines = normalize(text).split("\n")
         # The last line of a text heads nothing: without closing punctuation it is a paragraph
         # cut short (a page's excerpt, a paste that stopped), not a title.
@@ -1527,9 +1534,12 @@ class Parser:
                 continue
             self._found.clear()
             item = BULLET.match(line) is not None
+            if NUMBERED.match(line):
+                item_deadline = None
             if is_heading(line) and line_no != last_line:
                 last = []
                 continue
+            line_start = len(drafts)
             if not item:
                 list_context = None
             for sentence in split_sentences(line):
@@ -1603,6 +1613,18 @@ class Parser:
                     if summary:
                         summaries.extend(id(draft) for draft in last)
                     previous_task = True
+            # "2. Bộ Tài chính ... trình Thủ tướng trước ngày 20 tháng 10 năm 2024. Trong đó chú ý
+            # một số nội dung sau:": what follows, up to the next numbered item, details that task
+            # and keeps its deadline.
+            line_drafts = drafts[line_start:]
+            if item_deadline is not None:
+                for draft in line_drafts:
+                    if draft.deadline is None and not draft.recurrence:
+                        draft.deadline, draft.deadline_phrase = item_deadline.date, item_deadline.phrase
+            elif NUMBERED.match(line) and line.endswith(":"):
+                dated = next((d for d in line_drafts if d.deadline is not None), None)
+                if dated is not None and dated.deadline is not None:
+                    item_deadline = DeadlineFound(dated.deadline, dated.deadline_phrase, 0, 0)
         # A news item opens with what the document asks ("Thủ tướng vừa ký Công điện số 114
         # yêu cầu các bộ, ngành ... ứng phó bão") and its body says it again, duty by duty:
         # the opening is a task only when nothing else in the text is.
