@@ -511,7 +511,10 @@ def _group_run(
         return None
     english_plural = any(h in _GROUP_EN_PLURAL_HEADS for h in heads)
     distinct = {h for h in heads if h not in (("ủy", "ban", "nhân", "dân"), ("ubnd",))}
-    if not (plural or english_plural or len(distinct) >= 2):
+    # Vietnamese has no plural form ("bộ, ngành, địa phương"); English does, and a run of
+    # singular heads is one body ("the Chairman of the provincial People's Committee").
+    english = all(word.isascii() for head in heads for word in head)
+    if not (plural or english_plural or (len(distinct) >= 2 and not english)):
         return None
     # The run starts at its first word that is not a bare joiner like "the", "and", "of".
     start_j = i
