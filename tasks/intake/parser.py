@@ -469,17 +469,21 @@ def _group_run(
     text: str, tokens: list[tuple[int, int, str]], i: int, specific: list[tuple[int, int]]
 ) -> tuple[int, int, set[str], int] | None:
     """The group addressee that starts at token ``i``, if one does: (start, end, sides, next
-    token). A capitalised "Bộ"/"Ủy ban nhân dân"/"tỉnh" followed by a capitalised name is the
-    start of that agency's name, so it ends the run before it."""
+    token). A "Bộ"/"Ủy ban nhân dân"/"tỉnh" followed by a capitalised name is the start of that
+    agency's name: the words of the run since its last comma or "và"/"and" are that agency's
+    title ("Chủ tịch UBND các tỉnh Lâm Đồng, Đắk Nông"), so the run ends before them."""
     heads: list[tuple[str, ...]] = []
     sides: set[str] = set()
     plural = False
     j = i
     last_head_end = -1
     last_head_j = i
+    boundary: tuple[list[tuple[str, ...]], set[str], bool, int, int] | None = None
     while j < len(tokens):
         if j > i and not _GROUP_SEPARATOR.fullmatch(text, tokens[j - 1][1], tokens[j][0]):
             break
+        if j > i and ("," in text[tokens[j - 1][1] : tokens[j][0]] or tokens[j][2] in ("và", "and")):
+            boundary = (list(heads), set(sides), plural, last_head_end, last_head_j)
         if any(s <= tokens[j][0] < e for s, e in specific):
             break
         match = _group_word(text, tokens, j)
@@ -495,7 +499,11 @@ def _group_run(
             and text[tokens[j + n - 1][1] : after[0]].strip() == ""
         )
         if side and named:
-            break  # "Bộ Tài chính", "UBND tỉnh Quảng Ninh": an agency's own name begins here
+            # "Bộ Tài chính", "UBND tỉnh Quảng Ninh": an agency's own name begins here
+            if boundary is None:
+                return None
+            heads, sides, plural, last_head_end, last_head_j = boundary
+            break
         if match in _GROUP_PLURAL:
             plural = True
         if side:
