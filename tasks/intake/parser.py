@@ -485,6 +485,11 @@ def _group_run(
         if j > i and ("," in text[tokens[j - 1][1] : tokens[j][0]] or tokens[j][2] in ("và", "and")):
             boundary = (list(heads), set(sides), plural, last_head_end, last_head_j)
         if any(s <= tokens[j][0] < e for s, e in specific):
+            # an agency named right after the run: the run's last words are its title
+            if heads and boundary is None:
+                return None
+            if boundary is not None and j - 1 >= i and tokens[j - 1][2] not in ("và", "and"):
+                heads, sides, plural, last_head_end, last_head_j = boundary
             break
         match = _group_word(text, tokens, j)
         if match is None:
@@ -1036,6 +1041,8 @@ _SUBJECT_LEAD_IN = re.compile(
     r"(?:the\s+)?|"
     # "Ủy ban nhân dân các tỉnh: Lào Cai, Yên Bái": the provinces named after the colon
     r"(?:(?:bí\s+thư,\s*)?chủ\s+tịch\s+)?(?:ủy\s+ban\s+nhân\s+dân|ubnd)\s+các\s+tỉnh(?:,\s*thành\s+phố)?\s*:\s*|"
+    # "Chủ tịch UBND các tỉnh Lâm Đồng, Đắk Nông": the title before the provinces named
+    r"(?:(?:bí\s+thư,\s*)?chủ\s+tịch\s+)?(?:ủy\s+ban\s+nhân\s+dân|ubnd)\s+(?:các\s+)?(?=(?:tỉnh|thành\s+phố)\s)|"
     + _TITLE_OF
     + r")?",
     re.IGNORECASE,
