@@ -196,10 +196,18 @@ class EntityMatcher:
         # Names by their first word, longest first: a scan over the words of a text finds them
         # in one pass (one alternation of ~500 names cost 13 ms a clause; measured).
         self.by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-        # "The Minister of Finance directs ...": the minister acts for the ministry.
+        # "The Minister of Finance directs ...": the minister acts for the ministry; the press
+        # also writes "the Public Security Ministry", "the Health sector", "ngành y tế".
         for key, entity in list(self.by_key.items()):
-            if key.startswith("ministry of ") and not entity.is_group:
-                self.by_key.setdefault("minister of " + key[len("ministry of ") :], entity)
+            if entity.is_group:
+                continue
+            if key.startswith("ministry of "):
+                field = key[len("ministry of ") :]
+                self.by_key.setdefault("minister of " + field, entity)
+                self.by_key.setdefault(field + " ministry", entity)
+                self.by_key.setdefault(field + " sector", entity)
+            elif key.startswith("bộ "):
+                self.by_key.setdefault("ngành " + key[len("bộ ") :], entity)
         for key in self.by_key:
             words = tuple(key.split(" "))
             self.by_first[words[0]].append(words)
@@ -1042,9 +1050,8 @@ _SUBJECT_LEAD_IN = re.compile(
     # "Ủy ban nhân dân các tỉnh: Lào Cai, Yên Bái": the provinces named after the colon
     r"(?:(?:bí\s+thư,\s*)?chủ\s+tịch\s+)?(?:ủy\s+ban\s+nhân\s+dân|ubnd)\s+các\s+tỉnh(?:,\s*thành\s+phố)?\s*:\s*|"
     # "Chủ tịch UBND các tỉnh Lâm Đồng, Đắk Nông": the title before the provinces named
-    r"(?:(?:bí\s+thư,\s*)?chủ\s+tịch\s+)?(?:ủy\s+ban\s+nhân\s+dân|ubnd)\s+(?:các\s+)?(?=(?:tỉnh|thành\s+phố)\s)|"
-    + _TITLE_OF
-    + r")?",
+    # (no look-ahead: the run's joiner is matched on the words before the name alone)
+    r"(?:(?:bí\s+thư,\s*)?chủ\s+tịch\s+)?(?:ủy\s+ban\s+nhân\s+dân|ubnd)\s+(?:các\s+)?|" + _TITLE_OF + r")?",
     re.IGNORECASE,
 )
 
@@ -1287,8 +1294,11 @@ class Parser:
         # was a pronoun ("They must ...").
         modal_first = self.cues.modal is not None and self.cues.modal.match(text, pos)
         lead_first = self.cues.lead is not None and self.cues.lead.match(text, pos)
+        opening = _run_end(r"[\s,]*", text, BULLET.match(text).end() if BULLET.match(text) else 0)
         if (
             self._starts_with_verb(text, pos, allow_ing=clause.follows_task, imperative=True)
+            # a verb that is also a lead-in ("chủ động phương án ...")
+            or (pos > opening and self._starts_with_verb(text, opening, allow_ing=False, imperative=True))
             or (modal_first and (clause.follows_task or pos > 0))
             or lead_first  # "Chủ trì, phối hợp với ...": the heading named who
         ):
