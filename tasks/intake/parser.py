@@ -1294,7 +1294,8 @@ class Parser:
         # was a pronoun ("They must ...").
         modal_first = self.cues.modal is not None and self.cues.modal.match(text, pos)
         lead_first = self.cues.lead is not None and self.cues.lead.match(text, pos)
-        opening = _run_end(r"[\s,]*", text, BULLET.match(text).end() if BULLET.match(text) else 0)
+        bullet = BULLET.match(text)
+        opening = _run_end(r"[\s,]*", text, bullet.end() if bullet else 0)
         if (
             self._starts_with_verb(text, pos, allow_ing=clause.follows_task, imperative=True)
             # a verb that is also a lead-in ("chủ động phương án ...")
