@@ -1,8 +1,11 @@
-"""Load the default rules added after 0010 (issue 15, fourth pass): ~180 Vietnamese and English
-action verbs and manner adverbs, "giao nhiệm vụ (cụ thể) cho" as a request, day-month deadlines
-written with a dash ("trước ngày 14-9", "tháng 2-2026"), and the closing formula of a notice
-("... thông báo để ... biết, thực hiện"), background that begins "Trước đó," and a news agency's
-dateline as exclusions. Idempotent, like 0003 and 0005 to 0010."""
+"""Load the default rules added after 0010 (issue 15, fourth to seventh passes): ~300 Vietnamese
+and English action verbs and lead-ins, "giao nhiệm vụ (cụ thể) cho", "stressed the need to", "it
+is necessary to" and "propose that" as requests, day-month deadlines written with a dash ("trước
+ngày 14-9", "tháng 2-2026"), ministry abbreviations and forms of names (Bộ GTVT, NHNN, TP.HCM,
+Thừa Thiên Huế, "the central bank"), and as exclusions: the closing formula of a notice, background
+opened by "Trước đó,", a news agency's dateline, forecasts, "according to experts", "the dispatch
+states that ..." with no request after it, and "be responsible to the ...". Idempotent, like 0003
+and 0005 to 0010."""
 
 from django.db import migrations
 
