@@ -165,8 +165,8 @@ class Cues:
         return False
 
 
-#: Between the words of a multi-word name: spaces, commas, hyphens, "&" and "/".
-NAME_SEPARATOR = r"[\s,\-–&/]+"
+#: Between the words of a multi-word name: spaces, commas, hyphens, "&", "/" and "." ("TP.HCM").
+NAME_SEPARATOR = r"[\s,\-–&/.]+"
 WORD = r"[\w']+"
 
 
@@ -784,6 +784,12 @@ _HEADING_LEAD_IN = re.compile(
     r"(?:(?:đối\s+với|về\s+phía|riêng|giao|for|as\s+for|regarding|with\s+regard\s+to)\s+(?:the\s+)?)?"
     r"(?:(?:các\s+)?đồng\s+chí|comrades?)?\s*",
     re.IGNORECASE,
+)
+#: A news agency's dateline before the first sentence ("HÀ NỘI — ", "Hanoi (VNA) – "): the place
+#: of the newsroom, not an addressee.
+_DATELINE = re.compile(
+    r"^(?:(?![IVXLC]+\s*[—–-])[" + _UPPER + r"]{2,}(?:[ .][" + _UPPER + r"]{2,}){0,3}|"
+    r"[A-Z][\w .]{1,30}\((?:VNA|VNS|VOV|VGP|TTXVN)\))\s*[—–-]\s+"
 )
 #: A numbered or lettered item ("2.", "II.", "a)"), not a dash: it begins a new duty.
 NUMBERED = re.compile(r"^\s*(?:\(?[a-zđ]\)|\(?\d{1,2}[.)]|\d{1,2}\s?[-–]|[IVX]{1,4}\.)\s+", re.IGNORECASE)
@@ -1558,7 +1564,7 @@ class Parser:
             read += len(raw_line) + 1
             if self.stop_at is not None and time.monotonic() > self.stop_at:
                 raise ParseTooLong(read)
-            line = raw_line.strip()
+            line = _DATELINE.sub("", raw_line.strip())
             if not line:
                 continue
             self._found.clear()
