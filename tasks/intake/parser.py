@@ -752,9 +752,9 @@ def detect_language(text: str) -> str:
     return "vi" if len(_VI_LETTER.findall(sample)) / letters > 0.03 else "en"
 
 
-BULLET = re.compile(
-    r"^\s*(?:[-–•*+]|\(?[a-zđ]\)|\(?\d{1,2}[.)]|\d{1,2}\s?[-–]|[IVX]{1,4}\.)\s+", re.IGNORECASE
-)
+#: An item's number or letter: "2.", "(2)", "2-", "a)", "II.".
+_ITEM_NUMBER = r"\(?[a-zđ]\)|\(?\d{1,2}[.)]|\d{1,2}\s?[-–]|[IVX]{1,4}\."
+BULLET = re.compile(r"^\s*(?:[-–•*+]|" + _ITEM_NUMBER + r")\s+", re.IGNORECASE)
 _ABBREVIATIONS = {"no", "mr", "mrs", "ms", "dr", "st", "e.g", "i.e", "vs", "art", "tp", "ts", "ths"}
 
 
@@ -792,7 +792,7 @@ _DATELINE = re.compile(
     r"[A-Z][\w .]{1,30}\((?:VNA|VNS|VOV|VGP|TTXVN)\))\s*[—–-]\s+"
 )
 #: A numbered or lettered item ("2.", "II.", "a)"), not a dash: it begins a new duty.
-NUMBERED = re.compile(r"^\s*(?:\(?[a-zđ]\)|\(?\d{1,2}[.)]|\d{1,2}\s?[-–]|[IVX]{1,4}\.)\s+", re.IGNORECASE)
+NUMBERED = re.compile(r"^\s*(?:" + _ITEM_NUMBER + r")\s+", re.IGNORECASE)
 #: The longest title a notice or a news page puts on a line of its own, in words.
 HEADING_MAX_WORDS = 40
 _SENTENCE_INSIDE = re.compile(r"[.!?;]\s+[" + _UPPER + r"]")
