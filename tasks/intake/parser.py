@@ -171,6 +171,15 @@ WORD = r"[\w']+"
 
 
 _WORD_RE = re.compile(WORD)
+
+
+def _joined(text: str, start: int, end: int) -> bool:
+    """Is text[start:end] joined to a number or another code by "/" or "-" ("143/TB-VPCP",
+    "VPCP-KTTH", "205/TB -VPCP")?"""
+    before = text[max(0, start - 4) : start]
+    return bool(re.search(r"\w ?[/-] ?$", before) or re.match(r" ?[/-] ?\w", text[end:]))
+
+
 _SEPARATOR = re.compile(NAME_SEPARATOR)
 
 
@@ -264,6 +273,9 @@ class EntityMatcher:
             for m in self.code_regex.finditer(text):
                 if not any(s <= m.start() < e for s, e in taken):
                     found.append((m.start(), m.end(), self.codes[m.group(0)]))
+        # "143/TB-VPCP", "4808/VPCP-KTTH": an abbreviation inside a document's number is its
+        # issuer in the numbering, not an agency the sentence names.
+        found = [f for f in found if not (text[f[0] : f[1]].isupper() and _joined(text, f[0], f[1]))]
         # "các Bộ: Công Thương, ..." / "the Ministries of Finance, ...": the ministries listed,
         # not a group called "ministries".
         listed = self._enumerated(text, found)
@@ -774,10 +786,25 @@ def is_heading(line: str) -> bool:
 #: has signed Official Dispatch No. 92 asking ...").
 _SUMMARY = re.compile(
     r"\b(?:ký|ban\s+hành|có|gửi)\s+(?:ban\s+hành\s+)?(?:công\s+điện|chỉ\s+thị|thông\s+báo(?:\s+kết\s+luận)?)"
-    r"(?:\s+(?:số|khẩn))?\s+[\d\w/-]*\d|"
+    r"(?:(?:\s+(?:số|khẩn))?\s+[\d\w/-]*\d|(?=\s+(?:yêu\s+cầu|đề\s+nghị|chỉ\s+đạo)\b))|"
     r"\b(?:signed|issued|sent|released)\b[^.;]{0,40}?\b(?:official\s+(?:dispatch|telegram|telegraph)|"
-    r"dispatch|directive|notice|telegram)\s+(?:No\.?\s*)?\d",
+    r"dispatch|directive|notice|telegram)(?:\s+(?:No\.?\s*)?\d|(?=\s+(?:requesting|asking|urging|directing|calling)\b))",
     re.IGNORECASE,
+)
+#: "... were (also) requested to", "... cũng được yêu cầu": the words before a request in the passive.
+_PASSIVE_REQUEST = re.compile(r"\s+(?:was|were|is|are|has\s+been|have\s+been)\s+(?:also\s+)?$", re.I)
+#: A subject that names a party by a capitalised name ("The State Treasury", "Regional
+#: coordinating councils", "Deputy Prime Minister Le Thanh Long"), not "the bank" or "they".
+_NAMED_PARTY = re.compile(
+    r"\s*(?!(?i:they|he|she|it|we|this|these|those|all|each)\b)(?:[Tt]he\s+(?=[A-Z])|(?![Tt]he\b))"
+    r"[A-Z][\w'-]*(?:\s+[\w'-]+){0,12}?(?<!\bthey)(?<!\bhe)(?<!\bshe)(?<!\bit)(?<!\bwe)\s*"
+)
+#: Between an issuer and its verb: "has just", "vừa", "on Monday".
+_SUBJECT_GAP = re.compile(r"[\s,]*(?:\w+\s+){0,2}")
+#: The verb that reports a document's issue ("the Government Office issued Notice No. 143 ...",
+#: "Văn phòng Chính phủ vừa ban hành Thông báo ..."): its subject is the issuer, not an addressee.
+_ISSUED = re.compile(
+    r"\b(?:signed|issued|promulgated|has\s+just\s+issued|vừa\s+ký|đã\s+ký|ký|ban\s+hành)\b", re.IGNORECASE
 )
 #: Words that may open an addressee heading before the addressee ("Đối với Bộ Y tế:").
 _HEADING_LEAD_IN = re.compile(
@@ -913,6 +940,12 @@ def resolve_deadline(rule: DeadlineRule, m: re.Match[str], reference: dt.date | 
 #: A date that describes the works the task is about, not the task: "projects to be completed by
 #: 2025", "projects scheduled to be completed by the end of 2025", "các dự án hoàn thành trong năm
 #: 2025". After a comma ("..., to be completed in March 2025") the date is the task's own.
+#: The date a document was issued, after its number: "Công điện số 114/CĐ-TTg ngày 7/11/2024",
+#: "Official Dispatch No. 97/CD-TTg dated September 21" (ninth pass: it had been taken for the
+#: deadline of the summary that follows).
+_DOCUMENT_DATE = re.compile(
+    r"\d+\s*/\s*[\w\s-]{0,12}?[A-ZĐ]{2,}[\w-]*\s*,?\s*(?:ngày|dated|of|on|issued\s+on)?\s*\(?$"
+)
 _DESCRIBES_OBJECT = re.compile(
     r"(?:"
     # a relative clause right after a noun: "the bridges scheduled to be completed by"
@@ -964,6 +997,7 @@ def find_deadline(
         for rule, m in matches
         if not any(s <= m.start() and m.end() <= e and e - s > m.end() - m.start() for s, e in spans)
         and not _DESCRIBES_OBJECT.search(text, max(0, m.start() - 80), m.start())
+        and not _DOCUMENT_DATE.search(text, max(0, m.start() - 60), m.start())
         and not (
             rule.resolution == "end_of_year" and _IN_A_TITLE.search(text, max(0, m.start() - 300), m.start())
         )
@@ -1321,6 +1355,13 @@ class Parser:
                 reading.lead = [ent for _, _, ent in subject]
                 reading.lead_phrase = text[subject[0][0] : subject[-1][1]]
                 return reading
+            # "Regional coordinating councils were requested to ...", "The Chief of Office of the
+            # Steering Committee was assigned to ...": a party the register does not know, asked
+            # in the passive, leads nobody; a pronoun or "the province" goes on as before.
+            passive = _PASSIVE_REQUEST.search(text, pos, request.start())
+            if passive is not None and not subject and _NAMED_PARTY.fullmatch(text, pos, passive.start()):
+                reading.vague = True
+                return reading
             # "asked agencies to ...": a request to a party the register doesn't know is led by
             # nobody. A request that names no party at all ("Thủ tướng yêu cầu tăng cường ...",
             # "The Prime Minister also requested to focus on ...") goes on addressing the parties
@@ -1358,6 +1399,23 @@ class Parser:
         if (modal is not None or self._has_target(text)) and (dated or in_list):
             reading.is_task, reading.action_start = True, pos
         return reading
+
+    def _issuer_is_no_addressee(self, text: str, reading: Reading) -> None:
+        """ "On April 1, the Government Office issued Notice No. 143 on ... working with Hanoi
+        City": the agency that issued a document does none of the duties that follow; the one it
+        was issued about, named after the verb, is who they address (ninth pass: the issuer had
+        led every duty of such a news item)."""
+        issued = _ISSUED.search(text)
+        if issued is None:
+            return
+        found = self._find(text)
+        before = [(start, end) for start, end, _ in found if end <= issued.start()]
+        # the issuer is the subject: the first agency named, right before the verb
+        if len(before) != 1 or not _SUBJECT_GAP.fullmatch(text, before[0][1], issued.start()):
+            return
+        about = [entity for start, _, entity in found if start >= issued.end()]
+        reading.lead = about
+        reading.lead_phrase = about[0].label if about else ""
 
     def _names_unknown_party(self, text: str, pos: int) -> bool:
         """ "Đề nghị Ủy ban Trung ương Mặt trận Tổ quốc ...", "requested the Vietnam Fatherland Front
@@ -1612,6 +1670,15 @@ class Parser:
                                     draft.deadline, draft.deadline_phrase = deadline.date, deadline.phrase
                         continue
                     reading = self.read(clause, deadline, in_list=list_context is not None and item)
+                    if reading.excluded:
+                        self._issuer_is_no_addressee(clause.text, reading)
+                        # a news item's summary reports the issue and asks: what it asks is read
+                        # (and dropped below when the body asks it again)
+                        opening = _SUMMARY.search(clause.text) if summary else None
+                        request = self.cues.request
+                        if opening and request is not None and request.search(clause.text, opening.end()):
+                            rest = clause.text[opening.end() :]
+                            reading.excluded = self.cues.excludes(self.cues.exclude_clause, rest)
                     if forced and index == 0 and not reading.lead:
                         reading.lead, reading.lead_phrase = forced, context_phrase
                         reading.is_task = reading.is_task or self._starts_with_verb(

@@ -106,7 +106,12 @@ def test_background_reported_facts_and_praise_are_not_drafted(corpus_register):
         reference_date=REF,
         language="vi",
     )
-    assert vi == []
+    # The report of the dispatch carries its request: with nothing else asked in the text, what
+    # it asks is the one task (ninth pass); the praise and the past report are not drafted.
+    assert [d.clause for d in vi] == [
+        "Thủ tướng Chính phủ vừa ký Công điện số 88/CĐ-TTg yêu cầu các bộ, ngành, địa phương ứng phó bão."
+    ]
+    assert vi[0].lead_agency is None and {"MOH", "HANOI"} <= set(vi[0].lead_agencies)
     en = parse(
         "The Government Office issued Notice No. 235/TB-VPCP on the conclusions of the meeting.\n"
         "According to the Ministry of Construction, 22 of these tasks have been completed on time.\n",
@@ -563,3 +568,85 @@ def test_an_expected_action_of_an_agency_is_a_task_but_an_expected_completion_is
         language="en",
     )
     assert [(d.lead_agency, d.deadline) for d in drafts] == [("MOHA", dt.date(2025, 5, 31))]
+
+
+def test_the_issuer_of_a_reported_notice_does_not_lead_its_duties(corpus_register):
+    """Ninth pass: "the Government Office issued Notice No. ..." names the issuer, not the
+    addressee; the party the notice is about (named after the verb) is who the duties address,
+    and the abbreviation inside the notice's number ("88/TB-VPCP") names nobody."""
+    drafts = parse(
+        "On March 3, the Government Office issued Notice No. 88/TB-VPCP on the conclusion of the "
+        "Deputy Prime Minister at a working session with Da Nang City on the seaport.\n"
+        "Speed up site clearance for the Lien Chieu port. The city must report the progress monthly.\n",
+        _rules(),
+        reference_date=dt.date(2025, 3, 3),
+        language="en",
+    )
+    assert [d.lead_agency for d in drafts] == ["DANANG", "DANANG"]
+    alone = parse(
+        "The Government Office issued Document 91/TB -VPCP on the Deputy Prime Minister's conclusion.\n"
+        "Strictly handle the smuggling of gold across the border.\n",
+        _rules(),
+        reference_date=dt.date(2025, 3, 3),
+        language="en",
+    )
+    assert [(d.lead_agency, d.lead_agencies) for d in alone] == [(None, [])]
+
+
+def test_a_party_unknown_to_the_register_asked_in_the_passive_leads_nobody(corpus_register):
+    drafts = parse(
+        "The Ministry of Finance shall review the rules on excise tax. "
+        "It was also asked to report the results to the Government. "
+        "The Regional Price Council was requested to publish reference prices every week.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in drafts] == ["MOF", "MOF", None]
+    assert drafts[2].lead_agencies == []
+
+
+def test_a_place_named_before_is_the_city_or_the_province_that_follows(corpus_register):
+    drafts = parse(
+        "The Hai Phong People's Committee shall review the port plan. "
+        "The Deputy Prime Minister suggested that the city speed up land clearance for the bridge. "
+        "The city must assign a leader to each project.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in drafts] == ["HAIPHONG", "HAIPHONG", "HAIPHONG"]
+    assert drafts[1].action.lower().startswith("speed up land clearance")
+
+
+def test_who_asked_before_the_subject_and_the_prime_minister_directing_an_addressee(corpus_register):
+    drafts = parse(
+        "Theo yêu cầu của Thủ tướng, Bộ Công Thương báo cáo tình hình cung ứng xăng dầu "
+        "trước ngày 10/10/2024.\n"
+        "Thủ tướng Phạm Minh Chính chỉ đạo Chủ tịch UBND các tỉnh, thành phố tăng cường kiểm tra "
+        "an toàn thực phẩm.\n"
+        "Thủ tướng giao Bộ Y tế chỉ đạo các bệnh viện chuẩn bị đủ thuốc.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert drafts[0].lead_agency == "MOIT"
+    assert drafts[0].deadline == dt.date(2024, 10, 10)
+    assert drafts[1].lead_agency is None and "HANOI" in drafts[1].lead_agencies  # the provinces as a group
+    assert drafts[2].lead_agency == "MOH"
+
+
+def test_a_news_summary_without_a_number_is_drafted_only_when_the_body_says_nothing_else(corpus_register):
+    summary = (
+        "Ngày 14/11, Thủ tướng Chính phủ đã ký ban hành công điện yêu cầu các bộ, ngành, địa phương "
+        "tăng cường phòng, chống bệnh sởi.\n"
+    )
+    alone = parse(summary, _rules(), reference_date=REF, language="vi")
+    assert len(alone) == 1 and "HANOI" in alone[0].lead_agencies and "MOH" in alone[0].lead_agencies
+    with_body = parse(
+        summary + "Bộ Y tế chủ trì tổ chức tiêm vắc xin bổ sung cho trẻ em.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert [d.lead_agency for d in with_body] == ["MOH"]
