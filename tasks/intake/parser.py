@@ -799,6 +799,15 @@ _NAMED_PARTY = re.compile(
     r"\s*(?!(?i:they|he|she|it|we|this|these|those|all|each)\b)(?:[Tt]he\s+(?=[A-Z])|(?![Tt]he\b))"
     r"[A-Z][\w'-]*(?:\s+[\w'-]+){0,12}?(?<!\bthey)(?<!\bhe)(?<!\bshe)(?<!\bit)(?<!\bwe)\s*"
 )
+#: The Party secretaries named with the chairmen they stand beside ("Bí thư, Chủ tịch Ủy ban nhân
+#: dân các tỉnh ...", "the Secretaries of the Provincial Party Committees and request the Chairmen
+#: of ..."): the register holds the People's Committees, so the chairmen's committees lead.
+_SECRETARY_LEAD_IN = re.compile(
+    r"(?:(?:các\s+(?:đồng\s+chí\s+)?)?bí\s+thư(?:\s+(?:tỉnh|thành)\s+ủy)?(?:\s*,\s*|\s+và\s+)(?=chủ\s+tịch)|"
+    r"(?:the\s+)?(?:party\s+)?secretar(?:y|ies)(?:\s+of\s+(?:the\s+)?(?:[\w-]+\s+){0,4}?(?:party\s+)?committees?)?"
+    r"(?:\s*,\s*|\s+and\s+)(?:(?:request|ask)\s+)?(?=(?:the\s+)?chair))",
+    re.IGNORECASE,
+)
 #: Between an issuer and its verb: "has just", "vừa", "on Monday".
 _SUBJECT_GAP = re.compile(r"[\s,]*(?:\w+\s+){0,2}")
 #: The verb that reports a document's issue ("the Government Office issued Notice No. 143 ...",
@@ -1320,6 +1329,9 @@ class Parser:
         if request is not None:
             after = _run_end(r"[\s,]*(?:that\s+|rằng\s+)?", text, request.end())
             addressees = self._entity_run(text, after, found)
+            secretary = _SECRETARY_LEAD_IN.match(text, after)
+            if not addressees[0] and secretary is not None:
+                addressees = self._entity_run(text, secretary.end(), found)
             named = self._named_after_colon(text, addressees[1], found) if addressees[0] else None
             if named is not None:
                 addressees = named

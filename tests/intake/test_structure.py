@@ -650,3 +650,39 @@ def test_a_news_summary_without_a_number_is_drafted_only_when_the_body_says_noth
         language="vi",
     )
     assert [d.lead_agency for d in with_body] == ["MOH"]
+
+
+def test_a_relative_past_is_no_past_report_and_a_dispatchs_statement_is_no_task(corpus_register):
+    vi = parse(
+        "5. Bộ Tài chính chủ trì, phối hợp với Bộ Tư pháp hoàn thiện Đề án thị trường các-bon, bảo đảm mục "
+        "tiêu đã đề ra.\n"
+        "Các địa phương đã tổ chức thực hiện nghiêm các chỉ thị.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert [d.lead_agency for d in vi] == ["MOF"]
+    en = parse(
+        "Official Dispatch No. 12/CD-TTg states that the disbursement in the first seven months was "
+        "estimated at 37.85 per cent of the plan assigned by the Prime Minister.\n"
+        "The dispatch stated: The rate is higher than in the same period of 2023.\n"
+        "The Ministry of Finance shall report the disbursement monthly.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in en] == ["MOF"]
+
+
+def test_party_secretaries_named_beside_the_chairmen_leave_the_provinces_to_lead(corpus_register):
+    drafts = parse(
+        "Propose that the Secretaries of the Provincial and Municipal Party Committees and request the "
+        "Chairmen of the People's Committees of the provinces and centrally-run cities to take full "
+        "responsibility for the examination in the locality.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert len(drafts) == 1
+    assert drafts[0].lead_agency is None and "HANOI" in drafts[0].lead_agencies
+    assert "MOF" not in drafts[0].lead_agencies  # the provinces, not every ministry too

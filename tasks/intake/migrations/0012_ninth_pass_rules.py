@@ -1,15 +1,28 @@
 """Load the default rules added by issue 15's ninth pass: "suggested that" and "requesting" as
 requests, the Prime Minister "chỉ đạo" an addressee, "the city" / "the province" / "tỉnh ... cần"
 as anaphors of the place named before, and who asked before the subject ("Theo yêu cầu của Thủ
-tướng, ...", "At the request of ..., ") read past. Idempotent, like 0003 and 0005 to 0011."""
+tướng, ...", "At the request of ..., ") read past. Two exclusions are replaced by narrower forms
+and retired: a past report ("... đã ...") no longer takes an item that "chủ trì" or a relative
+"đã đề ra" / "đã được giao" for one, and "the dispatch states that ..." now reads past "No." and
+a colon, and a participle "assigned by" is no request. Idempotent, like 0003 and 0005 to 0011."""
 
 from django.db import migrations
+
+RETIRED = (
+    r"^(?!.*\b(?:yêu\s+cầu|đề\s+nghị|phải|cần)\b)(?:(?!\bnhư\b)[^;])*\bđã\s+(?:được\s+)?\w+",
+    r"^(?:the\s+)?(?:official\s+)?(?:dispatch|telegraph|telegram|directive|notice|resolution)\b[^,.;]{0,60}?,?\s+"
+    r"(?:clearly\s+)?(?:stat|emphasi[sz]|say|said|note|point)\w*\s(?![^;]*\b(?:request|require|ask|direct|assign|"
+    r"instruct|urge|must|shall|should|need)\w*)",
+)
 
 
 def load(apps, schema_editor):
     from tasks.intake.defaults import load_defaults
 
     load_defaults(apps.get_model, app_label="intake")
+    apps.get_model("intake", "ClauseCue").objects.filter(kind="exclude", phrase__in=RETIRED).update(
+        is_active=False
+    )
 
 
 class Migration(migrations.Migration):
