@@ -173,6 +173,12 @@ WORD = r"[\w']+"
 _WORD_RE = re.compile(WORD)
 
 
+def _fold(word: str) -> str:
+    """The word without its marks: "sơn" → "son", "đắk" → "dak"."""
+    decomposed = unicodedata.normalize("NFD", word.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _joined(text: str, start: int, end: int) -> bool:
     """Is text[start:end] joined to a number or another code by "/" or "-" ("143/TB-VPCP",
     "VPCP-KTTH", "205/TB -VPCP")?"""
@@ -245,18 +251,24 @@ class EntityMatcher:
             else None
         )
 
-    def _names(self, text: str) -> list[tuple[int, int, Entity]]:
+    def _names(self, text: str, fold: bool = False) -> list[tuple[int, int, Entity]]:
         """Names in the text, leftmost and longest first, words separated only by spaces,
         commas, hyphens, "&" or "/" (as the register writes them or not)."""
         tokens = [(m.start(), m.end(), m.group(0).lower()) for m in _WORD_RE.finditer(text)]
+        # English texts write places with their marks ("Sơn La authorities"): a word also
+        # matches a name written without them.
+        plain = [_fold(word) if fold and not word.isascii() else word for _, _, word in tokens]
         found: list[tuple[int, int, Entity]] = []
         i = 0
         while i < len(tokens):
             length = 0
-            for words in self.by_first.get(tokens[i][2], ()):
+            first = self.by_first.get(tokens[i][2], [])
+            if plain[i] != tokens[i][2]:
+                first = first + self.by_first.get(plain[i], [])
+            for words in first:
                 n = len(words)
                 if i + n <= len(tokens) and all(
-                    tokens[i + k][2] == words[k]
+                    words[k] in (tokens[i + k][2], plain[i + k])
                     and _SEPARATOR.fullmatch(text, tokens[i + k - 1][1], tokens[i + k][0])
                     for k in range(1, n)
                 ):
@@ -266,8 +278,10 @@ class EntityMatcher:
             i += length or 1
         return found
 
-    def find(self, text: str) -> list[tuple[int, int, Entity]]:
-        found = self._names(text)
+    def find(self, text: str, fold: bool = False) -> list[tuple[int, int, Entity]]:
+        """Agencies and groups in the text; with ``fold`` (English texts), a name written with
+        Vietnamese marks also matches its English spelling without them."""
+        found = self._names(text, fold)
         if self.code_regex is not None:
             taken = [(s, e) for s, e, _ in found]
             for m in self.code_regex.finditer(text):
@@ -436,13 +450,15 @@ _GROUP_WORDS: dict[tuple[str, ...], str] = {
             "địa phương|tỉnh|thành phố|ủy ban nhân dân|ubnd|chủ tịch|bí thư|localities|provinces|"
             "cities|people's committees|committees|people's committee|committee|chairpersons|chairmen|chairs|"
             "chairman|chairperson|"
-            "secretaries|local|provincial|municipal|municipalities|locality|province|city|administrations",
+            "secretaries|local|provincial|municipal|municipalities|locality|province|city|administrations|"
+            "people's councils|people's council|hội đồng nhân dân|hđnd",
         ),
         (
             "",
             "các|những|và|cơ quan|trung ương|liên quan|có liên quan|trực thuộc trung ương|trực thuộc|"
             "cấp|ven biển|lãnh đạo|the|relevant|related|concerned|all|levels|level|and|of|centrally|"
-            "run|coastal|government|under|other|state|people's",
+            "run|coastal|government|under|other|state|people's|under central authority|"
+            "under the central government|directly under the central government",
         ),
     )
     for words in (tuple(p.split(" ")) for p in phrases.split("|"))
@@ -634,6 +650,12 @@ PERSON_BEFORE = re.compile(
     r"\b(?:Minister|Thủ\s+tướng|Bộ\s+trưởng|Chủ\s+tịch|Chairman|Chairwoman|Governor|Thống\s+đốc|đồng\s+chí|"
     r"Mr\.?|Ms\.?|Mrs\.?|ông|bà)(?:\s+(?:Thường\s+trực|Permanent|Standing))?"
     r"(?:\s+[" + _UPPER + r"]\w*){1,2}\s+$"
+)
+
+#: A Deputy Prime Minister (or a comrade) addressed by name: a person, not an agency.
+_PERSON_ADDRESSEE = re.compile(
+    r"(?:(?:the\s+)?(?:Permanent|Standing)\s+)?(?:Deputy\s+Prime\s+Minister|Phó\s+Thủ\s+tướng(?:\s+Thường\s+trực)?"
+    r"(?:\s+Chính\s+phủ)?|đồng\s+chí)\s+[" + _UPPER + r"]\w*\s+[" + _UPPER + r"]"
 )
 
 #: Where a list of ministries by short name begins.
@@ -1158,7 +1180,7 @@ class Parser:
     def _find(self, text: str) -> list[tuple[int, int, Entity]]:
         found = self._found.get(text)
         if found is None:
-            found = self._found[text] = self.rules.entities.find(text)
+            found = self._found[text] = self.rules.entities.find(text, fold=self.language == "en")
         return found
 
     # -- cue helpers
@@ -1329,9 +1351,12 @@ class Parser:
         if request is not None:
             after = _run_end(r"[\s,]*(?:that\s+|rằng\s+)?", text, request.end())
             addressees = self._entity_run(text, after, found)
+            # "requested that in the coming time, ministries ...", "request the Secretaries ...
+            # and the Chairmen of ...": the addressees after a time phrase or the secretaries
             secretary = _SECRETARY_LEAD_IN.match(text, after)
-            if not addressees[0] and secretary is not None:
-                addressees = self._entity_run(text, secretary.end(), found)
+            for later in (self._skip_discourse(text, after), secretary.end() if secretary else after):
+                if not addressees[0] and later > after:
+                    addressees = self._entity_run(text, later, found)
             named = self._named_after_colon(text, addressees[1], found) if addressees[0] else None
             if named is not None:
                 addressees = named
@@ -1341,6 +1366,12 @@ class Parser:
                 reading.is_task, reading.lead = True, run
                 reading.lead_phrase = text[after:end].strip(" ,:")
                 reading.action_start = self._skip_discourse(text, end + (to.end() if to else 0))
+                return reading
+            # "Assigns Deputy Prime Minister Ho Duc Phoc to direct ...", "giao Phó Thủ tướng ...
+            # chỉ đạo": a request to a person, not an agency, leads nobody.
+            if _PERSON_ADDRESSEE.match(text, after):
+                reading.is_task, reading.vague = True, True
+                reading.action_start = self._skip_discourse(text, after)
                 return reading
         # An imperative: the clause starts with an action verb, or with a modal whose subject
         # was a pronoun ("They must ...").

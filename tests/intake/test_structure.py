@@ -686,3 +686,31 @@ def test_party_secretaries_named_beside_the_chairmen_leave_the_provinces_to_lead
     assert len(drafts) == 1
     assert drafts[0].lead_agency is None and "HANOI" in drafts[0].lead_agencies
     assert "MOF" not in drafts[0].lead_agencies  # the provinces, not every ministry too
+
+
+def test_a_deputy_prime_minister_addressed_by_name_leads_nobody(corpus_register):
+    drafts = parse(
+        "The Ministry of Finance shall review the rules on excise tax.\n"
+        "Assigns Deputy Prime Minister Ho Duc Phoc to direct the handling of the gold market.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [(d.lead_agency, d.lead_agencies) for d in drafts] == [("MOF", ["MOF"]), (None, [])]
+
+
+def test_addressees_after_a_time_phrase_with_marks_or_beside_the_peoples_councils(corpus_register):
+    drafts = parse(
+        "The Deputy Prime Minister requested that in the coming time, the Ministry of Health step up "
+        "food inspections.\n"
+        "The dispatch calls for Sơn La authorities to lead the search for missing people.\n"
+        "The Prime Minister required the Chairpersons of the People's Councils and the People's "
+        "Committees of provinces and cities under central authority to focus on the following:\n"
+        "- Strictly implement the land law.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in drafts[:2]] == ["MOH", "SONLA"]
+    assert drafts[2].lead_agency is None and "SONLA" in drafts[2].lead_agencies
+    assert "MOF" not in drafts[2].lead_agencies  # provinces only: "under central authority" joins
