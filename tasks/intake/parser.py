@@ -627,6 +627,8 @@ _PLACE_SEPARATOR = re.compile(r"\s*(?:,\s*(?:và\s+)?|\s+và\s+)")
 #: The modals of an obligation (not "is expected to", a forecast).
 _OBLIGATION = re.compile(r"must|shall|should|needs?\s+to|ha(?:s|ve)\s+to|phải|cần(?:\s+phải)?", re.IGNORECASE)
 
+#: A subject of a few plain words: "Competent agencies", "Each agency", "State-owned enterprises".
+_PLAIN_SUBJECT = re.compile(r"(?:[\w'-]+\s+){0,4}[\w'-]+\s+(?:also\s+|cũng\s+)?")
 #: After a modal, the passive: "(must) be strictly handled", "(phải) được xử lý".
 _PASSIVE = re.compile(r"\s+(?:be\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|ne|nt|de|ld)\b|được\s+\w)", re.IGNORECASE)
 
@@ -1434,6 +1436,19 @@ class Parser:
             and modal.start() - pos <= 80
             and _OBLIGATION.fullmatch(modal.group(0))
             and _PASSIVE.match(text, modal.end())
+        ):
+            reading.is_task, reading.action_start = True, pos
+            return reading
+        # A party named in plain words, then an obligation and a verb ("Competent agencies must
+        # work ...", "Medical establishments must raise ..."): a task of whoever the text
+        # addresses.
+        if (
+            modal is not None
+            and _OBLIGATION.fullmatch(modal.group(0))
+            and _PLAIN_SUBJECT.fullmatch(text, pos, modal.start())
+            and self._starts_with_verb(
+                text, _run_end(r"\s*(?:also\s+|cũng\s+)?", text, modal.end()), allow_ing=False
+            )
         ):
             reading.is_task, reading.action_start = True, pos
             return reading

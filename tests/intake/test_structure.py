@@ -714,3 +714,18 @@ def test_addressees_after_a_time_phrase_with_marks_or_beside_the_peoples_council
     assert [d.lead_agency for d in drafts[:2]] == ["MOH", "SONLA"]
     assert drafts[2].lead_agency is None and "SONLA" in drafts[2].lead_agencies
     assert "MOF" not in drafts[2].lead_agencies  # provinces only: "under central authority" joins
+
+
+def test_a_party_in_plain_words_or_a_pronoun_with_an_obligation_is_a_task(corpus_register):
+    drafts = parse(
+        "The Ministry of Construction shall review the safety of mini apartment buildings. "
+        "It is also responsible for inspecting fire safety at the buildings. "
+        "To this end, the minister will have to report monthly. "
+        "Competent agencies must patrol the forests during the dry season. "
+        "Prices must remain stable.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [d.lead_agency for d in drafts] == ["MOC", "MOC", "MOC", "MOC"]
+    assert not any("Prices" in d.clause for d in drafts)  # no verb of a duty after the modal
