@@ -1030,7 +1030,10 @@ def find_deadline(
         for rule, m in matches
         if not any(s <= m.start() and m.end() <= e and e - s > m.end() - m.start() for s, e in spans)
         and not _DESCRIBES_OBJECT.search(text, max(0, m.start() - 80), m.start())
-        and not _DOCUMENT_DATE.search(text, max(0, m.start() - 60), m.start())
+        and not (
+            "/" in text[max(0, m.start() - 60) : m.start()]
+            and _DOCUMENT_DATE.search(text, max(0, m.start() - 60), m.start())
+        )
         and not (
             rule.resolution == "end_of_year" and _IN_A_TITLE.search(text, max(0, m.start() - 300), m.start())
         )
