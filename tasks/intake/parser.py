@@ -46,6 +46,9 @@ class Entity:
     label: str
     codes: tuple[str, ...]
     is_group: bool
+    #: "Chủ tịch tỉnh", "the provincial People's Committee": one local body named by its kind,
+    #: the province or city the text named before (the parser resolves it).
+    anaphor: bool = False
 
 
 def _run_end(pattern: str, text: str, pos: int) -> int:
@@ -333,6 +336,11 @@ class EntityMatcher:
             if any(s < end and start < e for s, e in specific):
                 continue
             overlapping = [f for f in kept if f[2].is_group and f[0] < end and start < f[1]]
+            if sides == {"one"}:
+                if not any(f[0] < start or end < f[1] for f in overlapping):
+                    kept = [f for f in kept if f not in overlapping]
+                    kept.append((start, end, Entity(text[start:end], (), False, anaphor=True)))
+                continue
             if any(f[0] <= start and end <= f[1] for f in overlapping):
                 continue  # a register phrase already names all of it
             gap = _LIST_OPENS.match(text, end)
@@ -441,6 +449,7 @@ _GROUP_WORDS: dict[tuple[str, ...], str] = {
         (
             "central",
             "bộ|ngành|ban|bộ ngành|bộ trưởng|thủ trưởng|cơ quan ngang bộ|cơ quan thuộc chính phủ|"
+            "cơ quan trực thuộc chính phủ|"
             "cơ quan trung ương|ministries|ministers|sectors|branches|ministerial|ministry|"
             "central agencies|government agencies|agencies|departments|bodies|heads|leaders|"
             "central|agency|sector|branch",
@@ -480,6 +489,11 @@ _GROUP_STRONG = _GROUP_EN_PLURAL_HEADS | _word_sequences(
     "cơ quan thuộc chính phủ|cơ quan trung ương"
 )
 _GROUP_PLURAL = {("các",), ("những",)}
+#: The heads of one local body named by its kind.
+_SINGULAR_LOCAL = _word_sequences(
+    "chủ tịch|ủy ban nhân dân|ubnd|tỉnh|thành phố|chairman|chairperson|chairwoman|people's committee|"
+    "provincial|municipal|city|province|committee"
+)
 #: Between two group words: spaces and at most one comma, slash or dash.
 _GROUP_SEPARATOR = re.compile(r"[ \t]*(?:,|/|-|–)?[ \t]*")
 #: What may stand between a run and the agencies it introduces ("các tỉnh: Quảng Trị, Huế").
@@ -555,15 +569,27 @@ def _group_run(
         j += n
     if not heads:
         return None
-    strong = [h for h in heads if h in _GROUP_STRONG]
-    if not strong:
-        return None
     english_plural = any(h in _GROUP_EN_PLURAL_HEADS for h in heads)
+    # One local body named by its kind, no list, no plural ("Chủ tịch tỉnh", "Chủ tịch UBND
+    # tỉnh", "the Chairman of the provincial People's Committee"): the province named before.
+    one_body = (
+        sides == {"local"}
+        and not plural
+        and not english_plural
+        and boundary is None
+        and all(h in _SINGULAR_LOCAL for h in heads)
+        and len(heads) >= 2
+    )
+    strong = [h for h in heads if h in _GROUP_STRONG]
+    if not strong and not one_body:
+        return None
     distinct = {h for h in heads if h not in (("ủy", "ban", "nhân", "dân"), ("ubnd",))}
     # Vietnamese has no plural form ("bộ, ngành, địa phương"); English does, and a run of
     # singular heads is one body ("the Chairman of the provincial People's Committee").
     english = all(word.isascii() for head in heads for word in head)
-    if not (plural or english_plural or (len(distinct) >= 2 and not english)):
+    if one_body:
+        sides = {"one"}
+    elif not (plural or english_plural or (len(distinct) >= 2 and not english)):
         return None
     # The run starts at its first word that is not a bare joiner like "the", "and", "of".
     start_j = i
@@ -1181,6 +1207,29 @@ class Parser:
         #: The agencies of each text read since the last line: a clause is looked at by several
         #: steps (is it a task, its lead, its coordinators, its action), each needing them.
         self._found: dict[str, list[tuple[int, int, Entity]]] = {}
+        kinds = rules.entities.kinds
+        self._place_codes = frozenset(code for kind in GROUP_SIDES["local"] for code in kinds.get(kind, ()))
+        #: The province or city the text named last, which "Chủ tịch tỉnh" / "the provincial
+        #: People's Committee" stands for.
+        self._last_place: Entity | None = None
+
+    def _note_places(self, text: str) -> None:
+        for _, _, entity in self._find(text):
+            if not entity.is_group and not entity.anaphor and entity.codes[0] in self._place_codes:
+                self._last_place = entity
+
+    def _resolve_anaphors(self, reading: Reading) -> None:
+        """A local body named by its kind leads as the province or city named before it, or,
+        where the text named none, as the provinces and cities (a dispatch to all of them)."""
+        if not any(entity.anaphor for entity in reading.lead):
+            return
+        named = [entity for entity in reading.lead if not entity.anaphor]
+        if named:
+            reading.lead = named
+        elif self._last_place is not None:
+            reading.lead = [self._last_place]
+        else:
+            reading.lead = [Entity(reading.lead_phrase, tuple(sorted(self._place_codes)), True)]
 
     def _find(self, text: str) -> list[tuple[int, int, Entity]]:
         found = self._found.get(text)
@@ -1703,6 +1752,7 @@ class Parser:
                 summary = _SUMMARY.search(sentence) is not None
                 if not summary and self.cues.excludes(self.cues.exclude_sentence, body):
                     last = []
+                    self._note_places(sentence)
                     continue
                 clauses = self.split_clauses(sentence)
                 heading = self.addressee_heading(clauses[0].text) if clauses else None
@@ -1731,6 +1781,7 @@ class Parser:
                                     draft.deadline, draft.deadline_phrase = deadline.date, deadline.phrase
                         continue
                     reading = self.read(clause, deadline, in_list=list_context is not None and item)
+                    self._resolve_anaphors(reading)
                     if reading.excluded:
                         self._issuer_is_no_addressee(clause.text, reading)
                         # a news item's summary reports the issue and asks: what it asks is read
@@ -1776,6 +1827,7 @@ class Parser:
                     if summary:
                         summaries.extend(id(draft) for draft in last)
                     previous_task = True
+                self._note_places(sentence)
             # "2. Bộ Tài chính ... trình Thủ tướng trước ngày 20 tháng 10 năm 2024. Trong đó chú ý
             # một số nội dung sau:": what follows, up to the next numbered item, details that task
             # and keeps its deadline.

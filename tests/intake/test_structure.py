@@ -729,3 +729,38 @@ def test_a_party_in_plain_words_or_a_pronoun_with_an_obligation_is_a_task(corpus
     )
     assert [d.lead_agency for d in drafts] == ["MOC", "MOC", "MOC", "MOC"]
     assert not any("Prices" in d.clause for d in drafts)  # no verb of a duty after the modal
+
+
+def test_a_local_body_named_by_its_kind_is_the_province_named_before(corpus_register):
+    """Tenth pass: "Chủ tịch tỉnh", "the provincial People's Committee" (one body, no list, no
+    plural) stand for the province the text named last; where it named none, for the provinces."""
+    vi = parse(
+        "Tối 16/9, tại tỉnh Quảng Trị đã xảy ra vụ tai nạn giao thông đặc biệt nghiêm trọng.\n"
+        "Thủ tướng yêu cầu Chủ tịch tỉnh kiêm Trưởng Ban An toàn giao thông chỉ đạo khắc phục hậu quả.\n"
+        "Chủ tịch UBND các tỉnh, thành phố tăng cường kiểm tra xe khách.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert vi[0].lead_agency == "QUANGTRI"
+    assert vi[1].lead_agency is None and "HANOI" in vi[1].lead_agencies  # "các tỉnh": all of them
+    en = parse(
+        "The Chairman of the provincial People's Committee shall direct the clearing of landslides.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert en[0].lead_agency is None and "DIENBIEN" in en[0].lead_agencies  # no province named before
+
+
+def test_a_heading_of_ministers_and_chairmen_is_the_group_of_both(corpus_register):
+    drafts = parse(
+        "- Bộ trưởng, Thủ trưởng cơ quan ngang bộ, cơ quan trực thuộc Chính phủ, Chủ tịch Ủy ban nhân dân "
+        "các tỉnh, thành phố trực thuộc trung ương tập trung thực hiện một số nhiệm vụ sau:\n"
+        "+ Tổ chức quán triệt sâu sắc các chỉ đạo của Thủ tướng Chính phủ.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert drafts[-1].lead_agency is None
+    assert {"MOF", "HANOI"} <= set(drafts[-1].lead_agencies)
