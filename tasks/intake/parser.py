@@ -612,17 +612,18 @@ _VI_NOT_PREDICATE = frozenset(_VI_FUNCTION_WORDS.split())
 _VI_WORD = re.compile(r"[^\W\d_]+")
 
 
-def _vi_predicate(text: str, pos: int) -> bool:
-    """Does a Vietnamese predicate start at ``pos`` (a lower-case content word)?"""
+def _vi_predicate(text: str, pos: int, opens: bool = False) -> bool:
+    """Does a Vietnamese predicate start at ``pos`` (a lower-case content word, or, where it
+    ``opens`` an item, a capitalised one)?"""
     m = _VI_WORD.match(text, pos)
-    if m is None or not m.group(0)[:1].islower():
+    if m is None or not (m.group(0)[:1].islower() or opens):
         return False
-    word = m.group(0)
+    word = m.group(0).lower()
     if word in _VI_NOT_PREDICATE:
         return False
     # "cho biết", "nhấn mạnh", "phát biểu": two-word reporting verbs
     two = re.match(r"[^\W\d_]+\s+[^\W\d_]+", text[pos:])
-    return not (two and two.group(0) in _VI_NOT_PREDICATE_PAIRS)
+    return not (two and two.group(0).lower() in _VI_NOT_PREDICATE_PAIRS)
 
 
 _VI_NOT_PREDICATE_PAIRS = frozenset({"cho biết", "nhấn mạnh", "phát biểu", "báo cáo", "thông tin", "đề nghị"})
@@ -1439,6 +1440,14 @@ class Parser:
             or (pos > opening and self._starts_with_verb(text, opening, allow_ing=False, imperative=True))
             or (modal_first and (clause.follows_task or pos > 0))
             or lead_first  # "Chủ trì, phối hợp với ...": the heading named who
+            # an item of an addressee's list in Vietnamese, whose verbs are an open class:
+            # "+ Lưu trữ, bảo quản, bàn giao đầy đủ hồ sơ ..." under "- Các bộ, ...:"
+            or (
+                in_list
+                and bullet is not None
+                and self.language == "vi"
+                and _vi_predicate(text, pos, opens=True)
+            )
         ):
             reading.is_task, reading.action_start = True, pos
             return reading

@@ -764,3 +764,22 @@ def test_a_heading_of_ministers_and_chairmen_is_the_group_of_both(corpus_registe
     )
     assert drafts[-1].lead_agency is None
     assert {"MOF", "HANOI"} <= set(drafts[-1].lead_agencies)
+
+
+def test_an_item_under_an_addressee_heading_opens_with_any_verb(corpus_register):
+    """Tenth pass: Vietnamese verbs are an open class; an item of an addressee's list that opens
+    with a content word is a duty of the heading's addressee, and a past far into it is no report."""
+    drafts = parse(
+        "- Bộ Tài chính:\n"
+        "+ Lưu trữ, bảo quản, bàn giao đầy đủ hồ sơ tài liệu của các dự án.\n"
+        "+ Tăng cường tổ chức kiểm tra, giám sát thực hiện các dự án trong phạm vi quản lý, không để "
+        "xảy ra việc xử lý sai phạm đã tồn tại lại phát sinh thêm sai phạm mới.\n"
+        "Các địa phương đã tổ chức thực hiện nghiêm các chỉ thị.\n"
+        "Thông báo nêu rõ, đây là sự kiện chính trị quan trọng.\n"
+        "Đề nghị các thành viên Ban Chỉ đạo thực hiện nghiêm túc quy chế làm việc.\n",
+        _rules(),
+        reference_date=REF,
+        language="vi",
+    )
+    assert [d.lead_agency for d in drafts] == ["MOF", "MOF", None]
+    assert drafts[2].lead_agencies == []  # the members of a steering committee: no agency
