@@ -73,14 +73,14 @@ def test_intake_eval_json_names_the_part_and_missing_agencies(register):
 
 def test_the_development_part_keeps_the_figures_reached_while_tuning(corpus_register):
     """A guard for later rule edits: the figures docs/intake.md reports for the development part
-    (1,237 tasks since the ninth pass, every test part measured so far folded into it: found
-    0.89, precision 0.88, lead 0.91, deadline 0.96), a little below them. The test part is
+    (1,580 tasks since the tenth pass, every test part measured so far folded into it: found
+    0.88, precision 0.87, lead 0.91, deadline 0.96), a little below them. The test part is
     reported, not asserted."""
     out = io.StringIO()
     call_command("intake_eval", "--json", "--part", "development", stdout=out)
     (development,) = json.loads(out.getvalue())
     overall = development["overall"]
-    assert overall["recall"] >= 0.88
-    assert overall["precision"] >= 0.87
+    assert overall["recall"] >= 0.87
+    assert overall["precision"] >= 0.86
     assert overall["lead_accuracy"] >= 0.90
     assert overall["deadline_accuracy"] >= 0.95
