@@ -973,6 +973,8 @@ def resolve_deadline(rule: DeadlineRule, m: re.Match[str], reference: dt.date | 
                 return None
             date = dt.date(year, month, int(groups["day"]))
         elif rule.resolution == "end_of_month":
+            if month is None and "current" in groups and reference is not None:
+                month = reference.month  # "within this month", "trong tháng này"
             if month is None:
                 return None
             date = _end_of_month(year, month)
@@ -1027,7 +1029,10 @@ _DESCRIBES_OBJECT = re.compile(
 #: deadline.
 _IN_A_TITLE = re.compile(
     r"\b(?:Directive|Decree|Resolution|Decision|Notice|Conclusion|Chỉ\s+thị|Nghị\s+định|Nghị\s+quyết|"
-    r"Quyết\s+định|Thông\s+báo|Kết\s+luận)\s+(?:No\.?\s*|số\s+)?[\w/-]*\d[^;.]*?\b(?:on|về|regarding)\b[^;.]*$",
+    r"Quyết\s+định|Thông\s+báo|Kết\s+luận)\s+(?:No\.?\s*|số\s+)?[\w/-]*\d"
+    # "... on the High School Graduation Exam in 2024", or the number's own year ("Notice 48/TB-VPCP
+    # in 2024")
+    r"(?:[^;.]*?\b(?:on|về|regarding)\b[^;.]*|[\w/-]*\s*)$",
     re.IGNORECASE,
 )
 

@@ -27,6 +27,8 @@ JUN_2024 = dt.date(2024, 6, 1)
         (EN, "by the end of 2025", JAN_2025, dt.date(2025, 12, 31)),
         (EN, "by the end of the second quarter of 2025", JAN_2025, dt.date(2025, 6, 30)),
         (EN, "by June 30", JAN_2025, dt.date(2025, 6, 30)),
+        (EN, "within this month", JUN_2024, dt.date(2024, 6, 30)),  # the directive's own month
+        (VI, "trong tháng này", JUN_2024, dt.date(2024, 6, 30)),
         (VI, "trước ngày 31/3/2025", JAN_2025, dt.date(2025, 3, 31)),
         (VI, "trong tháng 7/2024", JUN_2024, dt.date(2024, 7, 31)),
         (VI, "trong quý II/2025", JAN_2025, dt.date(2025, 6, 30)),
@@ -101,3 +103,13 @@ def test_a_date_before_the_directive_is_history_not_a_deadline(rules):
     drafts = parse(text, rules, reference_date=dt.date(2025, 2, 23))
     assert drafts[0].deadline == dt.date(2025, 3, 31)
     assert drafts[0].deadline_phrase == "at the session in March 2025"
+
+
+def test_the_year_of_a_cited_documents_number_is_no_deadline(rules):
+    drafts = parse(
+        "The Ministry of Finance shall enhance decentralisation as directed at Notice 48/TB-VPCP in 2024.",
+        rules,
+        reference_date=JUN_2024,
+    )
+    assert len(drafts) == 1
+    assert drafts[0].deadline is None

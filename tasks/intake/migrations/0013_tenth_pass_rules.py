@@ -1,6 +1,7 @@
 """Load the default rules added by issue 15's tenth pass: "Thông báo nêu rõ, ..." and "Báo cáo
 nhanh của ..." with no request are not drafted, and the members of a steering committee are a
-party the register does not know. The past-report exclusion of 0012 is narrowed to a "đã" in the
+party the register does not know; "within this month" / "trong tháng này" is due at the end of
+the directive's own month. The past-report exclusion of 0012 is narrowed to a "đã" in the
 first words of a sentence (an item's own relative past, far into it, is no report): the 0012 form
 is retired. Idempotent, like 0003 and 0005 to 0012."""
 
