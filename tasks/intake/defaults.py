@@ -120,3 +120,12 @@ def load_defaults(
         keys = {"agency": agency, "alias": row["alias"]}
         created["aliases"] += _upsert(model, keys, {"language": row["language"]}, update_existing)
     return created
+
+
+def load_defaults_retiring(get_model: Any, retired: tuple[str, ...]) -> None:
+    """What a data migration of new default rules does: load the defaults, then deactivate the
+    exclusions the new ones replace (kept, so an admin can see what was retired and why)."""
+    load_defaults(get_model, app_label="intake")
+    get_model("intake", "ClauseCue").objects.filter(kind="exclude", phrase__in=retired).update(
+        is_active=False
+    )

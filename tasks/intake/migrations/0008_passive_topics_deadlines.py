@@ -11,12 +11,9 @@ RETIRED = (r"\b(?:stronger|greater|higher)\s+(?:determination|efforts)\b",)
 
 
 def load(apps, schema_editor):
-    from tasks.intake.defaults import load_defaults
+    from tasks.intake.defaults import load_defaults_retiring
 
-    load_defaults(apps.get_model, app_label="intake")
-    apps.get_model("intake", "ClauseCue").objects.filter(kind="exclude", phrase__in=RETIRED).update(
-        is_active=False
-    )
+    load_defaults_retiring(apps.get_model, RETIRED)
 
 
 class Migration(migrations.Migration):
