@@ -1783,7 +1783,7 @@ class Parser:
                     forced = context_lead
                     clauses = self.split_clauses(rest) + clauses[1:]
                 clauses = [part for clause in clauses for part in self._split_addressees(clause)]
-                previous_task = False
+                previous_task = bool(last)
                 for index, clause in enumerate(clauses):
                     clause.follows_task = previous_task
                     previous_task = False

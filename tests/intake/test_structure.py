@@ -783,3 +783,20 @@ def test_an_item_under_an_addressee_heading_opens_with_any_verb(corpus_register)
     )
     assert [d.lead_agency for d in drafts] == ["MOF", "MOF", None]
     assert drafts[2].lead_agencies == []  # the members of a steering committee: no agency
+
+
+def test_a_duty_opened_by_a_gerund_follows_a_task_across_sentences(corpus_register):
+    """Tenth pass: "-ing" forms open a duty only after a task, now also in the next sentence
+    ("... shall review the plan. Strengthening the role of the state in land prices.")."""
+    drafts = parse(
+        "Developing new tourism products is a priority of the sector.\n"
+        "The Ministry of Finance shall review the land price framework. "
+        "Strengthening the role of the state in controlling land prices.\n",
+        _rules(),
+        reference_date=REF,
+        language="en",
+    )
+    assert [(d.lead_agency, d.action[:13]) for d in drafts] == [
+        ("MOF", "Review the la"),
+        ("MOF", "Strengthening"),
+    ]
